@@ -1,0 +1,72 @@
+// pgkeep CLI: parse argv, build the Config, call one command, print human text or --json.
+// Expected failures print one paragraph (message + hint) and exit 1; usage errors exit 2.
+import { loadConfig, type Config, type Env } from '../config/config.js';
+import { describeError, isPgkeepError, PgkeepError } from '../util/errors.js';
+import { setQuiet } from '../util/log.js';
+import { redact } from '../util/redact.js';
+import { parseCommandArgs, type Flags } from './args.js';
+import { COMMANDS } from './commands.js';
+import { VERSION } from '../version.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  pgkeep ${name.padEnd(9)} ${c.synopsis}`);
+  return `pgkeep ${VERSION} — PostgreSQL backups, WAL archiving, point-in-time restore and verification\n\nUsage:\n${lines.join('\n')}\n\nGlobal: --repo URL (overrides PGKEEP_REPO), --json, --quiet, --help\nConfiguration comes from libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD…) or DATABASE_URL, and PGKEEP_* (see README).\n`;
+}
+
+/** Returns the process exit code. */
+export async function main(argv: string[], env: Env, io: CliIo = defaultIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.stderr(`pgkeep: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}.\n`);
+    return 2;
+  }
+  let json = false;
+  try {
+    const { flags, positionals } = parseCommandArgs(name, rest, cmd.options);
+    json = flags.json === true;
+    if (flags.help) {
+      io.stdout(`pgkeep ${name} ${cmd.synopsis}\n${cmd.help ?? ''}\n`);
+      return 0;
+    }
+    if (flags.quiet || name === 'wal-push' || name === 'wal-fetch') setQuiet(flags.quiet === true);
+    const cfg: Config | null = cmd.needsConfig === false ? null : loadConfig(env, overridesFrom(flags));
+    const out = await cmd.run({ cfg: cfg as Config, flags, positionals, env, io });
+    if (json) io.stdout(JSON.stringify(out.json, null, 2) + '\n');
+    else if (out.text) io.stdout(redact(out.text.endsWith('\n') ? out.text : out.text + '\n'));
+    return out.exitCode ?? 0;
+  } catch (e) {
+    const msg = redact(describeError(e));
+    if (process.env.PGKEEP_DEBUG === '1' && e instanceof Error && !isPgkeepError(e)) io.stderr(redact(e.stack ?? '') + '\n');
+    if (json) io.stdout(JSON.stringify({ ok: false, error: { code: isPgkeepError(e) ? e.code : 'unexpected', message: msg } }) + '\n');
+    io.stderr(`pgkeep ${name}: ${msg}\n`);
+    return e instanceof PgkeepError && e.code === 'bad-usage' ? 2 : 1;
+  }
+}
+
+function overridesFrom(flags: Flags) {
+  return {
+    repo: typeof flags.repo === 'string' ? flags.repo : undefined,
+    retentionDays: typeof flags['retention-days'] === 'string' ? flags['retention-days'] : undefined,
+    compress: typeof flags.compress === 'string' ? flags.compress : undefined,
+    parallel: typeof flags.parallel === 'string' ? flags.parallel : undefined,
+  };
+}

@@ -1,0 +1,93 @@
+// Writing and reading repository objects: compress + hash on the way in, verify the
+// SHA-256 on the way out. Everything streams; nothing is held whole.
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import type { Store } from '../storage/store.js';
+import { PgkeepError } from '../util/errors.js';
+import { HashCounter, compressor, zstdDecompress, type Compression } from '../util/streams.js';
+import type { ManifestObject } from './manifest.js';
+
+export interface WrittenObject {
+  bytes: number;
+  rawBytes: number;
+  sha256: string;
+  compression: 'zstd' | 'none';
+}
+
+/**
+ * Stream `source` through optional compression and hashing into `store` at `key`.
+ * `onRawBytes` sees uncompressed bytes (for progress).
+ */
+export async function writeObject(
+  store: Store,
+  key: string,
+  source: Readable,
+  compression: Compression,
+  opts: { onRawBytes?: (n: number) => void; ifNoneMatch?: boolean } = {},
+): Promise<WrittenObject> {
+  const raw = new HashCounter(opts.onRawBytes);
+  const stored = new HashCounter();
+  const z = compressor(compression);
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const stages: NodeJS.ReadWriteStream[] = [raw, ...(z ? [z] : []), stored];
+  // The producer pipeline and the store's consumer run together; either failing fails both.
+  const produce = pipeline(source, ...(stages as [Transform]), out);
+  const consume = store.put(key, out, { ifNoneMatch: opts.ifNoneMatch });
+  const [p, c] = await Promise.allSettled([produce, consume]);
+  if (p.status === 'rejected') {
+    out.destroy();
+    await store.delete(key).catch(() => undefined);
+    throw p.reason;
+  }
+  if (c.status === 'rejected') throw c.reason;
+  return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z ? 'zstd' : 'none' };
+}
+
+/** A transform that passes bytes through and fails at the end if size or SHA-256 differ. */
+export function verifyingStream(expected: { bytes: number; sha256: string }, what: string): Transform {
+  const h = createHash('sha256');
+  let n = 0;
+  return new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      h.update(chunk);
+      n += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const got = h.digest('hex');
+      if (n !== expected.bytes || got !== expected.sha256) {
+        cb(
+          new PgkeepError(
+            'checksum-mismatch',
+            `${what} is corrupt: expected ${expected.bytes} bytes with SHA-256 ${expected.sha256.slice(0, 16)}…, found ${n} bytes with ${got.slice(0, 16)}….`,
+            'The stored copy was altered or truncated; restore from another copy or another backup.',
+          ),
+        );
+      } else cb();
+    },
+  });
+}
+
+/**
+ * Stream an object's original (decompressed) bytes, verifying its checksum as it goes.
+ * The error surfaces at the end of the stream, so consumers that must not act on bad
+ * data use `readVerifiedToSink` or check first with `verifyObject`.
+ */
+export async function openObject(store: Store, key: string, obj: ManifestObject): Promise<Readable> {
+  const src = await store.get(key);
+  const v = verifyingStream(obj, key);
+  const chain: NodeJS.ReadWriteStream[] = [v];
+  if (obj.compression === 'zstd') chain.push(zstdDecompress());
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  pipeline(src, ...(chain as [Transform]), out).catch((e) => out.destroy(e));
+  return out;
+}
+
+/** Read a whole object only to check size and SHA-256 (no decompression). */
+export async function verifyObject(store: Store, key: string, obj: { bytes: number; sha256: string }): Promise<void> {
+  const src = await store.get(key);
+  const sink = new PassThrough();
+  sink.resume();
+  await pipeline(src, verifyingStream(obj, key), sink);
+}

@@ -1,0 +1,144 @@
+// file:// repository: atomic writes (temp file + fsync + rename/link), so a partial object
+// is never visible under its final name, even after a crash or kill -9.
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PgkeepError } from '../util/errors.js';
+import type { ObjectInfo, PutOptions, Store } from './store.js';
+
+const TMP_MARK = '.pgkeep-tmp-';
+
+export class FsStore implements Store {
+  readonly description: string;
+  constructor(readonly root: string) {
+    this.description = `file://${root}`;
+  }
+
+  private abs(key: string): string {
+    if (key.includes('..') || path.isAbsolute(key)) throw new PgkeepError('bad-key', `Invalid object key "${key}".`);
+    return path.join(this.root, key);
+  }
+
+  async put(key: string, body: Readable, opts: PutOptions = {}): Promise<{ bytes: number }> {
+    const dest = this.abs(key);
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    const tmp = `${dest}${TMP_MARK}${randomBytes(6).toString('hex')}`;
+    let bytes = 0;
+    body.on('data', (c: Buffer) => (bytes += c.length));
+    try {
+      const out = createWriteStream(tmp, { flags: 'wx', mode: 0o640 });
+      await pipeline(body, out);
+      const fh = await fsp.open(tmp, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      if (opts.ifNoneMatch) {
+        // link() refuses to replace an existing name: no window where another writer's object is clobbered.
+        try {
+          await fsp.link(tmp, dest);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+            throw new PgkeepError('exists', `Object ${key} already exists in ${this.description}.`);
+          throw e;
+        }
+        await fsp.unlink(tmp);
+      } else {
+        await fsp.rename(tmp, dest);
+      }
+      await syncDir(path.dirname(dest));
+      return { bytes };
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      throw mapFsError(e, this.description);
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const p = this.abs(key);
+    try {
+      await fsp.access(p);
+    } catch {
+      throw new PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
+    }
+    return createReadStream(p, { highWaterMark: 1 << 20 });
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const st = await fsp.stat(this.abs(key));
+      return st.isFile() ? { key, size: st.size } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    // Walk only the directory part of the prefix, then filter by the full prefix.
+    const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    const start = path.join(this.root, dirPart);
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      for (const ent of entries) {
+        const r = rel ? `${rel}/${ent.name}` : ent.name;
+        if (ent.isDirectory()) {
+          if (r.startsWith(prefix) || prefix.startsWith(r + '/')) await walk(path.join(dir, ent.name), r);
+        } else if (ent.isFile() && r.startsWith(prefix) && !ent.name.includes(TMP_MARK)) {
+          const st = await fsp.stat(path.join(dir, ent.name));
+          out.push({ key: r, size: st.size });
+        }
+      }
+    };
+    await walk(start, dirPart);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    await fsp.rm(this.abs(key), { force: true });
+  }
+
+  async check(): Promise<void> {
+    try {
+      await fsp.mkdir(this.root, { recursive: true });
+      await fsp.access(this.root, 2 /* W_OK */);
+    } catch (e) {
+      throw new PgkeepError(
+        'repo-unreachable',
+        `Repository directory ${this.root} is not writable (${(e as Error).message}).`,
+        'Create it or fix its permissions; PGKEEP_REPO must be file:///absolute/path.',
+      );
+    }
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await fsp.open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* some filesystems refuse fsync on directories; the rename is still atomic */
+  }
+}
+
+function mapFsError(e: unknown, where: string): unknown {
+  if (e instanceof PgkeepError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return new PgkeepError('no-space', `No space left writing to ${where}.`);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new PgkeepError('repo-unreachable', `Permission denied writing to ${where}.`, 'Fix the directory permissions.');
+  return e;
+}

@@ -1,0 +1,104 @@
+// Several copies (e.g. local MinIO + AWS offsite): every write goes to all of them, reads come
+// from the first copy that has the object. A failed copy is named in the error.
+import { PassThrough, type Readable } from 'node:stream';
+import { PgkeepError } from '../util/errors.js';
+import type { ObjectInfo, PutOptions, Store } from './store.js';
+
+export class MirrorStore implements Store {
+  readonly description: string;
+  constructor(readonly copies: Store[]) {
+    this.description = copies.map((c) => c.description).join(' + ');
+  }
+
+  async put(key: string, body: Readable, opts?: PutOptions): Promise<{ bytes: number }> {
+    // Tee with back-pressure: the source pauses until every copy has taken the chunk.
+    const branches = this.copies.map(() => new PassThrough({ highWaterMark: 1 << 20 }));
+    const results = this.copies.map((c, i) => c.put(key, branches[i], opts));
+    const pump = (async () => {
+      try {
+        for await (const chunk of body) {
+          const waits: Promise<void>[] = [];
+          for (const b of branches) {
+            if (b.destroyed) continue;
+            if (!b.write(chunk)) waits.push(new Promise((r) => { b.once('drain', r); b.once('close', r); }));
+          }
+          await Promise.all(waits);
+        }
+        for (const b of branches) b.end();
+      } catch (e) {
+        for (const b of branches) b.destroy(e as Error);
+        throw e;
+      }
+    })();
+    // A copy that fails must not stall the others: destroy its branch so writes skip it.
+    results.forEach((p, i) => p.catch(() => branches[i].destroy()));
+    const settled = await Promise.allSettled([pump, ...results]);
+    if (settled[0].status === 'rejected') throw settled[0].reason;
+    const failed = settled.slice(1).map((s, i) => ({ s, c: this.copies[i] })).filter((x) => x.s.status === 'rejected');
+    if (failed.length) {
+      const first = (failed[0].s as PromiseRejectedResult).reason;
+      // The existing-object case keeps its code so idempotent writers (WAL push) can handle it.
+      if (failed.every((f) => (f.s as PromiseRejectedResult).reason?.code === 'exists')) throw first;
+      throw new PgkeepError(
+        'mirror-failed',
+        `Writing ${key} failed on ${failed.map((f) => f.c.description).join(', ')}: ${(first as Error).message}`,
+        `The other ${this.copies.length - failed.length} cop${this.copies.length - failed.length === 1 ? 'y was' : 'ies were'} written; fix the failing copy and run again.`,
+      );
+    }
+    return settled[1].status === 'fulfilled' ? (settled[1].value as { bytes: number }) : { bytes: 0 };
+  }
+
+  async get(key: string): Promise<Readable> {
+    const errors: string[] = [];
+    for (const c of this.copies) {
+      try {
+        return await c.get(key);
+      } catch (e) {
+        errors.push(`${c.description}: ${(e as Error).message}`);
+        if (!(e instanceof PgkeepError && e.code === 'not-found')) continue;
+      }
+    }
+    const allMissing = errors.every((e) => /not found/i.test(e));
+    throw new PgkeepError(allMissing ? 'not-found' : 'repo-unreachable', `Object ${key} could not be read from any copy (${errors.join('; ')}).`);
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    for (const c of this.copies) {
+      try {
+        const h = await c.head(key);
+        if (h) return h;
+      } catch {
+        /* try the next copy */
+      }
+    }
+    return null;
+  }
+
+  /** The union of every reachable copy's listing (a copy that cannot be listed is skipped if another answers). */
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const settled = await Promise.allSettled(this.copies.map((c) => c.list(prefix)));
+    const ok = settled.filter((s): s is PromiseFulfilledResult<ObjectInfo[]> => s.status === 'fulfilled');
+    if (!ok.length) throw (settled[0] as PromiseRejectedResult).reason;
+    const byKey = new Map<string, ObjectInfo>();
+    for (const s of ok) for (const o of s.value) if (!byKey.has(o.key)) byKey.set(o.key, o);
+    return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    const settled = await Promise.allSettled(this.copies.map((c) => c.delete(key)));
+    const bad = settled.map((s, i) => ({ s, c: this.copies[i] })).filter((x) => x.s.status === 'rejected');
+    if (bad.length)
+      throw new PgkeepError('mirror-failed', `Deleting ${key} failed on ${bad.map((b) => b.c.description).join(', ')}.`);
+  }
+
+  async check(): Promise<void> {
+    const settled = await Promise.allSettled(this.copies.map((c) => c.check()));
+    const bad = settled.map((s, i) => ({ s, c: this.copies[i] })).filter((x) => x.s.status === 'rejected');
+    if (bad.length)
+      throw new PgkeepError(
+        'repo-unreachable',
+        `Repository cop${bad.length > 1 ? 'ies' : 'y'} ${bad.map((b) => b.c.description).join(', ')} unusable: ${bad.map((b) => ((b.s as PromiseRejectedResult).reason as Error).message).join(' ')}`,
+        'Every copy in PGKEEP_REPO is written on each run; fix or remove the failing one.',
+      );
+  }
+}

@@ -1,0 +1,16 @@
+// Build the Store for a configuration: one location → its driver; several → a mirror.
+import type { Config } from '../config/config.js';
+import type { RepoLocation } from '../config/repo-url.js';
+import { FsStore } from './fs-store.js';
+import { MirrorStore } from './mirror-store.js';
+import { S3Store } from './s3-store.js';
+import type { Store } from './store.js';
+
+export function openLocation(loc: RepoLocation, cfg: Config): Store {
+  return loc.kind === 'file' ? new FsStore(loc.path) : new S3Store(loc, cfg.s3);
+}
+
+export function openStore(cfg: Config): Store {
+  const stores = cfg.repos.map((l) => openLocation(l, cfg));
+  return stores.length === 1 ? stores[0] : new MirrorStore(stores);
+}

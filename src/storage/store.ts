@@ -1,0 +1,28 @@
+// Storage: the one interface commands use to reach a repository. Drivers (fs, s3, mirror)
+// live beside it; nothing above this layer knows which one it talks to.
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+}
+
+export interface PutOptions {
+  /** Refuse when the key already exists (used for WAL and manifests). Best effort on S3. */
+  ifNoneMatch?: boolean;
+}
+
+export interface Store {
+  /** Redacted, human-readable location (never carries credentials). */
+  readonly description: string;
+  /** Stream `body` to `key`; the object becomes visible only when complete. Returns bytes written. */
+  put(key: string, body: Readable, opts?: PutOptions): Promise<{ bytes: number }>;
+  /** Stream an object; throws PgkeepError code `not-found` when missing. */
+  get(key: string): Promise<Readable>;
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Every object whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  delete(key: string): Promise<void>;
+  /** Checks the location is reachable and usable (bucket exists, directory writable). */
+  check(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+// Stream building blocks: hashing and counting pass-throughs, zstd (node:zlib), and a
+// bounded parallel map. Nothing here buffers a whole object.
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+
+/** Pass-through that counts bytes and hashes them (SHA-256) without holding them. */
+export class HashCounter extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+  private digest?: string;
+  constructor(private readonly onBytes?: (n: number) => void) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.onBytes?.(chunk.length);
+    cb(null, chunk);
+  }
+  get sha256(): string {
+    if (!this.digest) this.digest = this.hash.digest('hex');
+    return this.digest;
+  }
+}
+
+export type Compression = { kind: 'zstd'; level: number } | { kind: 'none' };
+
+export function zstdCompress(level: number, workers = 0): Transform {
+  const params: Record<number, number> = { [zlib.constants.ZSTD_c_compressionLevel]: level };
+  if (workers > 0) params[zlib.constants.ZSTD_c_nbWorkers] = workers;
+  return zlib.createZstdCompress({ params });
+}
+
+export function zstdDecompress(): Transform {
+  return zlib.createZstdDecompress();
+}
+
+export function compressor(c: Compression): Transform | null {
+  return c.kind === 'zstd' ? zstdCompress(c.level) : null;
+}
+
+/** Run `fn` over items with at most `limit` in flight; rejects with the first error after all settle. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let firstError: unknown;
+  let failed = false;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i], i);
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          firstError = e;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed) throw firstError;
+  return results;
+}
+
+export async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,31 @@
+// Test PostgreSQL: a real cluster per test file (initdb + pg_ctl on a free port, fsync off),
+// started as the postgres OS user when the tests run as root.
+import path from 'node:path';
+import { LocalCluster } from '../../src/postgres/local-cluster.js';
+import { resolveBinDir } from '../../src/postgres/pg-tools.js';
+
+export const PG_MAJOR = Number(process.env.PGKEEP_TEST_PG_MAJOR ?? 15);
+export const binDir = () => process.env.PGKEEP_PG_BINDIR ?? resolveBinDir(undefined, PG_MAJOR);
+
+export async function startCluster(settings: Record<string, string | number | boolean> = {}): Promise<LocalCluster> {
+  const c = await LocalCluster.create({ binDir: binDir(), settings });
+  await c.start();
+  return c;
+}
+
+/** Checksum of every table's rows in a database (order-independent), for before/after comparison. */
+export async function tableChecksums(c: LocalCluster, db: string): Promise<Record<string, string>> {
+  const out = await c.psql(
+    `select n.nspname||'.'||c.relname from pg_class c join pg_namespace n on n.oid=c.relnamespace where c.relkind in ('r','p') and n.nspname not in ('pg_catalog','information_schema') order by 1`,
+    db,
+  );
+  const res: Record<string, string> = {};
+  for (const t of out.split('\n').filter(Boolean)) {
+    const [s, r] = t.split('.');
+    const q = `"${s}"."${r}"`;
+    res[t] = (await c.psql(`select count(*)||':'||coalesce(md5(string_agg(md5(x::text), '' order by md5(x::text))),'') from ${q} x`, db)).trim();
+  }
+  return res;
+}
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
