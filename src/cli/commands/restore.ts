@@ -1,11 +1,86 @@
-// CLI adapter for `pgkeep restore`. PLACEHOLDER: replaced by the issue that builds this command.
+// CLI adapter for `pgkeep restore`: physical (--to DIR with a target) or logical (--logical --database X).
 import type { CliCommand } from '../command.js';
+import { str } from '../command.js';
 import { PgkeepError } from '../../util/errors.js';
+import { restoreLogical } from '../../commands/restore-logical.js';
+import { restorePhysical, type RestoreTarget } from '../../commands/restore-physical.js';
+import type { RestoreResult } from '../../commands/types.js';
 
 export const restoreCommand: CliCommand = {
-  synopsis: '(not built yet)',
-  options: {},
-  async run() {
-    throw new PgkeepError('not-implemented', 'pgkeep restore is not built yet.');
+  synopsis:
+    '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--backup <id>] [--dry-run] [--start --port P] [--json]\n' +
+    '            --logical --database <name> [--backup <id>|latest] [--into <name>] [--replace] [--time <ISO-8601>] [--jobs N] [--dry-run]',
+  help:
+    'Physical: writes a data directory that replays WAL to the target and promotes when started with pg_ctl -D DIR start.\n' +
+    'Logical: restores one database into <name>_restore (or --into), never over an existing database unless --replace.',
+  options: {
+    time: { type: 'string' },
+    lsn: { type: 'string' },
+    latest: { type: 'boolean' },
+    immediate: { type: 'boolean' },
+    to: { type: 'string' },
+    backup: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    start: { type: 'boolean' },
+    port: { type: 'string' },
+    logical: { type: 'boolean' },
+    database: { type: 'string' },
+    into: { type: 'string' },
+    replace: { type: 'boolean' },
+    jobs: { type: 'string' },
+  },
+  async run({ cfg, flags }) {
+    const dryRun = flags['dry-run'] === true;
+    let r: RestoreResult;
+    if (flags.logical) {
+      const database = str(flags, 'database');
+      if (!database) throw new PgkeepError('bad-usage', 'pgkeep restore --logical needs --database <name>.', 'Example: pgkeep restore --logical --database core');
+      for (const f of ['lsn', 'latest', 'immediate', 'to', 'start', 'port'])
+        if (flags[f] !== undefined) throw new PgkeepError('bad-usage', `--${f} does not apply to a logical restore.`);
+      const jobs = str(flags, 'jobs');
+      if (jobs !== undefined && !/^[1-9]\d?$/.test(jobs)) throw new PgkeepError('bad-usage', `--jobs="${jobs}" is not valid: expected a number from 1 to 99.`);
+      r = await restoreLogical(cfg, {
+        database,
+        backup: str(flags, 'backup') ?? 'latest',
+        into: str(flags, 'into'),
+        replace: flags.replace === true,
+        dryRun,
+        time: str(flags, 'time'),
+        jobs: jobs ? Number(jobs) : undefined,
+      });
+    } else {
+      const given = (['time', 'lsn', 'latest', 'immediate'] as const).filter((k) => flags[k] !== undefined);
+      if (given.length !== 1)
+        throw new PgkeepError(
+          'bad-usage',
+          given.length ? `Give only one restore target, not --${given.join(' and --')}.` : 'pgkeep restore needs a target: --time, --lsn, --latest or --immediate (or --logical --database X).',
+          'Example: pgkeep restore --time 2025-11-08T14:30:00Z --to /var/lib/postgresql/restore',
+        );
+      for (const f of ['database', 'into', 'replace', 'jobs'])
+        if (flags[f] !== undefined) throw new PgkeepError('bad-usage', `--${f} applies only to a logical restore (add --logical).`);
+      const to = str(flags, 'to');
+      if (!to && !dryRun) throw new PgkeepError('bad-usage', 'pgkeep restore needs --to <empty data directory> (or --dry-run to see the plan).');
+      const target: RestoreTarget =
+        given[0] === 'time' ? { kind: 'time', time: str(flags, 'time')! }
+        : given[0] === 'lsn' ? { kind: 'lsn', lsn: str(flags, 'lsn')! }
+        : given[0] === 'latest' ? { kind: 'latest' }
+        : { kind: 'immediate' };
+      const port = str(flags, 'port');
+      if (port !== undefined && !/^\d{2,5}$/.test(port)) throw new PgkeepError('bad-usage', `--port="${port}" is not a port number.`);
+      r = await restorePhysical(cfg, {
+        target,
+        to: to ?? '',
+        backup: str(flags, 'backup'),
+        dryRun,
+        start: flags.start === true,
+        port: port ? Number(port) : undefined,
+      });
+    }
+    const text = [
+      ...(r.dryRun ? ['Dry run: nothing was written. Plan:'] : []),
+      ...r.plan.map((l) => `  ${l}`),
+      ...(r.dryRun ? [] : [`Restored backup ${r.backupId}${r.recoveredTo ? ` to ${r.recoveredTo}` : ''}${r.target ? ` into ${r.target}` : ''} in ${r.durationSeconds.toFixed(1)} s.`]),
+    ].join('\n');
+    return { json: r, text };
   },
 };
