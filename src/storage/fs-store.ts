@@ -95,7 +95,7 @@ export class FsStore implements Store {
           if (r.startsWith(prefix) || prefix.startsWith(r + '/')) await walk(path.join(dir, ent.name), r);
         } else if (ent.isFile() && r.startsWith(prefix) && !ent.name.includes(TMP_MARK)) {
           const st = await fsp.stat(path.join(dir, ent.name));
-          out.push({ key: r, size: st.size });
+          out.push({ key: r, size: st.size, modified: st.mtime.toISOString() });
         }
       }
     };

@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 export interface ObjectInfo {
   key: string;
   size: number;
+  /** When the object was written (ISO-8601), where the driver knows it; freshness checks use it. */
+  modified?: string;
 }
 
 export interface PutOptions {
