@@ -10,7 +10,7 @@ deps:
 
 ## Run the whole product on embedded defaults: throwaway cluster + file repository.
 demo: deps
-	$(NODE) scripts/demo.mjs
+	bash scripts/demo.sh
 
 ## The test suite (what CI runs); prints `N passed, N failed` last.
 test: deps
