@@ -25,6 +25,10 @@ export interface S3Settings {
   maxAttempts: number;
   partSizeMiB: number;
   queueSize: number;
+  /** Static keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); absent → the SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** AWS_PROFILE, handed to the SDK's default chain. */
+  profile?: string;
 }
 
 export interface Config {
@@ -159,7 +163,14 @@ export function loadConfig(env: Env, o: Overrides = {}): Config {
     maxAttempts: parse(intIn('PGKEEP_S3_MAX_ATTEMPTS', 1, 20), env.PGKEEP_S3_MAX_ATTEMPTS ?? '5'),
     partSizeMiB: parse(intIn('PGKEEP_S3_PART_SIZE_MIB', 5, 512), env.PGKEEP_S3_PART_SIZE_MIB ?? '16'),
     queueSize: parse(intIn('PGKEEP_S3_UPLOAD_CONCURRENCY', 1, 16), env.PGKEEP_S3_UPLOAD_CONCURRENCY ?? '4'),
+    profile: env.AWS_PROFILE || undefined,
   };
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+    s3.credentials = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+    };
 
   const retentionDays = parse(
     o.retentionDays !== undefined ? intIn('--retention-days', 1, 3650) : intIn('PGKEEP_RETENTION_DAYS', 1, 3650),
