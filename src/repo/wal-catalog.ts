@@ -10,6 +10,8 @@ export interface ArchivedSegment {
   segno: bigint;
   key: string;
   size: number;
+  /** When it was archived (ISO-8601), where the store reports write times. */
+  archivedAt?: string;
 }
 
 export interface ArchivedHistory {
@@ -26,13 +28,13 @@ export interface WalCatalog {
   other: { key: string; size: number }[];
 }
 
-export function walCatalogFromKeys(objs: { key: string; size: number }[], segSize = DEFAULT_WAL_SEGMENT_SIZE): WalCatalog {
+export function walCatalogFromKeys(objs: { key: string; size: number; modified?: string }[], segSize = DEFAULT_WAL_SEGMENT_SIZE): WalCatalog {
   const cat: WalCatalog = { segments: [], histories: [], other: [] };
   for (const o of objs) {
     const file = o.key.slice(o.key.lastIndexOf('/') + 1).replace(/\.zst$/, '');
     if (isSegmentName(file)) {
       const id = parseSegmentName(file, segSize);
-      cat.segments.push({ name: file, timeline: id.timeline, segno: id.segno, key: o.key, size: o.size });
+      cat.segments.push({ name: file, timeline: id.timeline, segno: id.segno, key: o.key, size: o.size, ...(o.modified ? { archivedAt: o.modified } : {}) });
     } else if (isHistoryName(file)) {
       cat.histories.push({ name: file, timeline: historyTimeline(file), key: o.key, size: o.size });
     } else cat.other.push(o);
