@@ -1,8 +1,9 @@
 // `pgkeep backup`: take a logical or physical backup into the repository.
-// PLACEHOLDER signature; the logical half is built by the foundation issue, full/incr by the PITR issue.
+// Logical backups are built in src/backup/logical-backup.ts, full/incr in physical-backup.ts.
 import type { Config } from '../config/config.js';
 import type { BackupType } from '../repo/layout.js';
-import { PgkeepError } from '../util/errors.js';
+import { logicalBackup } from '../backup/logical-backup.js';
+import { physicalBackup } from '../backup/physical-backup.js';
 import type { BackupResult } from './types.js';
 
 export interface BackupOptions {
@@ -13,6 +14,6 @@ export interface BackupOptions {
   checkpoint?: 'fast' | 'spread';
 }
 
-export async function runBackup(_cfg: Config, _opts: BackupOptions): Promise<BackupResult> {
-  throw new PgkeepError('not-implemented', 'pgkeep backup is not built yet.');
+export async function runBackup(cfg: Config, opts: BackupOptions): Promise<BackupResult> {
+  return opts.type === 'logical' ? logicalBackup(cfg, opts) : physicalBackup(cfg, opts);
 }
