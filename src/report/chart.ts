@@ -1,0 +1,94 @@
+// SVG chart for the status page: the recovery window, backup sizes and durations over the
+// last 30 days, drawn from status.json alone (no external service, renders on github.com).
+import { escapeHtml } from './escape.js';
+import { formatBytes, formatDuration } from './format.js';
+import { CHART_DAYS, recentRuns, type RunRecord, type StatusFile } from './status-record.js';
+
+const W = 760;
+const PANEL_H = 110;
+const LEFT = 70;
+const RIGHT = 20;
+const TOP = 30;
+const GAP = 40;
+const KIND_COLOR: Record<string, string> = { full: '#1f6feb', incr: '#79c0ff', logical: '#2da44e', drill: '#8250df', check: '#bf8700' };
+
+function niceMax(v: number): number {
+  if (v <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+export function renderChart(s: StatusFile, now: Date, days = CHART_DAYS): string {
+  const runs = recentRuns(s, now, days);
+  const t1 = now.getTime();
+  const t0 = t1 - days * 86_400_000;
+  const plotW = W - LEFT - RIGHT;
+  const x = (iso: string) => LEFT + ((new Date(iso).getTime() - t0) / (t1 - t0)) * plotW;
+  const out: string[] = [];
+  const H = TOP + 3 * PANEL_H + 2 * GAP + 40;
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="-apple-system,Segoe UI,Helvetica,Arial,sans-serif" font-size="11">`);
+  out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  out.push(`<text x="${LEFT}" y="18" font-size="14" font-weight="600">pgkeep${s.cluster ? ' · ' + escapeHtml(s.cluster) : ''} — last ${days} days</text>`);
+
+  const panel = (i: number, title: string, maxLabel: string, body: (y: (f: number) => number) => string[]) => {
+    const top = TOP + i * (PANEL_H + GAP) + 16;
+    const y = (f: number) => top + PANEL_H - f * PANEL_H;
+    out.push(`<g><text x="${LEFT}" y="${top - 6}" font-weight="600">${escapeHtml(title)}</text>`);
+    out.push(`<rect x="${LEFT}" y="${top}" width="${plotW}" height="${PANEL_H}" fill="#f6f8fa" stroke="#d0d7de"/>`);
+    out.push(`<text x="${LEFT - 6}" y="${top + 10}" text-anchor="end" fill="#57606a">${escapeHtml(maxLabel)}</text>`);
+    out.push(`<text x="${LEFT - 6}" y="${top + PANEL_H}" text-anchor="end" fill="#57606a">0</text>`);
+    for (let d = 0; d <= days; d += 7) {
+      const gx = LEFT + (d / days) * plotW;
+      out.push(`<line x1="${gx.toFixed(1)}" y1="${top}" x2="${gx.toFixed(1)}" y2="${top + PANEL_H}" stroke="#d0d7de" stroke-dasharray="2,3"/>`);
+    }
+    out.push(...body(y), '</g>');
+  };
+
+  // 1. Recovery window length (days) after each run; failed runs marked red on the axis.
+  const win = runs.filter((r) => r.window?.oldest && r.window?.newest);
+  const spanDays = (r: RunRecord) => (new Date(r.window!.newest!).getTime() - new Date(r.window!.oldest!).getTime()) / 86_400_000;
+  const maxSpan = niceMax(Math.max(0, ...win.map(spanDays)));
+  panel(0, 'Recovery window (days restorable)', `${maxSpan} d`, (y) => {
+    const g: string[] = [];
+    if (win.length) {
+      const pts = win.map((r) => `${x(r.at).toFixed(1)},${y(spanDays(r) / maxSpan).toFixed(1)}`);
+      g.push(`<polyline class="window" points="${pts.join(' ')}" fill="none" stroke="#1f6feb" stroke-width="2"/>`);
+    } else g.push(`<text x="${LEFT + 8}" y="${y(0.5)}" fill="#57606a">no recovery window recorded yet</text>`);
+    for (const r of runs.filter((r) => !r.ok))
+      g.push(`<circle class="failed" cx="${x(r.at).toFixed(1)}" cy="${y(0).toFixed(1)}" r="4" fill="#cf222e"><title>${escapeHtml(`${r.at} ${r.action} failed`)}</title></circle>`);
+    return g;
+  });
+
+  // 2. Stored size of each backup, coloured by type.
+  const sized = runs.filter((r) => r.action === 'backup' && r.ok && r.bytes !== undefined);
+  const maxBytes = niceMax(Math.max(0, ...sized.map((r) => r.bytes!)));
+  panel(1, 'Backup size (stored)', formatBytes(maxBytes), (y) =>
+    sized.map(
+      (r) =>
+        `<rect class="size" x="${(x(r.at) - 2).toFixed(1)}" y="${y(r.bytes! / maxBytes).toFixed(1)}" width="4" height="${((r.bytes! / maxBytes) * PANEL_H).toFixed(1)}" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.backupId ?? r.at}: ${formatBytes(r.bytes!)}`)}</title></rect>`,
+    ),
+  );
+
+  // 3. Durations: backups and drill RTOs.
+  const timed = runs.filter((r) => r.ok && (r.rtoSeconds ?? r.durationSeconds) !== undefined && r.action !== 'restore');
+  const secs = (r: RunRecord) => r.rtoSeconds ?? r.durationSeconds ?? 0;
+  const maxSecs = niceMax(Math.max(0, ...timed.map(secs)));
+  panel(2, 'Duration (backups) and RTO (drills)', formatDuration(maxSecs), (y) =>
+    timed.map(
+      (r) =>
+        `<circle class="duration" cx="${x(r.at).toFixed(1)}" cy="${y(secs(r) / maxSecs).toFixed(1)}" r="3.5" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.at} ${r.action} ${r.kind ?? ''}: ${formatDuration(secs(r))}`)}</title></circle>`,
+    ),
+  );
+
+  const ly = H - 12;
+  let lx = LEFT;
+  for (const [k, c] of Object.entries(KIND_COLOR)) {
+    out.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${c}"/><text x="${lx + 14}" y="${ly}">${k}</text>`);
+    lx += 80;
+  }
+  out.push(`<circle cx="${lx + 5}" cy="${ly - 4}" r="4" fill="#cf222e"/><text x="${lx + 14}" y="${ly}">failed run</text>`);
+  out.push(`<text x="${W - RIGHT}" y="${ly}" text-anchor="end" fill="#57606a">${escapeHtml(now.toISOString().slice(0, 16).replace('T', ' '))} UTC</text>`);
+  out.push('</svg>', '');
+  return out.join('\n');
+}
