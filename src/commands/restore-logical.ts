@@ -1,7 +1,28 @@
 // `pgkeep restore --logical`: one database from a logical backup into a new database.
-// PLACEHOLDER signature (foundation issue builds it; PITR issue adds --time).
+// Order: pick the backup, check the target, verify the dump's checksum, then (and only then)
+// create missing roles, create the database and stream pg_restore. --dry-run stops at the plan.
 import type { Config } from '../config/config.js';
+import { resolveBinDir } from '../postgres/pg-tools.js';
+import { serverFacts } from '../postgres/client.js';
+import { findBackup, loadCatalog, type Catalog } from '../repo/catalog.js';
+import { backupObjectKey } from '../repo/layout.js';
+import type { Manifest, ManifestObject } from '../repo/manifest.js';
+import { openObject, verifyObject } from '../repo/object-io.js';
+import { parseGlobalsRoles, type RoleDef } from '../restore/globals-roles.js';
+import {
+  PROTECTED_DATABASES,
+  checkDatabaseName,
+  createRoles,
+  databaseExists,
+  missingRoles,
+  restoreDumpInto,
+} from '../restore/logical-restore.js';
+import { DUMP_KIND, GLOBALS_KIND } from '../backup/logical-backup.js';
+import { openStore } from '../storage/open-store.js';
+import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
+import { formatBytes, log } from '../util/log.js';
+import { streamToBuffer } from '../util/streams.js';
 import type { RestoreResult } from './types.js';
 
 export interface LogicalRestoreOptions {
@@ -18,6 +39,102 @@ export interface LogicalRestoreOptions {
   jobs?: number;
 }
 
-export async function restoreLogical(_cfg: Config, _opts: LogicalRestoreOptions): Promise<RestoreResult> {
-  throw new PgkeepError('not-implemented', 'pgkeep restore --logical is not built yet.');
+/** The logical backup to restore `database` from: an id, or the newest logical backup that has it. */
+export function pickLogicalBackup(cat: Catalog, ref: string, database: string): { backup: Manifest; dump: ManifestObject } {
+  let backup: Manifest;
+  if (ref === 'latest') {
+    const logical = cat.backups.filter((b) => b.type === 'logical');
+    if (!logical.length) throw new PgkeepError('no-backup', 'The repository has no logical backup yet.', 'Run pgkeep backup --type logical first.');
+    const having = logical.filter((b) => b.objects.some((o) => o.kind === DUMP_KIND && o.database === database));
+    if (!having.length) {
+      const newest = logical[logical.length - 1];
+      throw new PgkeepError(
+        'unknown-database',
+        `No logical backup contains database "${database}".`,
+        `The newest logical backup ${newest.id} has: ${(newest.databases ?? []).join(', ') || 'no databases'}.`,
+      );
+    }
+    backup = having[having.length - 1];
+  } else {
+    backup = findBackup(cat, ref);
+    if (backup.type !== 'logical')
+      throw new PgkeepError('wrong-backup-type', `Backup ${backup.id} is a ${backup.type} backup, not a logical one.`, 'Pick a logical backup (pgkeep list), or restore it with pgkeep restore --to DIR.');
+  }
+  const dump = backup.objects.find((o) => o.kind === DUMP_KIND && o.database === database);
+  if (!dump)
+    throw new PgkeepError(
+      'unknown-database',
+      `Backup ${backup.id} does not contain database "${database}".`,
+      `It has: ${(backup.databases ?? []).join(', ') || 'no databases'}.`,
+    );
+  return { backup, dump };
+}
+
+/** The backup's role definitions (globals.sql), checksum-verified. */
+export async function readBackupRoles(store: Store, backup: Manifest): Promise<{ roles: RoleDef[]; object?: ManifestObject }> {
+  const object = backup.objects.find((o) => o.kind === GLOBALS_KIND);
+  if (!object) return { roles: [] };
+  const sql = (await streamToBuffer(await openObject(store, backupObjectKey(backup.id, object.name), object))).toString('utf8');
+  return { roles: parseGlobalsRoles(sql), object };
+}
+
+export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): Promise<RestoreResult> {
+  if (opts.time)
+    throw new PgkeepError('not-implemented', 'A logical restore to a point in time (--time) is not available yet.', 'Restore the newest logical backup, or a physical backup with pgkeep restore --time … --to DIR.');
+  const started = Date.now();
+  const source = opts.database;
+  const into = opts.into ?? `${source}_restore`;
+  checkDatabaseName(source, '--database');
+  checkDatabaseName(into, '--into');
+  if (into === source)
+    throw new PgkeepError(
+      'refuse-source',
+      `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`,
+      `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`,
+    );
+  if (PROTECTED_DATABASES.includes(into))
+    throw new PgkeepError('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
+
+  const store = openStore(cfg);
+  const { backup, dump } = pickLogicalBackup(await loadCatalog(store), opts.backup, source);
+  const facts = await serverFacts(cfg.pgEnv);
+  // pg_restore must be at least as new as the pg_dump that wrote the archive.
+  const binDir = resolveBinDir(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
+  const exists = await databaseExists(cfg.pgEnv, into);
+  if (exists && !opts.replace)
+    throw new PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
+
+  const { roles, object: globals } = await readBackupRoles(store, backup);
+  const missing = await missingRoles(cfg.pgEnv, roles);
+  const jobs = opts.jobs && opts.jobs > 1 ? opts.jobs : undefined;
+  const plan = [
+    `backup ${backup.id} (taken ${backup.startTime}, PostgreSQL ${backup.pgVersion}), database "${source}": ${dump.name}, ${formatBytes(dump.bytes)} stored, ${formatBytes(dump.rawBytes)} raw`,
+    `verify size and SHA-256 of ${dump.name} before touching the server`,
+    missing.length
+      ? `create missing role(s) from ${globals?.name}: ${missing.map((r) => r.name).join(', ')} (existing roles are not altered)`
+      : `roles: every role in the backup exists already (${roles.length}); none is created or altered`,
+    ...(exists ? [`drop existing database "${into}" (--replace; "${source}" is not touched)`] : []),
+    `create database "${into}"`,
+    jobs
+      ? `stage the dump in a private temp file (${formatBytes(dump.rawBytes)} on local disk) and run pg_restore -j ${jobs} into "${into}"`
+      : `stream the dump into pg_restore -d "${into}"`,
+  ];
+  const result = (dryRun: boolean, createdRoles: string[] = []): RestoreResult => ({
+    dryRun,
+    backupId: backup.id,
+    plan,
+    target: into,
+    database: source,
+    createdRoles,
+    durationSeconds: (Date.now() - started) / 1000,
+  });
+  if (opts.dryRun) return result(true);
+
+  const key = backupObjectKey(backup.id, dump.name);
+  log.info(`verifying ${dump.name} (${formatBytes(dump.bytes)})`);
+  await verifyObject(store, key, dump);
+  const created = await createRoles(cfg.pgEnv, missing);
+  await restoreDumpInto(cfg.pgEnv, binDir, () => openObject(store, key, dump), into, { replace: opts.replace, jobs, rawBytes: dump.rawBytes });
+  log.info(`restored "${source}" from ${backup.id} into "${into}"`);
+  return result(false, created);
 }

@@ -1,0 +1,163 @@
+// Logical restore building blocks: create missing roles from a backup's globals, and restore a
+// pg_dump custom-format stream into a new database (never over one that exists unless the
+// caller asked to replace it; a target this code created is dropped again if the restore fails).
+// The PITR single-database restore reuses restoreDumpInto with a dump from an ephemeral cluster.
+import { createWriteStream, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { ident, withClient, type PgEnv } from '../postgres/client.js';
+import { runTool, startTool } from '../postgres/pg-tools.js';
+import { PgkeepError } from '../util/errors.js';
+import { formatBytes, log, progress } from '../util/log.js';
+import type { RoleDef } from './globals-roles.js';
+
+/** Databases a restore must never target (dropping them would break the cluster). */
+export const PROTECTED_DATABASES = ['postgres', 'template0', 'template1'];
+
+/** A database to connect to for CREATE/DROP/RENAME of the named ones. */
+export function maintenanceDb(env: PgEnv, avoid: string[]): string {
+  for (const d of ['postgres', 'template1', env.PGDATABASE]) if (d && !avoid.includes(d)) return d;
+  return 'template1';
+}
+
+export function checkDatabaseName(name: string, what: string): void {
+  if (!name || Buffer.byteLength(name) > 63 || name.includes('\0'))
+    throw new PgkeepError('bad-usage', `${what} "${name}" is not a valid database name.`, 'PostgreSQL database names are 1 to 63 bytes.');
+}
+
+export async function databaseExists(env: PgEnv, name: string): Promise<boolean> {
+  return withClient(env, maintenanceDb(env, [name]), async (c) => {
+    const r = await c.query('select 1 from pg_database where datname = $1', [name]);
+    return (r.rowCount ?? 0) > 0;
+  });
+}
+
+/** Roles of the backup that the server does not have. */
+export async function missingRoles(env: PgEnv, roles: RoleDef[]): Promise<RoleDef[]> {
+  if (!roles.length) return [];
+  return withClient(env, maintenanceDb(env, []), async (c) => {
+    const r = await c.query<{ rolname: string }>('select rolname from pg_roles');
+    const have = new Set(r.rows.map((x) => x.rolname));
+    return roles.filter((x) => !have.has(x.name));
+  });
+}
+
+/**
+ * Create the given (missing) roles with their attributes, settings and memberships. All roles
+ * are created in one transaction; a membership that cannot be granted is a warning.
+ * Statements are never logged: they may carry password hashes.
+ */
+export async function createRoles(env: PgEnv, roles: RoleDef[]): Promise<string[]> {
+  if (!roles.length) return [];
+  return withClient(env, maintenanceDb(env, []), async (c) => {
+    await c.query('begin');
+    try {
+      for (const r of roles) {
+        for (const s of r.statements) {
+          try {
+            await c.query(s);
+          } catch (e) {
+            throw new PgkeepError(
+              'role-failed',
+              `Could not create role "${r.name}" from the backup's globals: ${(e as Error).message}.`,
+              'The restoring user needs CREATEROLE (or superuser); or create the role by hand and retry.',
+            );
+          }
+        }
+      }
+      await c.query('commit');
+    } catch (e) {
+      await c.query('rollback').catch(() => undefined);
+      throw e;
+    }
+    for (const r of roles)
+      for (const s of r.memberships)
+        await c.query(s).catch((e: Error) => log.warn(`role "${r.name}": a membership from the backup was not granted (${e.message})`));
+    log.info(`created role(s) from the backup's globals: ${roles.map((r) => r.name).join(', ')}`);
+    return roles.map((r) => r.name);
+  });
+}
+
+async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+  const v = await c.query<{ v: string }>(`select current_setting('server_version_num') as v`);
+  await c.query(`drop database if exists ${ident(name)}${Number(v.rows[0].v) >= 130000 ? ' with (force)' : ''}`);
+}
+
+/** libpq conninfo value quoting, so a database name is never parsed as a connection string. */
+export function conninfoDbname(name: string): string {
+  return `dbname='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export interface RestoreIntoOptions {
+  /** Drop `into` first when it exists. */
+  replace: boolean;
+  /** pg_restore -j N: stages the dump in a temp file (pg_restore needs to seek for parallel jobs). */
+  jobs?: number;
+  /** Expected raw size, for progress. */
+  rawBytes?: number;
+}
+
+/**
+ * Create database `into` and restore a pg_dump custom-format stream into it. If the restore
+ * fails, the database this call created is dropped; a database that existed before is only
+ * ever dropped with `replace`.
+ */
+export async function restoreDumpInto(
+  env: PgEnv,
+  binDir: string,
+  openDump: () => Promise<Readable>,
+  into: string,
+  opts: RestoreIntoOptions,
+): Promise<void> {
+  checkDatabaseName(into, 'Target database');
+  if (PROTECTED_DATABASES.includes(into))
+    throw new PgkeepError('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
+  const admin = maintenanceDb(env, [into]);
+  await withClient(env, admin, async (c) => {
+    const exists = ((await c.query('select 1 from pg_database where datname = $1', [into])).rowCount ?? 0) > 0;
+    if (exists && !opts.replace)
+      throw new PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first.`);
+    if (exists) {
+      log.info(`dropping existing database "${into}" (--replace)`);
+      await dropDatabase(c, into);
+    }
+    await c.query(`create database ${ident(into)} template template0`);
+  });
+
+  const toolEnv = { ...env, PGDATABASE: into };
+  const restoreArgs = ['--exit-on-error', '-d', conninfoDbname(into)];
+  const p = progress(`restore into ${into}`, opts.rawBytes);
+  let tmpDir: string | undefined;
+  try {
+    const dump = await openDump();
+    dump.on('data', (c: Buffer) => p.add(c.length));
+    if (opts.jobs && opts.jobs > 1) {
+      tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-restore-'));
+      const file = path.join(tmpDir, 'database.dump');
+      await pipeline(dump, createWriteStream(file, { mode: 0o600, flags: 'wx' }));
+      log.info(`staged the dump in ${file} (${formatBytes(p.bytes)}); pg_restore -j ${opts.jobs}`);
+      await runTool(binDir, 'pg_restore', [...restoreArgs, '-j', String(opts.jobs), file], { env: toolEnv, what: `pg_restore into "${into}"` });
+    } else {
+      const run = startTool(binDir, 'pg_restore', restoreArgs, { env: toolEnv, stdin: 'pipe', what: `pg_restore into "${into}"` });
+      const feed = pipeline(dump, run.stdin!);
+      feed.catch(() => run.kill());
+      const [f, d] = await Promise.allSettled([feed, run.done]);
+      // pg_restore stopping early breaks the pipe: its own error explains why.
+      if (d.status === 'rejected' && !(f.status === 'rejected' && run.child.signalCode)) throw d.reason;
+      if (f.status === 'rejected') throw f.reason;
+    }
+    p.done();
+  } catch (e) {
+    log.warn(`restore into "${into}" failed; dropping the database it created`);
+    await withClient(env, admin, (c) => dropDatabase(c, into)).catch((de: Error) =>
+      log.warn(`could not drop "${into}" after the failed restore: ${de.message}`),
+    );
+    throw e;
+  } finally {
+    if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
+  }
+}
