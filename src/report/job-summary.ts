@@ -3,7 +3,7 @@
 import type { VerifyProblem } from '../commands/types.js';
 import { escapeHtml } from './escape.js';
 import type { RecoveryWindow } from './freshness.js';
-import { ageSeconds, formatAge } from './format.js';
+import { ageSeconds, formatAge, formatBytes } from './format.js';
 
 export interface SummaryInput {
   /** "pgkeep backup", "pgkeep restore (dry run)", … */
@@ -13,6 +13,8 @@ export interface SummaryInput {
   /** Key facts in order: [label, value]; values are escaped. */
   facts: [string, string | number | undefined][];
   databases?: string[];
+  /** Objects written (backup): name, raw and stored bytes. */
+  objects?: { name: string; rawBytes: number; bytes: number }[];
   window?: RecoveryWindow;
   /** Freshness problems/notes worth showing even on success. */
   warnings?: string[];
@@ -43,6 +45,12 @@ export function renderJobSummary(s: SummaryInput): string {
   }
   if (s.facts.length) out.push(table(s.facts));
   if (s.databases?.length) out.push(`<p><strong>Databases:</strong> ${s.databases.map((d) => `<code>${e(d)}</code>`).join(', ')}</p>\n`);
+  if (s.objects?.length)
+    out.push(
+      `<details><summary>${s.objects.length} object(s)</summary>\n<table>\n<tr><th>Object</th><th>Raw</th><th>Stored</th></tr>\n${s.objects
+        .map((o) => `<tr><td><code>${e(o.name)}</code></td><td>${e(formatBytes(o.rawBytes))}</td><td>${e(formatBytes(o.bytes))}</td></tr>`)
+        .join('\n')}\n</table>\n</details>\n`,
+    );
   if (s.plan?.length) {
     out.push(`<h3>${s.planIsDryRun ? 'Restore plan (dry run: nothing was written)' : 'Restore steps'}</h3>\n`);
     out.push(`<ol>\n${s.plan.map((l) => `<li>${e(l)}</li>`).join('\n')}\n</ol>\n`);

@@ -1,0 +1,161 @@
+// What every action does around its command: mask secrets, parse inputs (errors name the
+// input), build the Config, run, set outputs, write the job summary with the recovery window,
+// record the run on the status branch, raise/close the alert issue, post the webhook, and turn
+// any failure into setFailed(message + hint). The command itself knows nothing of Actions.
+import * as core from '@actions/core';
+import { loadConfig, type Config, type Env } from '../config/config.js';
+import { runStatus } from '../commands/status.js';
+import type { RepoStatus } from '../report/freshness.js';
+import { updateAlert } from '../report/alert.js';
+import { renderJobSummary, type SummaryInput } from '../report/job-summary.js';
+import { publishStatus } from '../report/status-publish.js';
+import type { RunRecord } from '../report/status-record.js';
+import { postWebhook } from '../report/webhook.js';
+import type { GitHubTarget } from '../report/github-api.js';
+import { describeError, isPgkeepError, PgkeepError } from '../util/errors.js';
+import { setLogSink } from '../util/log.js';
+import { redact } from '../util/redact.js';
+import { DEFAULT_STATUS_BRANCH, Inputs } from './constants.js';
+import { input } from './action-inputs.js';
+import { maskSecrets } from './mask-secrets.js';
+
+export interface ActionOutcome {
+  outputs: Record<string, string | number | undefined>;
+  record: Partial<RunRecord>;
+  summary: Partial<SummaryInput>;
+  /** A run that completed but found a problem (verification failed, repository stale). */
+  failure?: PgkeepError;
+}
+
+export interface ActionSpec<O> {
+  action: RunRecord['action'];
+  title: (opts: O | undefined) => string;
+  /** Read and validate inputs; throw badInput(...) naming the input. */
+  parseInputs: () => O;
+  kind?: (opts: O) => string | undefined;
+  execute: (cfg: Config, opts: O) => Promise<ActionOutcome>;
+  /** Freshness thresholds to apply after the run (pg-verify's max-age-hours). */
+  maxAgeHours?: (opts: O) => number | undefined;
+}
+
+const CLUSTER_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env): Promise<void> {
+  const started = Date.now();
+  maskSecrets(env);
+  setLogSink((line) => core.info(line));
+  let opts: O | undefined;
+  let cfg: Config | undefined;
+  let outcome: ActionOutcome | undefined;
+  let error: unknown;
+  const cluster = input(Inputs.cluster);
+  try {
+    if (cluster !== undefined && !CLUSTER_RE.test(cluster))
+      throw new PgkeepError('bad-input', `Input "${Inputs.cluster}" is "${cluster}": expected letters, digits, dot, dash or underscore.`);
+    opts = spec.parseInputs();
+    cfg = loadConfig(env, { repo: input(Inputs.repo) });
+    outcome = await spec.execute(cfg, opts);
+  } catch (e) {
+    error = e;
+  }
+
+  // The recovery window after the run: shown even when the run failed (what is still restorable).
+  let status: RepoStatus | undefined;
+  if (cfg) {
+    try {
+      const maxAge = opts !== undefined ? spec.maxAgeHours?.(opts) : undefined;
+      status = await runStatus(cfg, maxAge !== undefined ? { maxAgeHours: maxAge } : {});
+      if (maxAge !== undefined && status.stale && !error && !outcome?.failure)
+        outcome = { ...outcome!, failure: new PgkeepError('stale', `The repository is stale: ${status.problems.join(' ')}`, 'Check that the scheduled backup workflows still run and that archive_command succeeds.') };
+    } catch (e) {
+      core.warning(redact(`Could not read the recovery window: ${describeError(e)}`));
+    }
+  }
+
+  const failure = error ?? outcome?.failure;
+  const ok = failure === undefined;
+  const errText = failure !== undefined ? redact(describeError(failure)) : undefined;
+  if (failure !== undefined && process.env.PGKEEP_DEBUG === '1' && failure instanceof Error && !isPgkeepError(failure))
+    core.debug(redact(failure.stack ?? ''));
+
+  for (const [k, v] of Object.entries(outcome?.outputs ?? {})) if (v !== undefined) core.setOutput(k, String(v));
+
+  const now = new Date();
+  const kind = opts !== undefined ? spec.kind?.(opts) : undefined;
+  const run: RunRecord = {
+    at: now.toISOString(),
+    action: spec.action,
+    ok,
+    ...(kind ? { kind } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...outcome?.record,
+    ...(status?.window.newest ? { window: status.window } : {}),
+    ...(errText ? { error: errText } : {}),
+    ...(env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY
+      ? { runUrl: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` }
+      : {}),
+  };
+  if (run.durationSeconds === undefined && spec.action !== 'verify') run.durationSeconds = (Date.now() - started) / 1000;
+
+  if (env.GITHUB_STEP_SUMMARY) {
+    const pe = failure !== undefined ? failure : undefined;
+    const summary: SummaryInput = {
+      title: spec.title(opts),
+      facts: [],
+      ...outcome?.summary,
+      ok,
+      cluster,
+      window: status?.window,
+      warnings: [...(status?.problems ?? []), ...(status?.notes ?? [])].map(redact),
+      error:
+        pe !== undefined
+          ? isPgkeepError(pe)
+            ? { message: redact(pe.message), hint: pe.hint ? redact(pe.hint) : undefined, code: pe.code }
+            : { message: errText! }
+          : undefined,
+      now,
+    };
+    try {
+      await core.summary.addRaw(renderJobSummary(summary)).write();
+    } catch (e) {
+      core.warning(`Could not write the job summary: ${(e as Error).message}`);
+    }
+  }
+
+  await report(run, env);
+
+  if (failure !== undefined) core.setFailed(errText!);
+}
+
+/** Status branch + alert issue (with a token) and webhook; never fails the run itself. */
+async function report(run: RunRecord, env: Env): Promise<void> {
+  const token = input(Inputs.githubToken);
+  let recovered = false;
+  const repository = env.GITHUB_REPOSITORY;
+  if (token && repository) {
+    const gh: GitHubTarget = { apiUrl: env.GITHUB_API_URL || 'https://api.github.com', repository, token };
+    const branch = input(Inputs.statusBranch) ?? DEFAULT_STATUS_BRANCH;
+    try {
+      const { commit } = await publishStatus(gh, run, { branch, dir: run.cluster });
+      core.info(`Status recorded on branch ${branch} (${commit.slice(0, 12)}).`);
+    } catch (e) {
+      core.warning(redact(`Could not record the status on branch ${branch}: ${describeError(e)}`));
+    }
+    try {
+      const a = await updateAlert(gh, run);
+      if (a.action !== 'none') core.info(`Alert issue #${a.issue} ${a.action}.`);
+      recovered = a.action === 'closed';
+    } catch (e) {
+      core.warning(redact(`Could not update the alert issue: ${describeError(e)}`));
+    }
+  } else if (token && !repository) core.warning('github-token given but GITHUB_REPOSITORY is not set: status and alert skipped.');
+  const hook = input(Inputs.webhookUrl);
+  // Failures always; a success only when it closed an alert (the "recovered" message).
+  if (hook && (!run.ok || recovered)) {
+    try {
+      await postWebhook(hook, run, repository);
+    } catch (e) {
+      core.warning(redact(`Could not post to the webhook: ${describeError(e)}`));
+    }
+  }
+}
