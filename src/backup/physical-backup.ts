@@ -1,9 +1,360 @@
-// Physical backups (pg_basebackup streamed into the store). PLACEHOLDER (PITR issue builds it).
+// Physical backups: `pg_basebackup -D - -Ft -X none` streamed through zstd (worker threads)
+// and SHA-256 into backups/<id>/base.tar.zst, then the manifest, written last.
+//
+// Repository objects of a full backup (format v1), for the restore planner:
+//   backups/<id>/base.tar.zst    kind "base": one tar of the data directory, zstd. It contains
+//                                backup_label and the `backup_manifest` pg_basebackup injects
+//                                (so `pg_verifybackup -n DIR` works after `zstd -d | tar -x`).
+//                                It holds NO WAL: pg_wal/ is empty; every segment from startWal
+//                                to stopWal is in wal/<TLI>/ and checked present before the
+//                                manifest is written.
+//   backups/<id>/manifest.json   type "full", timeline, startLsn, stopLsn, startWal, stopWal,
+//                                startTime/stopTime (the server's clock, now() before/after),
+//                                pgVersion(Num), systemIdentifier, bytes/rawBytes;
+//                                extra: { walSource: "archive"|"pull", checkpoint, zstdLevel,
+//                                zstdWorkers, backupLabel }.
+// Restore = extract base.tar.zst into DIR, recovery.signal + restore_command
+// (`pgkeep wal-fetch %f %p`); consistency is reached at stopLsn.
+//
+// Why stream an uncompressed tar through our zstd rather than `--compress=client-zstd`: the
+// speed is the same (both are libzstd with worker threads, measured on PG 15: see
+// bench/physical-backup.sh), but only the raw stream lets us read backup_label as it passes
+// (start WAL, timeline), count raw bytes for progress/ETA against pg_database_size and record
+// rawBytes. `server-zstd` cannot keep the manifest with -D -, so it is not used.
+//
+// WAL source: with archive_mode on, `-X none` makes the server wait until the stop segment is
+// archived (pg_basebackup only sends NOWAIT with -X fetch/stream) and we then check the
+// repository has every segment start..stop (bounded wait, PGKEEP_WAL_WAIT_SECONDS, default 120).
+// With archive_mode off, the WAL comes from a pull over the `pgkeep` replication slot
+// (created before the backup starts, so the server keeps the WAL) up to the stop LSN.
+// Tablespaces other than pg_default/pg_global are refused (pg_basebackup -D - cannot stream
+// them): the error says so before anything is written.
+//
+// Incremental (`--type incr`):
+//  - PG >= 17: `pg_basebackup --incremental=<previous backup_manifest>` (extracted from the
+//    newest full/incr base.tar.zst of the same system into a temp file); manifest type "incr"
+//    with `parent` = that backup's id; objects as for full. Restore = pg_combinebackup chain.
+//  - PG 15/16: an "incr" run is a WAL pull (pg_switch_wal(), then pg_receivewal on the slot up
+//    to the switch LSN), guaranteeing every WAL up to the run's start is in wal/. It writes NO
+//    manifest (there is no restorable object; the planner only ever sees full backups there).
+//    The result's id is informational and `objects` lists nothing.
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config/config.js';
 import type { BackupOptions } from '../commands/backup.js';
 import type { BackupResult } from '../commands/types.js';
+import { serverFacts, withClient, type ServerFacts } from '../postgres/client.js';
+import { resolveBinDir, startTool } from '../postgres/pg-tools.js';
+import { ensureRepoInfo, loadCatalog, writeJson } from '../repo/catalog.js';
+import { backupObjectKey, backupPrefix, makeBackupId, manifestKey, walKey, FORMAT_VERSION, WAL_PREFIX } from '../repo/layout.js';
+import { acquireLock } from '../repo/lock.js';
+import type { Manifest, ManifestObject } from '../repo/manifest.js';
+import { writeObject } from '../repo/object-io.js';
+import { openStore } from '../storage/open-store.js';
+import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
+import { formatBytes, log, progress } from '../util/log.js';
+import { HashCounter, zstdCompress, zstdDecompress } from '../util/streams.js';
+import { VERSION } from '../version.js';
+import { pullWalTo, ensureSlot, DEFAULT_SLOT } from '../wal/wal-pull.js';
+import { formatLsn, parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../wal/segment.js';
+import { TarScan, parseBackupLabel, type BackupLabel } from './tar-scan.js';
 
-export async function physicalBackup(_cfg: Config, _opts: BackupOptions): Promise<BackupResult> {
-  throw new PgkeepError('not-implemented', 'Physical backups are not built yet.');
+export const BASE_OBJECT = 'base.tar.zst';
+export const BASE_KIND = 'base';
+
+export interface PhysicalPreflight {
+  walLevel: string;
+  archiveMode: string;
+  archiveCommand: string;
+  segSize: number;
+  tablespaces: { name: string; location: string }[];
+  totalBytes: number;
+  canReplicate: boolean;
+  inRecovery: boolean;
+}
+
+export async function preflight(env: Record<string, string>): Promise<PhysicalPreflight> {
+  return withClient(env, undefined, async (c) => {
+    const s = await c.query<{ name: string; setting: string }>(
+      `select name, setting from pg_settings where name in ('wal_level','archive_mode','archive_command','wal_segment_size')`,
+    );
+    const get = (n: string) => s.rows.find((r) => r.name === n)?.setting ?? '';
+    const ts = await c.query<{ name: string; location: string }>(
+      `select spcname as name, pg_tablespace_location(oid) as location from pg_tablespace where spcname not in ('pg_default','pg_global') order by 1`,
+    );
+    const size = await c.query<{ total: string }>(`select coalesce(sum(pg_database_size(oid)),0)::text as total from pg_database where datallowconn`);
+    const role = await c.query<{ ok: boolean }>(`select rolsuper or rolreplication as ok from pg_roles where rolname = current_user`);
+    const rec = await c.query<{ r: boolean }>(`select pg_is_in_recovery() as r`);
+    return {
+      walLevel: get('wal_level'),
+      archiveMode: get('archive_mode'),
+      archiveCommand: get('archive_command'),
+      segSize: Number(get('wal_segment_size')) || 16 * 1024 * 1024,
+      tablespaces: ts.rows,
+      totalBytes: Number(size.rows[0]?.total ?? 0),
+      canReplicate: !!role.rows[0]?.ok,
+      inRecovery: !!rec.rows[0]?.r,
+    };
+  });
+}
+
+export type WalSource = 'archive' | 'pull';
+
+/** Refuse what cannot produce a restorable backup, before anything is written. */
+export function checkPreflight(p: PhysicalPreflight): WalSource {
+  if (p.walLevel === 'minimal')
+    throw new PgkeepError('wal-level-minimal', 'The server runs with wal_level = minimal, which cannot produce a physical backup.', "Set wal_level = replica (and archive_mode = on, archive_command = 'pgkeep wal-push %p'), then restart PostgreSQL.");
+  if (!p.canReplicate)
+    throw new PgkeepError('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which pg_basebackup needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
+  if (p.tablespaces.length)
+    throw new PgkeepError(
+      'tablespaces-unsupported',
+      `The cluster has tablespaces outside the data directory (${p.tablespaces.map((t) => `${t.name} at ${t.location}`).join(', ')}), which a streamed pg_basebackup (-D -) cannot include.`,
+      'Move them into pg_default (ALTER TABLE … SET TABLESPACE pg_default) or use logical backups for this cluster.',
+    );
+  const archiving = p.archiveMode === 'on' || p.archiveMode === 'always';
+  if (archiving && p.inRecovery && p.archiveMode !== 'always')
+    throw new PgkeepError('standby-archive-mode', 'The server is a standby with archive_mode = on, so it does not archive WAL and a backup from it would wait forever.', 'Back up the primary, or set archive_mode = always on the standby.');
+  if (archiving) {
+    if (!p.archiveCommand.trim() || p.archiveCommand === '(disabled)')
+      throw new PgkeepError('no-archive-command', 'archive_mode is on but archive_command is empty, so the WAL a backup needs is never archived.', "Set archive_command = 'pgkeep wal-push %p' (or turn archive_mode off to let pgkeep pull WAL over a replication slot).");
+    return 'archive';
+  }
+  return 'pull';
+}
+
+async function serverNow(env: Record<string, string>): Promise<string> {
+  return withClient(env, undefined, async (c) => {
+    const r = await c.query<{ t: string }>(`select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t`);
+    return r.rows[0].t;
+  });
+}
+
+async function freshId(store: Store, at: Date, type: 'full' | 'incr'): Promise<string> {
+  let t = at.getTime();
+  for (let i = 0; i < 60; i++, t += 1000) {
+    const id = makeBackupId(new Date(t), type);
+    if ((await store.list(backupPrefix(id))).length === 0) return id;
+  }
+  throw new PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
+}
+
+function intFromEnv(cfg: Config, name: string, dflt: number, min: number, max: number): number {
+  const raw = cfg.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+/** Wait until every segment start..stop is in the repository (bounded); return how many. */
+export async function waitForWal(store: Store, timeline: number, startWal: string, stopWal: string, segSize: number, timeoutSeconds: number): Promise<number> {
+  const startSeg = parseSegmentName(startWal, segSize).segno;
+  const stopSeg = parseSegmentName(stopWal, segSize).segno;
+  const need: string[] = [];
+  for (let s = startSeg; s <= stopSeg; s++) need.push(segmentName(timeline, s, segSize));
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let missing = need;
+  for (;;) {
+    const have = new Set((await store.list(`${WAL_PREFIX}${need[0].slice(0, 8)}/`)).map((o) => o.key));
+    missing = need.filter((n) => !have.has(walKey(n)));
+    if (!missing.length) return need.length;
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new PgkeepError(
+    'wal-not-archived',
+    `WAL ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3} more)` : ''} needed by the backup did not reach ${store.description} within ${timeoutSeconds} s.`,
+    "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal in the server log; PGKEEP_WAL_WAIT_SECONDS raises the wait.",
+  );
+}
+
+interface BaseRun {
+  object: ManifestObject;
+  label: BackupLabel;
+  stopLsn: string;
+}
+
+/** Run pg_basebackup into backups/<id>/base.tar.zst; returns the object and WAL positions. */
+async function streamBase(
+  cfg: Config,
+  store: Store,
+  id: string,
+  binDir: string,
+  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; totalBytes: number; incrementalManifest?: string },
+): Promise<BaseRun> {
+  const args = ['-D', '-', '-Ft', '-X', 'none', `--checkpoint=${opts.checkpoint}`, '-v', '-l', `pgkeep ${id}`];
+  if (opts.incrementalManifest) args.push(`--incremental=${opts.incrementalManifest}`);
+  const run = startTool(binDir, 'pg_basebackup', args, { env: cfg.pgEnv, what: 'pg_basebackup' });
+  let verbose = '';
+  run.child.stderr!.on('data', (c: Buffer) => {
+    verbose = (verbose + c.toString('utf8')).slice(-65536);
+  });
+  const prog = progress(`backup ${id}`, opts.totalBytes);
+  const raw = new HashCounter((n) => prog.add(n));
+  const scan = new TarScan(new Set(['backup_label']));
+  const compressed = new PassThrough({ highWaterMark: 1 << 20 });
+  const produce = pipeline(run.stdout, raw, scan, zstdCompress(opts.level, opts.workers), compressed);
+  const key = backupObjectKey(id, BASE_OBJECT);
+  // Compression happens above (with workers); writeObject only hashes and stores.
+  const write = writeObject(store, key, compressed, { kind: 'none' });
+  const fail = () => run.kill();
+  produce.catch(fail);
+  write.catch(fail);
+  const [d, p, w] = await Promise.allSettled([run.done, produce, write]);
+  if (d.status === 'rejected') {
+    if (w.status === 'rejected' && run.child.signalCode) throw w.reason;
+    throw d.reason;
+  }
+  if (p.status === 'rejected') throw p.reason;
+  if (w.status === 'rejected') throw w.reason;
+  prog.done();
+  const labelText = scan.captured.get('backup_label')?.toString('utf8') ?? '';
+  const label = parseBackupLabel(labelText);
+  const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(verbose);
+  if (!label || !end)
+    throw new PgkeepError('backup-label-missing', `pg_basebackup finished but its output lacked ${!label ? 'backup_label' : 'the WAL end point'}; the backup is unusable.`, 'Check the pg_basebackup version matches the server (PGKEEP_PG_BINDIR).');
+  return {
+    object: { name: BASE_OBJECT, kind: BASE_KIND, bytes: w.value.bytes, sha256: w.value.sha256, rawBytes: raw.bytes, compression: 'zstd' },
+    label,
+    stopLsn: end[1],
+  };
+}
+
+/** The newest full/incr backup's backup_manifest, extracted from its base.tar.zst (PG 17+ incremental). */
+async function extractManifest(store: Store, m: Manifest, dest: string): Promise<void> {
+  const obj = m.objects.find((o) => o.kind === BASE_KIND);
+  if (!obj) throw new PgkeepError('no-parent-manifest', `Backup ${m.id} has no base object to build an incremental on.`);
+  const scan = new TarScan(new Set(['backup_manifest']), 1 << 30);
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  await pipeline(await store.get(backupObjectKey(m.id, obj.name)), zstdDecompress(), scan, sink);
+  const buf = scan.captured.get('backup_manifest');
+  if (!buf) throw new PgkeepError('no-parent-manifest', `Backup ${m.id} has no backup_manifest in ${obj.name}.`, 'Take a new full backup.');
+  await fsp.writeFile(dest, buf);
+}
+
+export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<BackupResult> {
+  const started = Date.now();
+  if (opts.type !== 'full' && opts.type !== 'incr')
+    throw new PgkeepError('bad-usage', `physicalBackup cannot take a ${opts.type} backup.`);
+  const facts = await serverFacts(cfg.pgEnv);
+  const binDir = resolveBinDir(cfg.pgBinDir, facts.major);
+  const pre = await preflight(cfg.pgEnv);
+  const walSource = checkPreflight(pre);
+  const store = openStore(cfg);
+  await ensureRepoInfo(store, facts.systemIdentifier);
+  if (opts.type === 'incr' && facts.major < 17) return walPullRun(cfg, store, facts, binDir, pre, started);
+
+  const lock = await acquireLock(store, `backup-${opts.type}`);
+  let id = '';
+  try {
+    let parent: Manifest | undefined;
+    let tmpDir: string | undefined;
+    let incrementalManifest: string | undefined;
+    if (opts.type === 'incr') {
+      const cat = await loadCatalog(store);
+      parent = [...cat.backups].reverse().find((b) => (b.type === 'full' || b.type === 'incr') && b.systemIdentifier === facts.systemIdentifier);
+      if (!parent) throw new PgkeepError('no-parent', 'An incremental backup needs a previous full backup of this cluster, and the repository has none.', 'Run pgkeep backup --type full first.');
+      tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-incr-'));
+      incrementalManifest = path.join(tmpDir, 'backup_manifest');
+      await extractManifest(store, parent, incrementalManifest);
+    }
+    if (walSource === 'pull') await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
+    const startTime = await serverNow(cfg.pgEnv);
+    id = await freshId(store, new Date(startTime), opts.type);
+    const checkpoint = opts.checkpoint ?? 'spread';
+    const level = cfg.compression.kind === 'zstd' ? cfg.compression.level : 1;
+    const workers = intFromEnv(cfg, 'PGKEEP_ZSTD_WORKERS', Math.min(2, os.availableParallelism()), 0, 64);
+    log.info(`backup ${id}: pg_basebackup (${checkpoint} checkpoint, zstd level ${level}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}`);
+    let base: BaseRun;
+    try {
+      base = await streamBase(cfg, store, id, binDir, { checkpoint, level, workers, totalBytes: pre.totalBytes, incrementalManifest });
+    } finally {
+      if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
+    }
+    const { label, stopLsn } = base;
+    const stopWal = segmentName(label.timeline, segnoForLsn(parseLsn(stopLsn) - 1n, pre.segSize), pre.segSize);
+    if (walSource === 'pull') {
+      const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(stopLsn), pre.segSize, facts.systemIdentifier);
+      log.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
+    }
+    const waitSeconds = intFromEnv(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
+    const segs = await waitForWal(store, label.timeline, label.startWal, stopWal, pre.segSize, waitSeconds);
+    const stopTime = await serverNow(cfg.pgEnv);
+    const manifest: Manifest = {
+      format: FORMAT_VERSION,
+      id,
+      type: opts.type,
+      startTime,
+      stopTime,
+      pgVersion: facts.version,
+      pgVersionNum: facts.versionNum,
+      systemIdentifier: facts.systemIdentifier,
+      timeline: label.timeline,
+      startLsn: label.startLsn,
+      stopLsn,
+      startWal: label.startWal,
+      stopWal,
+      ...(parent ? { parent: parent.id } : {}),
+      bytes: base.object.bytes,
+      rawBytes: base.object.rawBytes,
+      objects: [base.object],
+      tool: { name: 'pgkeep', version: VERSION },
+      extra: { walSource, checkpoint, zstdLevel: level, zstdWorkers: workers, walSegSize: pre.segSize, walSegments: segs, backupLabel: label },
+    };
+    await writeJson(store, manifestKey(id), manifest, true);
+    const durationSeconds = (Date.now() - started) / 1000;
+    log.info(`backup ${id}: done, ${formatBytes(base.object.rawBytes)} → ${formatBytes(base.object.bytes)}, WAL ${label.startWal}..${stopWal} archived, ${durationSeconds.toFixed(1)} s`);
+    return {
+      id,
+      type: opts.type,
+      startTime,
+      stopTime,
+      bytes: base.object.bytes,
+      rawBytes: base.object.rawBytes,
+      durationSeconds,
+      objects: [{ name: BASE_OBJECT, bytes: base.object.bytes, rawBytes: base.object.rawBytes }],
+    };
+  } catch (e) {
+    if (id) {
+      for (const o of await store.list(backupPrefix(id)).catch(() => [])) await store.delete(o.key).catch(() => undefined);
+    }
+    throw e;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** PG < 17 `incr`: make every WAL up to now durable in the repository (see header). */
+async function walPullRun(cfg: Config, store: Store, facts: ServerFacts, binDir: string, pre: PhysicalPreflight, started: number): Promise<BackupResult> {
+  const lock = await acquireLock(store, 'backup-incr');
+  try {
+    await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
+    const startTime = await serverNow(cfg.pgEnv);
+    const switchLsn = await withClient(cfg.pgEnv, undefined, async (c) => (await c.query<{ l: string }>('select pg_switch_wal()::text as l')).rows[0].l);
+    log.info(`incr: PostgreSQL ${facts.major} has no incremental backup; pulling WAL up to ${switchLsn} over slot ${DEFAULT_SLOT}`);
+    const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(switchLsn), pre.segSize, facts.systemIdentifier);
+    const stopTime = await serverNow(cfg.pgEnv);
+    const durationSeconds = (Date.now() - started) / 1000;
+    log.info(`incr: ${pulled.length} WAL file(s) pushed; every WAL up to ${switchLsn} is in ${store.description} (${durationSeconds.toFixed(1)} s)`);
+    return {
+      id: makeBackupId(new Date(startTime), 'incr'),
+      type: 'incr',
+      startTime,
+      stopTime,
+      bytes: 0,
+      rawBytes: 0,
+      durationSeconds,
+      objects: [],
+      walPulled: pulled.length,
+      walUpTo: formatLsn(parseLsn(switchLsn)),
+    } as BackupResult;
+  } finally {
+    await lock.release();
+  }
 }

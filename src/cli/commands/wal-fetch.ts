@@ -1,11 +1,17 @@
-// CLI adapter for `pgkeep wal-fetch`. PLACEHOLDER: replaced by the issue that builds this command.
+// CLI adapter for `pgkeep wal-fetch %f %p` (restore_command). A missing file exits 1 with one
+// line: PostgreSQL asks for files that do not exist as part of normal recovery.
 import type { CliCommand } from '../command.js';
 import { PgkeepError } from '../../util/errors.js';
+import { runWalFetch } from '../../commands/wal.js';
 
 export const walFetchCommand: CliCommand = {
-  synopsis: '(not built yet)',
+  synopsis: '<wal-file-name> <dest-path>   # restore_command = \'pgkeep wal-fetch %f %p\'',
+  help: 'Fetch, verify and decompress one WAL file into dest (atomically). Prefetches the next PGKEEP_WAL_PREFETCH segments (default 8) into pg_wal/pgkeep-prefetch/.',
   options: {},
-  async run() {
-    throw new PgkeepError('not-implemented', 'pgkeep wal-fetch is not built yet.');
+  async run({ cfg, positionals }) {
+    if (positionals.length !== 2)
+      throw new PgkeepError('bad-usage', `pgkeep wal-fetch takes a WAL file name and a destination path, got ${positionals.length} argument(s).`, "Use restore_command = 'pgkeep wal-fetch %f %p'.");
+    const r = await runWalFetch(cfg, positionals[0], positionals[1]);
+    return { json: r, text: '' };
   },
 };

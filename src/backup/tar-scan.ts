@@ -1,0 +1,108 @@
+// A pass-through that reads tar headers as the bytes of a base backup stream by, so small
+// members we want (backup_label) can be captured without staging or re-reading the archive.
+// ustar only (what pg_basebackup writes); sizes in octal or GNU base-256.
+import { Transform, type TransformCallback } from 'node:stream';
+
+export class TarScan extends Transform {
+  /** Captured contents of wanted members (by path inside the tar). */
+  readonly captured = new Map<string, Buffer>();
+  /** Every member name seen, in order (bounded by the caller's interest: kept only when few). */
+  memberCount = 0;
+  private header = Buffer.alloc(0);
+  /** Bytes left in the current member's data (+ padding) before the next header. */
+  private skip = 0;
+  private capturing: { name: string; left: number; parts: Buffer[] } | null = null;
+  private ended = false;
+
+  constructor(private readonly wanted: ReadonlySet<string>, private readonly maxCapture = 1 << 20) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (!this.ended) this.scan(chunk);
+    cb(null, chunk);
+  }
+
+  private scan(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length && !this.ended) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - off);
+        if (this.capturing && this.capturing.left > 0) {
+          const take = Math.min(n, this.capturing.left);
+          this.capturing.parts.push(chunk.subarray(off, off + take));
+          this.capturing.left -= take;
+          if (this.capturing.left === 0) {
+            this.captured.set(this.capturing.name, Buffer.concat(this.capturing.parts));
+            this.capturing = null;
+          }
+        }
+        this.skip -= n;
+        off += n;
+        continue;
+      }
+      const need = 512 - this.header.length;
+      const take = Math.min(need, chunk.length - off);
+      this.header = Buffer.concat([this.header, chunk.subarray(off, off + take)]);
+      off += take;
+      if (this.header.length < 512) break;
+      const h = this.header;
+      this.header = Buffer.alloc(0);
+      if (h.every((b) => b === 0)) {
+        this.ended = true;
+        break;
+      }
+      this.memberCount++;
+      const name = cstr(h, 0, 100);
+      const prefix = h.subarray(257, 262).toString('latin1') === 'ustar' ? cstr(h, 345, 155) : '';
+      const full = prefix ? `${prefix}/${name}` : name;
+      const size = tarSize(h.subarray(124, 136));
+      this.skip = Math.ceil(size / 512) * 512;
+      if (this.wanted.has(full) && size <= this.maxCapture && size > 0) this.capturing = { name: full, left: size, parts: [] };
+      else if (this.wanted.has(full) && size === 0) this.captured.set(full, Buffer.alloc(0));
+    }
+  }
+}
+
+function cstr(b: Buffer, start: number, len: number): string {
+  const s = b.subarray(start, start + len);
+  const z = s.indexOf(0);
+  return s.subarray(0, z < 0 ? len : z).toString('utf8');
+}
+
+function tarSize(f: Buffer): number {
+  if (f[0] & 0x80) {
+    let v = 0;
+    for (let i = 1; i < f.length; i++) v = v * 256 + f[i];
+    return v;
+  }
+  const s = cstr(f, 0, f.length).trim();
+  return s ? parseInt(s, 8) : 0;
+}
+
+/** Facts from a backup_label file. */
+export interface BackupLabel {
+  startLsn: string;
+  startWal: string;
+  checkpointLsn?: string;
+  timeline: number;
+  startTime?: string;
+  label?: string;
+}
+
+export function parseBackupLabel(text: string): BackupLabel | null {
+  const m = /START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+) \(file ([0-9A-F]{24})\)/.exec(text);
+  if (!m) return null;
+  const tl = /START TIMELINE: (\d+)/.exec(text);
+  const cp = /CHECKPOINT LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(text);
+  const st = /START TIME: (.+)/.exec(text);
+  const lb = /LABEL: (.+)/.exec(text);
+  return {
+    startLsn: m[1],
+    startWal: m[2],
+    checkpointLsn: cp?.[1],
+    timeline: tl ? Number(tl[1]) : parseInt(m[2].slice(0, 8), 16),
+    startTime: st?.[1].trim(),
+    label: lb?.[1].trim(),
+  };
+}

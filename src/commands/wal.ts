@@ -1,0 +1,67 @@
+// `pgkeep wal-push | wal-fetch | wal-pull`: WAL archiving commands (orchestration only; the
+// work lives in src/wal/). wal-push and wal-fetch run once per WAL file as PostgreSQL's
+// archive_command / restore_command, so they do as little as possible before the transfer.
+import type { Config } from '../config/config.js';
+import { serverFacts } from '../postgres/client.js';
+import { resolveBinDir } from '../postgres/pg-tools.js';
+import { openStore } from '../storage/open-store.js';
+import { PgkeepError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { walFetch, type WalFetchResult } from '../wal/wal-fetch.js';
+import { pullWalFollow, pullWalTo, DEFAULT_SLOT } from '../wal/wal-pull.js';
+import { walPush, type WalPushResult } from '../wal/wal-push.js';
+import { withClient } from '../postgres/client.js';
+import { parseLsn } from '../wal/segment.js';
+
+function envInt(cfg: Config, name: string, dflt: number, min: number, max: number): number {
+  const raw = cfg.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+export async function runWalPush(cfg: Config, file: string): Promise<WalPushResult> {
+  const parallel = envInt(cfg, 'PGKEEP_WAL_PUSH_PARALLEL', 4, 1, 64);
+  const r = await walPush(openStore(cfg), { file, repoUrl: cfg.repoUrl, parallel });
+  log.debug(`wal-push ${r.name}: ${r.status}${r.ahead.length ? `, pushed ahead ${r.ahead.length}` : ''} in ${r.durationSeconds.toFixed(2)} s`);
+  return r;
+}
+
+export async function runWalFetch(cfg: Config, name: string, dest: string): Promise<WalFetchResult> {
+  const prefetch = envInt(cfg, 'PGKEEP_WAL_PREFETCH', 8, 0, 256);
+  const parallel = envInt(cfg, 'PGKEEP_WAL_FETCH_PARALLEL', 4, 1, 64);
+  return walFetch(openStore(cfg), { name, dest, prefetch, parallel });
+}
+
+export interface WalPullRunOptions {
+  follow: boolean;
+  slot?: string;
+  spoolDir?: string;
+  /** For follow mode: stops when aborted (SIGTERM/SIGINT). */
+  signal?: AbortSignal;
+}
+
+export interface WalPullRunResult {
+  pushed: number;
+  upTo?: string;
+}
+
+export async function runWalPull(cfg: Config, o: WalPullRunOptions): Promise<WalPullRunResult> {
+  const facts = await serverFacts(cfg.pgEnv);
+  const binDir = resolveBinDir(cfg.pgBinDir, facts.major);
+  const store = openStore(cfg);
+  const base = { store, pgEnv: cfg.pgEnv, binDir, slot: o.slot ?? DEFAULT_SLOT, spoolDir: o.spoolDir, parallel: cfg.parallel };
+  if (o.follow) {
+    const pushed = await pullWalFollow(base, facts.systemIdentifier, o.signal ?? new AbortController().signal);
+    return { pushed };
+  }
+  const { lsn, segSize } = await withClient(cfg.pgEnv, undefined, async (c) => {
+    const l = (await c.query<{ l: string }>('select pg_switch_wal()::text as l')).rows[0].l;
+    const s = (await c.query<{ setting: string }>(`select setting from pg_settings where name = 'wal_segment_size'`)).rows[0];
+    return { lsn: l, segSize: Number(s?.setting) || 16 * 1024 * 1024 };
+  });
+  const files = await pullWalTo(base, parseLsn(lsn), segSize, facts.systemIdentifier);
+  return { pushed: files.length, upTo: lsn };
+}

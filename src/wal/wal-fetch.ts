@@ -1,0 +1,98 @@
+// `pgkeep wal-fetch %f %p` (restore_command): fetch + verify + decompress one WAL file into
+// %p atomically. During replay PostgreSQL asks for segments one at a time, so each call also
+// fetches the next N segments of the same timeline in parallel into a spool directory
+// (pg_wal/pgkeep-prefetch/, verified and decompressed); the next calls are served from there
+// by a rename. Spool files behind the requested segment are deleted on every call.
+// Missing file → PgkeepError `not-found` (the CLI exits 1 with one line, quickly): PostgreSQL
+// asks for files that do not exist (the next timeline's .history, the end of the archive).
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Store } from '../storage/store.js';
+import { PgkeepError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { mapLimit } from '../util/streams.js';
+import { fetchWalFile } from './wal-object.js';
+import { isBackupHistoryName, isHistoryName, isPartialName, isSegmentName, parseSegmentName, segmentName } from './segment.js';
+
+export const PREFETCH_DIR = 'pgkeep-prefetch';
+
+export interface WalFetchOptions {
+  name: string;
+  /** %p: destination, relative to the data directory (the cwd) or absolute. */
+  dest: string;
+  /** Segments fetched ahead (PGKEEP_WAL_PREFETCH, default 8; 0 disables). */
+  prefetch: number;
+  parallel: number;
+}
+
+export interface WalFetchResult {
+  name: string;
+  source: 'spool' | 'repository';
+  prefetched: number;
+  durationSeconds: number;
+}
+
+export async function walFetch(store: Store, o: WalFetchOptions): Promise<WalFetchResult> {
+  const t0 = Date.now();
+  const { name } = o;
+  if (!(isSegmentName(name) || isHistoryName(name) || isBackupHistoryName(name) || isPartialName(name)))
+    throw new PgkeepError('bad-wal-name', `"${name}" is not a WAL file name.`, "Use restore_command = 'pgkeep wal-fetch %f %p'.");
+  const dest = path.resolve(o.dest);
+  const spool = path.join(path.dirname(dest), PREFETCH_DIR);
+  const elapsed = () => (Date.now() - t0) / 1000;
+
+  if (!isSegmentName(name) || o.prefetch <= 0) {
+    await fetchWalFile(store, name, dest);
+    return { name, source: 'repository', prefetched: 0, durationSeconds: elapsed() };
+  }
+
+  const id = parseSegmentName(name);
+  const spooled = await fsp.readdir(spool).catch(() => [] as string[]);
+  // Forget what replay has passed (and anything of another timeline that sorts before us).
+  await Promise.all(
+    spooled.filter((f) => isSegmentName(f) && f < name).map((f) => fsp.rm(path.join(spool, f), { force: true })),
+  );
+  const have = new Set(spooled.filter((f) => isSegmentName(f) && f >= name));
+
+  let source: WalFetchResult['source'] = 'repository';
+  if (have.has(name)) {
+    try {
+      await fsp.rename(path.join(spool, name), dest);
+      source = 'spool';
+    } catch {
+      /* vanished: fetch it */
+    }
+  }
+  // Refill in batches: while half the window is still spooled, return at once, so most calls
+  // cost a rename and the others one parallel round trip.
+  const ahead = [...have].filter((f) => f > name).length;
+  if (source === 'spool' && ahead >= Math.ceil(o.prefetch / 2))
+    return { name, source, prefetched: 0, durationSeconds: elapsed() };
+  const next: string[] = [];
+  for (let i = 1n; i <= BigInt(o.prefetch); i++) {
+    const n = segmentName(id.timeline, id.segno + i);
+    if (!have.has(n)) next.push(n);
+  }
+  let prefetched = 0;
+  let ended = false;
+  await fsp.mkdir(spool, { recursive: true, mode: 0o700 });
+  const jobs = source === 'spool' ? next : [name, ...next];
+  // With the requested file missing there is nothing to prefetch: fail fast.
+  if (source === 'repository') await fetchWalFile(store, name, dest);
+  await mapLimit(jobs.filter((n) => n !== name), Math.max(1, o.parallel), async (n) => {
+    if (ended) return;
+    try {
+      await fetchWalFile(store, n, path.join(spool, n));
+      prefetched++;
+    } catch (e) {
+      if (e instanceof PgkeepError && e.code === 'not-found') ended = true;
+      else log.debug(`prefetch of ${n} failed: ${(e as Error).message}`);
+    }
+  });
+  return { name, source, prefetched, durationSeconds: elapsed() };
+}
+
+/** Remove the spool directory (after recovery; also safe while none is running). */
+export async function cleanupPrefetch(walDir: string): Promise<void> {
+  await fsp.rm(path.join(walDir, PREFETCH_DIR), { recursive: true, force: true });
+}

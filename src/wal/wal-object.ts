@@ -1,0 +1,142 @@
+// One WAL file (segment, .history, .backup, .partial) as a repository object: a single zstd
+// frame with the content checksum flag, at walKey(name). The Store has no per-object metadata,
+// so integrity is carried by the frame itself (zstd verifies its XXH64 checksum and refuses a
+// truncated frame) plus, for segments, the decompressed size. Objects are never overwritten:
+// a second push of the same name compares SHA-256 of the decompressed content.
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import type { Store } from '../storage/store.js';
+import { walKey } from '../repo/layout.js';
+import { PgkeepError } from '../util/errors.js';
+import { HashCounter } from '../util/streams.js';
+import { isSegmentName } from './segment.js';
+
+/** WAL compresses ~3-6x even at level 1; higher levels cost archive latency under load. */
+export const WAL_ZSTD_LEVEL = 1;
+
+export function walCompressor(level = WAL_ZSTD_LEVEL): zlib.ZstdCompress {
+  return zlib.createZstdCompress({
+    params: {
+      [zlib.constants.ZSTD_c_compressionLevel]: level,
+      [zlib.constants.ZSTD_c_checksumFlag]: 1,
+    },
+  });
+}
+
+export interface PushOutcome {
+  name: string;
+  /** stored: written now; identical: was already stored with the same content. */
+  status: 'stored' | 'identical';
+  rawBytes: number;
+  bytes: number;
+  sha256: string;
+}
+
+/** SHA-256 and size of a local file. */
+export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const h = new HashCounter();
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), h, sink);
+  return { sha256: h.sha256, bytes: h.bytes };
+}
+
+/** SHA-256 and size of a stored WAL object's decompressed content (verifies the frame). */
+export async function hashStoredWal(store: Store, name: string): Promise<{ sha256: string; bytes: number }> {
+  const h = new HashCounter();
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  try {
+    await pipeline(await store.get(walKey(name)), zlib.createZstdDecompress(), h, sink);
+  } catch (e) {
+    throw storedCorrupt(e, name, store);
+  }
+  return { sha256: h.sha256, bytes: h.bytes };
+}
+
+/**
+ * Push one local WAL file: compress + put with ifNoneMatch. When the name already exists,
+ * succeed only if the stored content is byte-identical; otherwise fail loudly and leave the
+ * stored copy alone.
+ */
+export async function pushWalFile(store: Store, file: string, name = path.basename(file)): Promise<PushOutcome> {
+  const key = walKey(name);
+  const raw = new HashCounter();
+  const stored = new HashCounter();
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const produce = pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), raw, walCompressor(), stored, out);
+  const consume = store.put(key, out, { ifNoneMatch: true });
+  const [p, c] = await Promise.allSettled([produce, consume]);
+  if (p.status === 'rejected') {
+    out.destroy();
+    const code = (p.reason as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new PgkeepError('wal-missing-local', `WAL file ${file} does not exist.`, 'archive_command must pass %p (the path relative to the data directory).');
+    throw p.reason;
+  }
+  if (c.status === 'fulfilled') return { name, status: 'stored', rawBytes: raw.bytes, bytes: stored.bytes, sha256: raw.sha256 };
+  const err = c.reason;
+  if (!(err instanceof PgkeepError && err.code === 'exists')) throw err;
+  const theirs = await hashStoredWal(store, name);
+  if (theirs.sha256 === raw.sha256 && theirs.bytes === raw.bytes)
+    return { name, status: 'identical', rawBytes: raw.bytes, bytes: 0, sha256: raw.sha256 };
+  throw new PgkeepError(
+    'wal-differs',
+    `WAL file ${name} is already archived in ${store.description} with DIFFERENT content (stored ${theirs.bytes} bytes, SHA-256 ${theirs.sha256.slice(0, 16)}…; local ${raw.bytes} bytes, ${raw.sha256.slice(0, 16)}…); the stored copy was left untouched.`,
+    'Two clusters (or a restored copy that was not promoted to a new timeline) archive into the same repository; give each cluster its own repository and investigate before deleting anything.',
+  );
+}
+
+function storedCorrupt(e: unknown, name: string, store: Store): unknown {
+  if (e instanceof PgkeepError) return e;
+  const msg = (e as Error).message ?? String(e);
+  return new PgkeepError(
+    'wal-corrupt',
+    `Archived WAL file ${name} in ${store.description} is corrupt (${msg}).`,
+    'The stored zstd frame failed its checksum or is truncated; fetch it from another copy of the repository.',
+  );
+}
+
+/** A segment decompresses to a power of two between 1 MiB and 1 GiB (wal_segment_size). */
+export function plausibleSegmentSize(n: number): boolean {
+  return n >= 1 << 20 && n <= 1 << 30 && (n & (n - 1)) === 0;
+}
+
+/**
+ * Fetch, verify and decompress one WAL file to `dest` atomically (temp file, fsync, rename).
+ * Throws PgkeepError `not-found` when the repository does not have it.
+ */
+export async function fetchWalFile(store: Store, name: string, dest: string): Promise<{ rawBytes: number }> {
+  let src: Readable;
+  try {
+    src = await store.get(walKey(name));
+  } catch (e) {
+    if (e instanceof PgkeepError && e.code === 'not-found')
+      throw new PgkeepError('not-found', `WAL file ${name} is not in ${store.description}.`);
+    throw e;
+  }
+  const tmp = `${dest}.pgkeep-tmp-${randomBytes(4).toString('hex')}`;
+  const counter = new HashCounter();
+  try {
+    try {
+      await pipeline(src, zlib.createZstdDecompress(), counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    } catch (e) {
+      throw storedCorrupt(e, name, store);
+    }
+    if (isSegmentName(name) && !plausibleSegmentSize(counter.bytes))
+      throw new PgkeepError('wal-corrupt', `Archived WAL segment ${name} in ${store.description} decompresses to ${counter.bytes} bytes, not a WAL segment size.`, 'The stored object is truncated or not a segment; fetch it from another copy.');
+    const fh = await fsp.open(tmp, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, dest);
+    return { rawBytes: counter.bytes };
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}

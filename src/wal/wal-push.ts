@@ -1,0 +1,144 @@
+// `pgkeep wal-push %p` (archive_command): archive one WAL file, and — to keep up with heavy
+// write load — also the other files PostgreSQL has marked `.ready` in pg_wal/archive_status,
+// in parallel (bounded). Files pushed ahead get a marker in pg_wal/pgkeep-pushed/<name>
+// holding the repository URL and the SHA-256 of what was stored; when PostgreSQL then asks for
+// that file, we hash the local file, compare with the marker and return at once. A marker is
+// written only after the store confirmed the object durable, and consumed (deleted) when used,
+// so success is never reported for a file that was not stored (the WAL-G/pgBackRest approach).
+// pg_wal subdirectories are ignored by PostgreSQL's WAL recycling and excluded from base backups.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Store } from '../storage/store.js';
+import { PgkeepError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { mapLimit } from '../util/streams.js';
+import { hashFile, pushWalFile, type PushOutcome } from './wal-object.js';
+import { isBackupHistoryName, isHistoryName, isPartialName, isSegmentName } from './segment.js';
+
+export const MARKER_DIR = 'pgkeep-pushed';
+
+export interface WalPushOptions {
+  /** Path as PostgreSQL passes %p (relative to the data directory, which is the cwd) or absolute. */
+  file: string;
+  /** Repository URL recorded in markers: a marker for another repository is not trusted. */
+  repoUrl: string;
+  /** Bound on files pushed at once (PGKEEP_WAL_PUSH_PARALLEL, default 4). */
+  parallel: number;
+  /** Max extra `.ready` files pushed ahead per call (default 4 × parallel). */
+  lookAhead?: number;
+}
+
+export interface WalPushResult {
+  name: string;
+  status: 'stored' | 'identical' | 'already-pushed';
+  /** Other files pushed ahead in this call. */
+  ahead: string[];
+  durationSeconds: number;
+}
+
+export function isArchivableName(n: string): boolean {
+  return isSegmentName(n) || isHistoryName(n) || isBackupHistoryName(n) || isPartialName(n);
+}
+
+interface Marker {
+  repo: string;
+  sha256: string;
+  bytes: number;
+}
+
+async function readMarker(dir: string, name: string): Promise<Marker | null> {
+  try {
+    return JSON.parse(await fsp.readFile(path.join(dir, name), 'utf8')) as Marker;
+  } catch {
+    return null;
+  }
+}
+
+async function writeMarker(dir: string, o: PushOutcome, repo: string): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = path.join(dir, `.${o.name}.tmp`);
+  await fsp.writeFile(tmp, JSON.stringify({ repo, sha256: o.sha256, bytes: o.rawBytes } satisfies Marker));
+  await fsp.rename(tmp, path.join(dir, o.name));
+}
+
+/** Names of `.ready` files other than `except`, oldest first (segments sort by name = by position). */
+async function readyFiles(statusDir: string, except: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await fsp.readdir(statusDir);
+  } catch {
+    return [];
+  }
+  const names = entries.filter((e) => e.endsWith('.ready')).map((e) => e.slice(0, -'.ready'.length));
+  // History files first: a new timeline's segments are useless without them.
+  return names
+    .filter((n) => n !== except && isArchivableName(n))
+    .sort((a, b) => Number(isHistoryName(b)) - Number(isHistoryName(a)) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export async function walPush(store: Store, o: WalPushOptions): Promise<WalPushResult> {
+  const t0 = Date.now();
+  const file = o.file;
+  const name = path.basename(file);
+  if (!isArchivableName(name))
+    throw new PgkeepError('bad-wal-name', `"${file}" is not a WAL segment, .history, .backup or .partial file.`, "Use archive_command = 'pgkeep wal-push %p'.");
+  const walDir = path.dirname(path.resolve(file));
+  const markerDir = path.join(walDir, MARKER_DIR);
+  const elapsed = () => (Date.now() - t0) / 1000;
+
+  const marker = await readMarker(markerDir, name);
+  if (marker && marker.repo === o.repoUrl) {
+    const local = await hashFile(file).catch(() => null);
+    if (local && local.sha256 === marker.sha256 && local.bytes === marker.bytes) {
+      await fsp.rm(path.join(markerDir, name), { force: true });
+      return { name, status: 'already-pushed', ahead: [], durationSeconds: elapsed() };
+    }
+  }
+  if (marker) await fsp.rm(path.join(markerDir, name), { force: true });
+
+  const ahead = (await readyFiles(path.join(walDir, 'archive_status'), name)).slice(0, o.lookAhead ?? o.parallel * 4);
+  const pushedAhead: string[] = [];
+  let mine: PushOutcome | undefined;
+  let myError: unknown;
+  await mapLimit([name, ...ahead], Math.max(1, o.parallel), async (n) => {
+    if (n === name) {
+      try {
+        mine = await pushWalFile(store, file, name);
+      } catch (e) {
+        myError = e;
+      }
+      return;
+    }
+    try {
+      const r = await pushWalFile(store, path.join(walDir, n), n);
+      await writeMarker(markerDir, r, o.repoUrl);
+      pushedAhead.push(n);
+    } catch (e) {
+      // The server will call us for this one later and the error will surface then.
+      log.debug(`look-ahead push of ${n} failed: ${(e as Error).message}`);
+    }
+  });
+  if (myError || !mine) throw myError;
+  await cleanupMarkers(markerDir, walDir);
+  return { name, status: mine.status, ahead: pushedAhead.sort(), durationSeconds: elapsed() };
+}
+
+/** Drop markers whose WAL file is gone (recycled after a crash between marker and .done). */
+async function cleanupMarkers(markerDir: string, walDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(markerDir);
+  } catch {
+    return;
+  }
+  if (names.length < 64) return;
+  await Promise.all(
+    names.map(async (n) => {
+      try {
+        await fsp.access(path.join(walDir, n));
+      } catch {
+        await fsp.rm(path.join(markerDir, n), { force: true });
+      }
+    }),
+  );
+}
