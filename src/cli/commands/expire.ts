@@ -1,11 +1,41 @@
-// CLI adapter for `pgkeep expire`. PLACEHOLDER: replaced by the issue that builds this command.
+// CLI adapter for `pgkeep expire`: retention by recovery window; --dry-run prints the plan.
 import type { CliCommand } from '../command.js';
+import { str } from '../command.js';
+import { runExpire, type ExpireResult } from '../../commands/expire.js';
 import { PgkeepError } from '../../util/errors.js';
+import { formatBytes } from '../../util/log.js';
+
+export function formatExpire(r: ExpireResult): string {
+  const p = r.plan;
+  const lines = [
+    `${r.dryRun ? 'Dry run (nothing deleted): ' : ''}recovery window ${p.retentionDays} days: ${p.windowStart} to ${p.now}.`,
+  ];
+  for (const k of p.keep) lines.push(`  keep    ${k.id}  ${formatBytes(k.bytes).padStart(10)}  ${k.reason}`);
+  for (const e of p.expire) lines.push(`  ${r.dryRun ? 'expire' : 'deleted'} ${e.id}  ${formatBytes(e.bytes).padStart(10)}  ${e.reason}`);
+  for (const i of p.expireIncomplete) lines.push(`  ${r.dryRun ? 'expire' : 'deleted'} ${i.id}  ${formatBytes(i.bytes).padStart(10)}  ${i.reason}`);
+  if (p.walKeepFrom)
+    lines.push(`  WAL: keep ${p.keptWal.segments} segment(s) (${formatBytes(p.keptWal.bytes)}) from ${p.walKeepFrom}; ${r.dryRun ? 'expire' : 'deleted'} ${p.expireWal.length} file(s) (${formatBytes(p.expireWal.reduce((a, w) => a + w.size, 0))}).`);
+  for (const n of p.notes) lines.push(`  note: ${n}`);
+  lines.push(`${r.dryRun ? 'Would free' : 'Freed'} ${formatBytes(p.bytesFreed)}.`);
+  return lines.join('\n');
+}
 
 export const expireCommand: CliCommand = {
-  synopsis: '(not built yet)',
-  options: {},
-  async run() {
-    throw new PgkeepError('not-implemented', 'pgkeep expire is not built yet.');
+  synopsis: '[--retention-days N] [--now <ISO-8601>] [--dry-run] [--json]',
+  help:
+    'Keeps every backup and WAL file needed to restore to any instant of the last N days (PGKEEP_RETENTION_DAYS, 30) and deletes the rest on every copy.\n' +
+    'Never deletes the only backup, never runs while a backup holds its lock, deletes each manifest before its objects. --now is for tests and audits.',
+  options: {
+    'retention-days': { type: 'string' },
+    now: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  },
+  async run({ cfg, flags }) {
+    const now = str(flags, 'now');
+    if (now !== undefined && Number.isNaN(Date.parse(now)))
+      throw new PgkeepError('bad-usage', `--now="${now}" is not an ISO-8601 time.`, 'Example: --now 2026-12-01T00:00:00Z');
+    // --retention-days reaches cfg.retentionDays through the config overrides (validated there).
+    const r = await runExpire(cfg, { now, dryRun: flags['dry-run'] === true });
+    return { json: r, text: formatExpire(r) };
   },
 };

@@ -1,0 +1,67 @@
+// `pgkeep expire`: keep exactly what restoring to any instant of the last N days needs.
+// Plan (pure, src/retention/plan.ts) under the expire lock, then apply on every copy;
+// --dry-run prints the plan and touches nothing (no lock either: it only reads).
+import type { Config } from '../config/config.js';
+import { loadCatalog } from '../repo/catalog.js';
+import { BACKUPS_PREFIX } from '../repo/layout.js';
+import { acquireLock, type HeldLock } from '../repo/lock.js';
+import { loadWalCatalog } from '../repo/wal-catalog.js';
+import { applyRetention, type ApplyResult } from '../retention/apply.js';
+import { planRetention, type IncompleteBackup, type RetentionPlan } from '../retention/plan.js';
+import { openStore } from '../storage/open-store.js';
+import type { Store } from '../storage/store.js';
+import { PgkeepError } from '../util/errors.js';
+
+export interface ExpireOptions {
+  retentionDays?: number;
+  /** ISO-8601 "now" (tests, audits). */
+  now?: string;
+  dryRun: boolean;
+}
+
+export interface ExpireResult {
+  dryRun: boolean;
+  plan: RetentionPlan;
+  applied?: ApplyResult;
+  durationSeconds: number;
+}
+
+export const EXPIRE_LOCK = 'expire';
+
+async function incompleteSizes(store: Store, ids: string[]): Promise<IncompleteBackup[]> {
+  if (!ids.length) return [];
+  const objs = await store.list(BACKUPS_PREFIX);
+  return ids.map((id) => {
+    const mine = objs.filter((o) => o.key.startsWith(`${BACKUPS_PREFIX}${id}/`));
+    const modified = mine.map((o) => o.modified).filter((m): m is string => !!m).sort().pop();
+    return { id, bytes: mine.reduce((a, o) => a + o.size, 0), modified };
+  });
+}
+
+export async function planExpire(store: Store, retentionDays: number, now: Date): Promise<RetentionPlan> {
+  const [cat, wal] = await Promise.all([loadCatalog(store), loadWalCatalog(store)]);
+  return planRetention({ backups: cat.backups, incomplete: await incompleteSizes(store, cat.incomplete), wal, now, retentionDays });
+}
+
+export async function runExpire(cfg: Config, opts: ExpireOptions): Promise<ExpireResult> {
+  const started = Date.now();
+  const now = opts.now ? new Date(opts.now) : new Date();
+  if (Number.isNaN(now.getTime()))
+    throw new PgkeepError('bad-usage', `--now="${opts.now}" is not an ISO-8601 time.`, 'Example: --now 2026-12-01T00:00:00Z');
+  const days = opts.retentionDays ?? cfg.retentionDays;
+  const store = openStore(cfg);
+  if (opts.dryRun) {
+    const plan = await planExpire(store, days, now);
+    return { dryRun: true, plan, durationSeconds: (Date.now() - started) / 1000 };
+  }
+  let lock: HeldLock | undefined;
+  try {
+    lock = await acquireLock(store, EXPIRE_LOCK, { conflictsWith: (l) => l.name.startsWith('backup') });
+    // Planned under the lock: a backup that finished a moment ago is part of the plan.
+    const plan = await planExpire(store, days, now);
+    const applied = await applyRetention(store, plan);
+    return { dryRun: false, plan, applied, durationSeconds: (Date.now() - started) / 1000 };
+  } finally {
+    await lock?.release();
+  }
+}

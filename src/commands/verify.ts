@@ -1,0 +1,171 @@
+// `pgkeep verify`: prove the repository holds what its manifests say, on every copy, and that
+// the WAL chain is unbroken; `--drill` restores and checks a real cluster (src/verify/drill.ts).
+// Incomplete backups (no manifest) are warnings, not failures.
+import type { Config } from '../config/config.js';
+import { resolveBinDir } from '../postgres/pg-tools.js';
+import { findBackup, loadCatalog, type Catalog } from '../repo/catalog.js';
+import { walKey } from '../repo/layout.js';
+import type { Manifest } from '../repo/manifest.js';
+import { loadWalCatalog, type WalCatalog } from '../repo/wal-catalog.js';
+import { MirrorStore } from '../storage/mirror-store.js';
+import { openStore } from '../storage/open-store.js';
+import type { Store } from '../storage/store.js';
+import { formatBytes, formatDuration, log, progress } from '../util/log.js';
+import { streamToBuffer } from '../util/streams.js';
+import { checkBackupObjects, checkWalObjects } from '../verify/object-check.js';
+import { checkPhysicalBackup } from '../verify/physical-check.js';
+import { checkWalChain, describeGap } from '../verify/wal-chain.js';
+import { checkLogicalBackup } from '../verify/logical-check.js';
+import { runDrill } from '../verify/drill.js';
+import { startSegno } from '../retention/plan.js';
+import { parseHistoryFile, parseSegmentName, type HistoryEntry } from '../wal/segment.js';
+import { zstdDecompress } from '../util/streams.js';
+import type { VerifyProblem, VerifyResult } from './types.js';
+
+export interface VerifyOptions {
+  /** One backup id (or `latest`); default every backup. */
+  backup?: string;
+  drill?: boolean;
+  /** Skip pg_verifybackup / pg_restore --list (checksums and WAL only). */
+  checksumsOnly?: boolean;
+}
+
+export interface CopyReport {
+  copy: string;
+  ok: boolean;
+  objects: number;
+  bytes: number;
+  walSegments: number;
+  problems: number;
+}
+
+export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  if (opts.drill) return runDrill(cfg, { backup: opts.backup });
+  const started = Date.now();
+  const store = openStore(cfg);
+  const copies = store instanceof MirrorStore ? store.copies : [store];
+  const cat = await loadCatalog(store);
+  const selected = opts.backup ? [findBackup(cat, opts.backup)] : cat.backups;
+  const problems: VerifyProblem[] = [];
+  const warnings: string[] = [];
+  if (!opts.backup)
+    for (const id of cat.incomplete) warnings.push(`backup ${id} has objects but no manifest (killed or still running); it is not restorable and expire removes it after 24 h`);
+
+  const totalBytes = selected.reduce((a, b) => a + b.bytes, 0) * copies.length;
+  const prog = progress('verify checksums', totalBytes);
+  const perCopy: CopyReport[] = [];
+  let objects = 0;
+  let bytes = 0;
+  let walSegments = 0;
+  for (const copy of copies) {
+    const copyName = copies.length > 1 ? copy.description : undefined;
+    const before = problems.length;
+    const copyCat = copies.length > 1 ? await loadCatalogOrProblem(copy, problems, copyName) : cat;
+    const manifests: Manifest[] = [];
+    for (const b of selected) {
+      const mine = copyCat?.backups.find((x) => x.id === b.id);
+      if (!mine) {
+        problems.push({ backupId: b.id, copy: copyName, message: `backup ${b.id} has no manifest on ${copy.description}` });
+        continue;
+      }
+      if (!sameObjects(mine, b)) problems.push({ backupId: b.id, copy: copyName, message: `manifest of ${b.id} on ${copy.description} differs from the other copies` });
+      manifests.push(mine);
+    }
+    const obj = await checkBackupObjects(copy, manifests, { parallel: Math.max(2, cfg.parallel), copy: copyName, onBytes: (n) => prog.add(n) });
+    problems.push(...obj.problems);
+    objects += obj.objects;
+    bytes += obj.bytes;
+
+    const walRes = await checkWal(copy, selected, copyName, problems, cfg.parallel);
+    walSegments += walRes;
+    perCopy.push({ copy: copy.description, ok: problems.length === before, objects: obj.objects, bytes: obj.bytes, walSegments: walRes, problems: problems.length - before });
+  }
+  prog.done();
+
+  // Content checks with PostgreSQL's tools, once (reads come from the first copy that has it).
+  if (!opts.checksumsOnly) {
+    for (const b of selected) {
+      const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
+      if (b.type === 'logical') problems.push(...(await checkLogicalBackup(store, b, binDir)).map((p) => ({ backupId: b.id, ...p })));
+      else if (b.type === 'full') problems.push(...(await checkPhysicalBackup(store, b, binDir)));
+      else warnings.push(`incremental backup ${b.id}: pg_verifybackup needs it combined with its parents; checksums only`);
+    }
+  }
+
+  const durationSeconds = (Date.now() - started) / 1000;
+  const ok = problems.length === 0;
+  log.info(`verify: ${selected.length} backups, ${objects} objects, ${formatBytes(bytes)}, ${walSegments} WAL segments in ${formatDuration(durationSeconds)}: ${ok ? 'ok' : `${problems.length} problems`}`);
+  return {
+    ok,
+    checked: { backups: selected.length, objects, bytes, walSegments },
+    problems: dedupe(problems),
+    warnings,
+    copies: perCopy,
+    durationSeconds,
+    throughputMiBps: durationSeconds > 0 ? Math.round((bytes / 1048576 / durationSeconds) * 10) / 10 : 0,
+  };
+}
+
+async function loadCatalogOrProblem(copy: Store, problems: VerifyProblem[], copyName?: string): Promise<Catalog | null> {
+  try {
+    return await loadCatalog(copy);
+  } catch (e) {
+    problems.push({ copy: copyName, message: `cannot list backups on ${copy.description}: ${(e as Error).message}` });
+    return null;
+  }
+}
+
+function sameObjects(a: Manifest, b: Manifest): boolean {
+  const key = (m: Manifest) => m.objects.map((o) => `${o.name}:${o.bytes}:${o.sha256}`).sort().join(',');
+  return key(a) === key(b);
+}
+
+function dedupe(ps: VerifyProblem[]): VerifyProblem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const k = JSON.stringify(p);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+async function readHistories(store: Store, wal: WalCatalog, problems: VerifyProblem[], copyName?: string): Promise<Map<number, HistoryEntry[]>> {
+  const out = new Map<number, HistoryEntry[]>();
+  for (const h of wal.histories) {
+    try {
+      const text = (await streamToBuffer((await store.get(h.key)).pipe(zstdDecompress()))).toString('utf8');
+      out.set(h.timeline, parseHistoryFile(text));
+    } catch (e) {
+      problems.push({ object: h.key, copy: copyName, message: `timeline history ${h.name} is unreadable: ${(e as Error).message}` });
+    }
+  }
+  return out;
+}
+
+/** WAL chain from the oldest selected physical backup onward, plus every needed segment's frame. */
+async function checkWal(copy: Store, selected: Manifest[], copyName: string | undefined, problems: VerifyProblem[], parallel: number): Promise<number> {
+  const physical = selected.filter((b) => b.type !== 'logical');
+  let wal: WalCatalog;
+  try {
+    wal = await loadWalCatalog(copy);
+  } catch (e) {
+    problems.push({ copy: copyName, message: `cannot list WAL on ${copy.description}: ${(e as Error).message}` });
+    return 0;
+  }
+  const startOf = (b: Manifest) => {
+    const segno = startSegno(b);
+    return segno === null ? null : { timeline: b.timeline ?? (b.startWal ? parseSegmentName(b.startWal).timeline : 1), segno };
+  };
+  const starts = physical.map(startOf).filter((s): s is { timeline: number; segno: bigint } => s !== null);
+  const start = starts.sort((a, b) => (a.segno < b.segno ? -1 : a.segno > b.segno ? 1 : a.timeline - b.timeline))[0] ?? null;
+  const histories = await readHistories(copy, wal, problems, copyName);
+  const chain = checkWalChain({ wal, start, histories });
+  for (const g of chain.gaps) problems.push({ object: walKey(g.first), copy: copyName, message: describeGap(g) });
+  for (const p of chain.problems) problems.push({ copy: copyName, message: p });
+  if (!start) return 0;
+  const needed = wal.segments.filter((s) => s.segno >= start.segno && s.timeline >= start.timeline);
+  const res = await checkWalObjects(copy, needed, { parallel: Math.max(2, parallel * 2), copy: copyName });
+  problems.push(...res.problems);
+  return needed.length;
+}
