@@ -11,8 +11,8 @@ import { openObject, verifyObject } from '../repo/object-io.js';
 import type { Store } from '../storage/store.js';
 import { describeError } from '../util/errors.js';
 
-/** pg_restore --list over the decompressed dump; returns the number of TOC entries. */
-export async function listDumpEntries(store: Store, backupId: string, obj: ManifestObject, binDir: string): Promise<number> {
+/** pg_restore --list over the decompressed dump: the archive's format and its number of TOC entries. */
+export async function listDumpEntries(store: Store, backupId: string, obj: ManifestObject, binDir: string): Promise<{ format?: string; entries: number }> {
   const src = await openObject(store, backupObjectKey(backupId, obj.name), obj);
   const run = startTool(binDir, 'pg_restore', ['--list'], { stdin: 'pipe', what: `pg_restore --list of ${obj.name}` });
   let out = '';
@@ -25,7 +25,8 @@ export async function listDumpEntries(store: Store, backupId: string, obj: Manif
   run.stdin!.on('error', () => undefined);
   await run.done;
   await feed.catch(() => undefined);
-  return out.split('\n').filter((l) => l && !l.startsWith(';')).length;
+  const format = /^;\s+Format: (\S+)/m.exec(out)?.[1];
+  return { format, entries: out.split('\n').filter((l) => l && !l.startsWith(';')).length };
 }
 
 export async function checkLogicalBackup(store: Store, manifest: Manifest, binDir: string): Promise<VerifyProblem[]> {
@@ -40,8 +41,10 @@ export async function checkLogicalBackup(store: Store, manifest: Manifest, binDi
     }
     if (obj.kind !== DUMP_KIND) continue;
     try {
-      const n = await listDumpEntries(store, manifest.id, obj, binDir);
-      if (n === 0) problems.push({ backupId: manifest.id, object: obj.name, message: `pg_restore --list found no entries in ${obj.name}.` });
+      // An empty database has no entries; a readable archive always has its header.
+      const { format } = await listDumpEntries(store, manifest.id, obj, binDir);
+      if (format !== 'CUSTOM')
+        problems.push({ backupId: manifest.id, object: obj.name, message: `pg_restore --list did not read ${obj.name} as a custom-format archive (format: ${format ?? 'none'}).` });
     } catch (e) {
       problems.push({ backupId: manifest.id, object: obj.name, message: describeError(e) });
     }

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
+import { readManifest } from '../../../src/repo/catalog.js';
+import { FsStore } from '../../../src/storage/fs-store.js';
+import { setLogSink } from '../../../src/util/log.js';
+import { checkLogicalBackup } from '../../../src/verify/logical-check.js';
+import { pgkeep } from '../../helpers/cli.js';
+import { binDir, startCluster, tableChecksums } from '../../helpers/pg.js';
+import { OWNER_PASSWORD, seedDatabases } from '../backup/seed-databases.js';
+
+const DBS = ['core', 'keycloak', 'grafana'];
+
+describe('logical restore', () => {
+  let c: LocalCluster;
+  let repo: string;
+  let env: Record<string, string>;
+  let before: Record<string, Record<string, string>>;
+  let ownerAuth: string;
+  let backupId: string;
+  const output: string[] = [];
+
+  const run = async (args: string[]) => {
+    const r = await pgkeep(args, env);
+    output.push(r.stdout, r.stderr);
+    return r;
+  };
+  const exists = async (db: string) => (await c.psql(`select count(*) from pg_database where datname = '${db}'`)).trim() === '1';
+
+  beforeAll(async () => {
+    setLogSink((l) => output.push(l));
+    c = await startCluster();
+    await seedDatabases(c);
+    before = {};
+    for (const db of DBS) before[db] = await tableChecksums(c, db);
+    ownerAuth = (await c.psql(`select rolpassword from pg_authid where rolname = 'app_owner'`)).trim();
+    repo = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-repo-'));
+    env = { ...c.env, PGKEEP_REPO: `file://${repo}` };
+  });
+  afterAll(async () => {
+    setLogSink((l) => process.stderr.write(l + '\n'));
+    await c?.destroy();
+    if (repo) await fsp.rm(repo, { recursive: true, force: true });
+  });
+
+  it('backs up globals and every database, with checksums that sha256sum would confirm', async () => {
+    const r = await run(['backup', '--type', 'logical', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    backupId = res.id;
+    expect(backupId).toMatch(/^\d{8}T\d{6}Z-logical$/);
+    expect([...res.databases].sort()).toEqual(['core', 'grafana', 'keycloak', 'postgres']);
+    const store = new FsStore(repo);
+    const m = await readManifest(store, backupId);
+    expect(m.objects.map((o) => o.name).sort()).toEqual(['core.dump.zst', 'globals.sql.zst', 'grafana.dump.zst', 'keycloak.dump.zst', 'postgres.dump.zst']);
+    for (const o of m.objects) {
+      const bytes = readFileSync(path.join(repo, 'backups', backupId, o.name));
+      expect(bytes.length).toBe(o.bytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(o.sha256);
+      expect(bytes.readUInt32LE(0)).toBe(0xfd2fb528); // zstd frame magic
+    }
+    expect(await checkLogicalBackup(store, m, binDir())).toEqual([]);
+    const list = await run(['list', '--json']);
+    const entries = JSON.parse(list.stdout);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ id: backupId, type: 'logical', bytes: m.bytes });
+    expect(entries[0].startTime <= entries[0].stopTime).toBe(true);
+  });
+
+  it('restores every database into <db>_restore with identical table checksums', async () => {
+    for (const db of DBS) {
+      const r = await run(['restore', '--logical', '--database', db]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`into ${db}_restore`);
+      expect(await tableChecksums(c, `${db}_restore`)).toEqual(before[db]);
+    }
+    expect(Object.keys(before.core)).toEqual(expect.arrayContaining(['app.accounts', 'public.varied']));
+    expect((await c.psql(`select tableowner from pg_tables where schemaname = 'app' and tablename = 'accounts'`, 'core_restore')).trim()).toBe('app_owner');
+  });
+
+  it('creates a role dropped before the restore, with its password hash and membership, owning its objects; existing roles are not altered', async () => {
+    await c.psql('drop database core_restore');
+    await c.psql('drop owned by app_owner cascade', 'core');
+    await c.psql('drop role app_owner');
+    await c.psql('alter role readers connection limit 7');
+    const r = await run(['restore', '--logical', '--database', 'core', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).createdRoles).toEqual(['app_owner']);
+    expect((await c.psql(`select rolpassword from pg_authid where rolname = 'app_owner'`)).trim()).toBe(ownerAuth);
+    expect((await c.psql(`select pg_has_role('app_owner', 'readers', 'member')`)).trim()).toBe('t');
+    expect((await c.psql(`select rolconnlimit from pg_roles where rolname = 'readers'`)).trim()).toBe('7');
+    expect((await c.psql(`select nspowner::regrole from pg_namespace where nspname = 'app'`, 'core_restore')).trim()).toBe('app_owner');
+    expect((await c.psql(`select tableowner from pg_tables where tablename = 'accounts'`, 'core_restore')).trim()).toBe('app_owner');
+    expect(await tableChecksums(c, 'core_restore')).toEqual(before.core);
+  });
+
+  it('never overwrites an existing target database', async () => {
+    await c.psql(`insert into public.varied(id) values (-1)`, 'core_restore');
+    const marked = await tableChecksums(c, 'core_restore');
+    const r = await run(['restore', '--logical', '--database', 'core']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Database "core_restore" already exists; a restore never overwrites it.');
+    expect(r.stderr).toContain('--replace');
+    expect(await tableChecksums(c, 'core_restore')).toEqual(marked);
+  });
+
+  it('with --replace drops only the target, never the source', async () => {
+    const source = await tableChecksums(c, 'core');
+    const r = await run(['restore', '--logical', '--database', 'core', '--replace']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await tableChecksums(c, 'core_restore')).toEqual(before.core);
+    expect(await tableChecksums(c, 'core')).toEqual(source);
+  });
+
+  it('refuses to restore over the source database even with --replace', async () => {
+    const r = await run(['restore', '--logical', '--database', 'keycloak', '--into', 'keycloak', '--replace']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Refusing to restore into "keycloak"');
+    expect(r.stderr).toContain('pgkeep swap keycloak');
+    expect(await tableChecksums(c, 'keycloak')).toEqual(before.keycloak);
+  });
+
+  it('restores with --jobs 2 through a private temp file, same data', async () => {
+    const r = await run(['restore', '--logical', '--database', 'grafana', '--into', 'grafana_jobs', '--jobs', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('pg_restore -j 2');
+    expect(await tableChecksums(c, 'grafana_jobs')).toEqual(before.grafana);
+    const staged = output.find((l) => l.includes('staged the dump in'));
+    const file = /staged the dump in (\S+)/.exec(staged ?? '')?.[1];
+    expect(file).toBeTruthy();
+    await expect(fsp.stat(file!)).rejects.toThrow(); // removed after the restore
+  });
+
+  it('--dry-run prints the plan and creates nothing', async () => {
+    await c.psql('drop role app_owner_tmp_never').catch(() => undefined);
+    const r = await run(['restore', '--logical', '--database', 'keycloak', '--into', 'kc_dry', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Dry run: nothing was written');
+    expect(r.stdout).toContain('verify size and SHA-256 of keycloak.dump.zst');
+    expect(r.stdout).toContain('create database "kc_dry"');
+    expect(await exists('kc_dry')).toBe(false);
+  });
+
+  it('names what the backup holds when the database is not in it', async () => {
+    const r = await run(['restore', '--logical', '--database', 'billing']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/No logical backup contains database "billing".*has: core, grafana, keycloak, postgres/);
+    expect(await exists('billing_restore')).toBe(false);
+  });
+
+  it('refuses a corrupt dump before touching the server; verify reports it', async () => {
+    const file = path.join(repo, 'backups', backupId, 'keycloak.dump.zst');
+    const good = await fsp.readFile(file);
+    const bad = Buffer.from(good);
+    bad[Math.floor(bad.length / 2)] ^= 0x01;
+    await fsp.writeFile(file, bad);
+    try {
+      const r = await run(['restore', '--logical', '--database', 'keycloak', '--into', 'kc_corrupt']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/keycloak\.dump\.zst is corrupt: expected \d+ bytes with SHA-256/);
+      expect(await exists('kc_corrupt')).toBe(false);
+      const store = new FsStore(repo);
+      const problems = await checkLogicalBackup(store, await readManifest(store, backupId), binDir());
+      expect(problems).toHaveLength(1);
+      expect(problems[0].object).toBe('keycloak.dump.zst');
+    } finally {
+      await fsp.writeFile(file, good);
+    }
+  });
+
+  it('never prints a password or a password hash', () => {
+    const all = output.join('\n');
+    expect(all.length).toBeGreaterThan(1000);
+    expect(all).not.toContain(OWNER_PASSWORD);
+    expect(all).not.toContain('SCRAM-SHA-256$');
+    expect(all).not.toContain(ownerAuth);
+  });
+});
