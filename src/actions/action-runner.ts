@@ -34,6 +34,8 @@ export interface ActionSpec<O> {
   parseInputs: () => O;
   kind?: (opts: O) => string | undefined;
   execute: (cfg: Config, opts: O) => Promise<ActionOutcome>;
+  /** Outputs to set when the run throws (pg-verify: status=failed). */
+  outputsOnError?: Record<string, string>;
   /** Freshness thresholds to apply after the run (pg-verify's max-age-hours). */
   maxAgeHours?: (opts: O) => number | undefined;
 }
@@ -79,6 +81,7 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
     core.debug(redact(failure.stack ?? ''));
 
   for (const [k, v] of Object.entries(outcome?.outputs ?? {})) if (v !== undefined) core.setOutput(k, String(v));
+  if (failure !== undefined) for (const [k, v] of Object.entries(spec.outputsOnError ?? {})) core.setOutput(k, v);
 
   const now = new Date();
   const kind = opts !== undefined ? spec.kind?.(opts) : undefined;

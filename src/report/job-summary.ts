@@ -18,7 +18,7 @@ export interface SummaryInput {
   window?: RecoveryWindow;
   /** Freshness problems/notes worth showing even on success. */
   warnings?: string[];
-  verify?: { ok: boolean; checked?: Record<string, number>; problems: VerifyProblem[] };
+  verify?: { ok: boolean; checked?: Record<string, string | number>; problems: VerifyProblem[] };
   /** Restore plan lines (dry run or executed). */
   plan?: string[];
   planIsDryRun?: boolean;
@@ -68,7 +68,8 @@ export function renderJobSummary(s: SummaryInput): string {
   out.push('<h3>Recovery window</h3>\n');
   if (s.window?.newest)
     out.push(`<p>Restorable from <strong>${e(s.window.oldest ?? '?')}</strong> to <strong>${e(s.window.newest)}</strong> (${e(formatAge(ageSeconds(s.window.newest, s.now)))}).</p>\n`);
-  else out.push('<p>Unknown or empty: no restorable backup was found in the repository.</p>\n');
+  else if (s.window) out.push('<p>Empty: the repository holds no restorable backup.</p>\n');
+  else out.push('<p>Not read: the run stopped before it could read the repository.</p>\n');
   if (s.warnings?.length) out.push(`<ul>\n${s.warnings.map((w) => `<li>⚠️ ${e(w)}</li>`).join('\n')}\n</ul>\n`);
   return out.join('');
 }
