@@ -1,0 +1,50 @@
+// Vitest global setup: tests that run the CLI bundle (archive_command, restore_command, actions
+// as a runner runs them) need dist/cli/index.js built from the current source. Rebuild it when
+// any file under src/ is newer than the bundle; build into a temp dir and swap it in, so a test
+// of another run reading the old bundle never sees a half-written one.
+// PGKEEP_TEST_SKIP_BUNDLE=1 skips this (e.g. CI that has just run `npm run build`).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, readFileSync, writeFileSync, chmodSync, renameSync, rmSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+export default function setup(): void {
+  if (process.env.PGKEEP_TEST_SKIP_BUNDLE === '1') return;
+  const bundle = path.join(ROOT, 'dist/cli/index.js');
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestMtime(path.join(ROOT, 'src'))) return;
+  const tmp = path.join(ROOT, 'dist', `.cli-build-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(path.dirname(tmp), { recursive: true });
+  execFileSync('npx', ['ncc', 'build', 'src/cli/index.ts', '-o', tmp, '--license', 'licenses.txt', '--target', 'es2022', '-q'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  const file = path.join(tmp, 'index.js');
+  const src = readFileSync(file, 'utf8');
+  if (!src.startsWith('#!')) writeFileSync(file, `#!/usr/bin/env node\n${src}`);
+  chmodSync(file, 0o755);
+  const old = path.join(ROOT, 'dist', `.cli-old-${process.pid}`);
+  const out = path.join(ROOT, 'dist/cli');
+  // Another run may be swapping at the same moment: the last rename wins, both are fresh.
+  try {
+    if (existsSync(out)) renameSync(out, old);
+  } catch {
+    /* moved by a concurrent run */
+  }
+  try {
+    renameSync(tmp, out);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  rmSync(old, { recursive: true, force: true });
+}
