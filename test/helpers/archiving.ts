@@ -1,0 +1,64 @@
+// archive_command / restore_command as a real server runs them: the Node 24 binary and the CLI
+// bundle are COPIED once per process into a temp dir the `postgres` OS user can read (the
+// server runs as postgres when tests run as root; /work/... may not be readable by it).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, chmodSync, mkdtempSync, existsSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chownForServer } from '../../src/postgres/local-cluster.js';
+import { CLI_BUNDLE, NODE24 } from './cli.js';
+
+let copied: { node: string; bundle: string } | undefined;
+
+/** Paths of the copied node binary and bundle (copied on first call). */
+export function serverReadableCli(): { node: string; bundle: string } {
+  if (copied) return copied;
+  if (!existsSync(CLI_BUNDLE)) throw new Error(`${CLI_BUNDLE} is missing: run node scripts/bundle.mjs cli (vitest's global setup does).`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-cli-'));
+  chmodSync(dir, 0o755);
+  const node = path.join(dir, 'node');
+  const bundle = path.join(dir, 'pgkeep.js');
+  copyFileSync(NODE24, node);
+  copyFileSync(CLI_BUNDLE, bundle);
+  chmodSync(node, 0o755);
+  chmodSync(bundle, 0o755);
+  copied = { node, bundle };
+  return copied;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The CLI as a shell command line a server can run (absolute node + bundle). */
+export function cliCommand(args: string): string {
+  const { node, bundle } = serverReadableCli();
+  return `${q(node)} ${q(bundle)} ${args}`;
+}
+
+/** A file:// repository directory the server (postgres) can write into. */
+export async function makeServerRepo(): Promise<{ dir: string; url: string }> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-repo-'));
+  await fsp.chmod(dir, 0o755);
+  await chownForServer(dir);
+  return { dir, url: `file://${dir}` };
+}
+
+/** postgresql.conf settings that archive every WAL file through `pgkeep wal-push`. */
+export function archivingSettings(repoUrl: string, extra: Record<string, string | number | boolean> = {}): Record<string, string | number | boolean> {
+  return {
+    wal_level: 'replica',
+    archive_mode: 'on',
+    archive_command: cliCommand(`wal-push --repo ${q(repoUrl)} %p`),
+    ...extra,
+  };
+}
+
+/** restore_command that fetches through `pgkeep wal-fetch`. */
+export function restoreCommand(repoUrl: string): string {
+  return cliCommand(`wal-fetch --repo ${q(repoUrl)} %f %p`);
+}
+
+/** Extract a stored base.tar.zst (zstd + tar, standard tools only) into `dir`. */
+export function extractBase(tarZst: string, dir: string): void {
+  execFileSync('sh', ['-c', `zstd -dc ${q(tarZst)} | tar -xf - -C ${q(dir)}`]);
+}
