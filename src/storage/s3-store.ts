@@ -1,22 +1,269 @@
-// PLACEHOLDER until the S3 driver lands (issue 3): keeps the build green.
-import type { Readable } from 'node:stream';
+// s3:// repository on AWS S3 or any S3-protocol server (MinIO, SeaweedFS, Ceph RGW, s3rver).
+// Writes stream through lib-storage's multipart Upload: at most partSize × (queueSize + 1) bytes
+// are held, whatever the object size; a failed upload is aborted so no partial object appears
+// (S3 only shows an object once CompleteMultipartUpload succeeds).
+// Checksums are sent/validated only when the API requires them (WHEN_REQUIRED): the SDK's
+// default CRC32 trailers are rejected by several S3-compatible servers.
+import { Transform, type Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type PutObjectCommandInput,
+  type ServerSideEncryption,
+  type StorageClass,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Settings } from '../config/config.js';
 import type { S3RepoLocation } from '../config/repo-url.js';
 import { PgkeepError } from '../util/errors.js';
-import type { ObjectInfo, Store } from './store.js';
+import { log } from '../util/log.js';
+import { redact, registerSecret } from '../util/redact.js';
+import type { ObjectInfo, PutOptions, Store } from './store.js';
+
+const MiB = 1024 * 1024;
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
 export class S3Store implements Store {
   readonly description: string;
+  /** Exposed so tests can observe requests (middleware) and read what the server stored. */
+  readonly client: S3Client;
+  private readonly endpoint: string;
+
   constructor(readonly loc: S3RepoLocation, readonly settings: S3Settings) {
-    this.description = `s3://${loc.bucket}/${loc.prefix}`;
+    this.description = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
+    const endpoint = loc.endpoint ?? settings.endpoint;
+    const region = loc.region ?? settings.region ?? 'us-east-1';
+    this.endpoint = endpoint ? redact(endpoint) : `AWS S3 (${region})`;
+    registerSecret(settings.credentials?.secretAccessKey);
+    registerSecret(settings.credentials?.sessionToken);
+    this.client = new S3Client({
+      region,
+      ...(endpoint ? { endpoint } : {}),
+      forcePathStyle: loc.forcePathStyle ?? settings.forcePathStyle,
+      ...(settings.credentials ? { credentials: settings.credentials } : {}),
+      ...(settings.profile ? { profile: settings.profile } : {}),
+      // Standard mode: exponential backoff with jitter on 5xx, throttling and transient network
+      // errors. (Adaptive adds client-side rate limiting, which only helps many writers per client.)
+      maxAttempts: settings.maxAttempts,
+      retryMode: 'standard',
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      followRegionRedirects: true,
+      // No socket idle timeout: a GET body may legitimately pause for minutes under back-pressure
+      // (pg_restore building an index); connection setup is bounded instead.
+      requestHandler: { connectionTimeout: 10_000 },
+    });
   }
-  private nope(): never {
-    throw new PgkeepError('not-implemented', 'S3 storage is not built yet.');
+
+  private full(key: string): string {
+    if (!key || key.startsWith('/') || key.split('/').includes('..'))
+      throw new PgkeepError('bad-key', `Invalid object key "${key}".`);
+    return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
   }
-  async put(_k: string, _b: Readable): Promise<{ bytes: number }> { return this.nope(); }
-  async get(_k: string): Promise<Readable> { return this.nope(); }
-  async head(_k: string): Promise<ObjectInfo | null> { return this.nope(); }
-  async list(_p: string): Promise<ObjectInfo[]> { return this.nope(); }
-  async delete(_k: string): Promise<void> { return this.nope(); }
-  async check(): Promise<void> { return this.nope(); }
+
+  /** The PutObject input for a key: per-copy storage class and encryption ride on every write. */
+  putInput(key: string, body: Readable | undefined, opts: PutOptions = {}): PutObjectCommandInput {
+    return {
+      Bucket: this.loc.bucket,
+      Key: this.full(key),
+      Body: body,
+      ...(this.loc.storageClass ? { StorageClass: this.loc.storageClass as StorageClass } : {}),
+      ...(this.loc.sse ? { ServerSideEncryption: this.loc.sse as ServerSideEncryption } : {}),
+      ...(this.loc.sseKmsKeyId ? { SSEKMSKeyId: this.loc.sseKmsKeyId } : {}),
+      ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+    };
+  }
+
+  async put(key: string, body: Readable, opts: PutOptions = {}): Promise<{ bytes: number }> {
+    const input = this.putInput(key, undefined, opts);
+    if (opts.ifNoneMatch) {
+      // Conditional writes (If-None-Match: *) close the race on AWS, MinIO and Ceph; servers that
+      // ignore the header (s3rver, older gateways) are still caught by this look-up, leaving only a
+      // window between HEAD and the write where two concurrent writers of one key both succeed.
+      if (await this.head(key)) {
+        body.destroy();
+        throw existsError(key, this.description);
+      }
+    }
+    let bytes = 0;
+    let sourceError: Error | undefined;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    body.once('error', (e) => {
+      sourceError = e;
+      counter.destroy(e);
+    });
+    body.pipe(counter);
+    const upload = new Upload({
+      client: this.client,
+      params: { ...input, Body: counter },
+      partSize: this.settings.partSizeMiB * MiB,
+      queueSize: this.settings.queueSize,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+      return { bytes };
+    } catch (e) {
+      body.unpipe(counter);
+      body.destroy();
+      counter.destroy();
+      if (sourceError) {
+        // lib-storage re-throws the source error once the multipart upload is aborted; any other
+        // error here is the abort itself failing (s3rver, for one, does not implement it).
+        if (e !== sourceError)
+          log.warn(`could not abort the multipart upload of ${key} in ${this.description} (${describeSdkError(e)}); its parts stay until a lifecycle rule removes them`);
+        throw sourceError;
+      }
+      if (status(e) === 412 || errName(e) === 'PreconditionFailed') throw existsError(key, this.description);
+      throw this.mapError(e, `Writing ${key} to`);
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+      return r.Body as Readable;
+    } catch (e) {
+      if (isMissing(e)) throw new PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
+      throw this.mapError(e, `Reading ${key} from`);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+      return { key, size: r.ContentLength ?? 0, ...(r.LastModified ? { modified: r.LastModified.toISOString() } : {}) };
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw this.mapError(e, `Looking up ${key} in`);
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token }),
+        );
+        for (const o of r.Contents ?? []) {
+          if (!o.Key?.startsWith(base)) continue;
+          out.push({ key: o.Key.slice(base.length), size: o.Size ?? 0, ...(o.LastModified ? { modified: o.LastModified.toISOString() } : {}) });
+        }
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      throw this.mapError(e, `Listing ${prefix || 'objects'} in`);
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw this.mapError(e, `Deleting ${key} from`);
+    }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.loc.bucket }));
+    } catch (e) {
+      const s = status(e);
+      if (s === 404 || ['NotFound', 'NoSuchBucket'].includes(errName(e)))
+        throw new PgkeepError(
+          'repo-unreachable',
+          `Bucket "${this.loc.bucket}" does not exist at ${this.endpoint} (repository ${this.description}).`,
+          `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`,
+        );
+      throw this.mapError(e, 'Checking');
+    }
+  }
+
+  /** One sentence naming what failed and where; never credentials (messages pass through redact). */
+  private mapError(e: unknown, what: string): unknown {
+    if (e instanceof PgkeepError) return e;
+    const where = `${what} ${this.description}`;
+    const s = status(e);
+    const name = errName(e);
+    const net = networkCode(e);
+    if (net || name === 'TimeoutError')
+      return new PgkeepError(
+        'repo-unreachable',
+        `${where} failed: the S3 endpoint ${this.endpoint} is unreachable (${net ?? 'connection timed out'}) after ${this.settings.maxAttempts} attempt(s).`,
+        'Check AWS_ENDPOINT_URL_S3 (or the endpoint= option in PGKEEP_REPO) and the network path to it.',
+      );
+    if (name === 'CredentialsProviderError' || /could not load credentials/i.test((e as Error)?.message ?? ''))
+      return new PgkeepError(
+        'repo-unreachable',
+        `${where} failed: no AWS credentials were found.`,
+        'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with an instance role.',
+      );
+    if (s === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden'].includes(name))
+      return new PgkeepError(
+        'repo-unreachable',
+        `${where} failed: access to bucket "${this.loc.bucket}" was denied (${name || 'HTTP 403'}).`,
+        'Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile/role) and the bucket policy.',
+      );
+    if (s === 404 || name === 'NoSuchBucket')
+      return new PgkeepError(
+        'repo-unreachable',
+        `${where} failed: bucket "${this.loc.bucket}" does not exist at ${this.endpoint}.`,
+        `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`,
+      );
+    if (s === 301 || name === 'PermanentRedirect')
+      return new PgkeepError(
+        'repo-unreachable',
+        `${where} failed: bucket "${this.loc.bucket}" is in another region than ${this.loc.region ?? this.settings.region ?? 'us-east-1'}.`,
+        'Set AWS_REGION (or region= in PGKEEP_REPO) to the bucket\'s region.',
+      );
+    return new PgkeepError('s3-error', `${where} failed: ${describeSdkError(e)}.`);
+  }
+}
+
+function existsError(key: string, where: string): PgkeepError {
+  return new PgkeepError('exists', `Object ${key} already exists in ${where}.`);
+}
+
+function status(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function errName(e: unknown): string {
+  const x = e as { name?: string; Code?: string };
+  return x?.Code ?? x?.name ?? '';
+}
+
+function isMissing(e: unknown): boolean {
+  return status(e) === 404 || ['NoSuchKey', 'NotFound'].includes(errName(e));
+}
+
+function networkCode(e: unknown): string | undefined {
+  for (let x = e as { code?: string; errors?: { code?: string }[]; cause?: unknown } | undefined, i = 0; x && i < 4; i++) {
+    const code = x.code ?? x.errors?.find((y) => y?.code)?.code;
+    if (code && NETWORK_CODES.has(code)) return code;
+    x = x.cause as typeof x;
+  }
+  return undefined;
+}
+
+function describeSdkError(e: unknown): string {
+  const s = status(e);
+  const name = errName(e);
+  const msg = ((e as Error)?.message ?? String(e)).split('\n')[0].slice(0, 200).replace(/\.$/, '');
+  const label = [name && name !== 'Error' && name !== msg ? name : '', s ? `HTTP ${s}` : ''].filter(Boolean).join(', ');
+  return redact(label ? `${msg} (${label})` : msg);
 }
