@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { renderJobSummary } from '../../../src/report/job-summary.js';
+import { escapeHtml, escapeMarkdownCell } from '../../../src/report/escape.js';
+
+const now = new Date('2026-11-25T12:00:00Z');
+
+describe('job summary', () => {
+  it('escapes every outside value: database names, error text, hints, plan lines, problems', () => {
+    const html = renderJobSummary({
+      title: 'pgkeep backup',
+      ok: false,
+      now,
+      facts: [['Backup id', '<img src=x onerror=alert(1)>']],
+      databases: ['a<b>', 'c&d'],
+      plan: ['restore "x" <into> y'],
+      verify: { ok: false, problems: [{ backupId: 'id<1>', object: 'o&', message: '<script>' }] },
+      error: { message: 'database "<evil>" does not exist', hint: 'use <this>' },
+    });
+    expect(html).not.toMatch(/<(img|b|evil|this|into|script|1)>?[ >]/);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('<code>a&lt;b&gt;</code>, <code>c&amp;d</code>');
+    expect(html).toContain('database &quot;&lt;evil&gt;&quot; does not exist');
+    expect(html).toContain('<strong>Hint:</strong> use &lt;this&gt;');
+    expect(html).toContain('<li><code>id&lt;1&gt;</code> <code>o&amp;</code> &lt;script&gt;</li>');
+  });
+
+  it('shows the backup id in a table row, the recovery window with its age, and omits empty facts', () => {
+    const html = renderJobSummary({
+      title: 'pgkeep backup (full)',
+      ok: true,
+      now,
+      facts: [['Backup id', '20261125T020000Z-full'], ['Recovered to', undefined]],
+      window: { oldest: '2026-10-26T02:00:00Z', newest: '2026-11-25T11:58:00Z' },
+    });
+    expect(html).toContain('<h2>✅ pgkeep backup (full)</h2>');
+    expect(html).toContain('<tr><th align="left">Backup id</th><td>20261125T020000Z-full</td></tr>');
+    expect(html).not.toContain('Recovered to');
+    expect(html).toContain('Restorable from <strong>2026-10-26T02:00:00Z</strong> to <strong>2026-11-25T11:58:00Z</strong> (2 min ago)');
+  });
+
+  it('distinguishes an empty repository from one that was never read', () => {
+    expect(renderJobSummary({ title: 't', ok: true, now, facts: [], window: {} })).toContain('Empty: the repository holds no restorable backup');
+    expect(renderJobSummary({ title: 't', ok: false, now, facts: [] })).toContain('Not read');
+  });
+
+  it('escapes markdown table cells (pipes, newlines) as well as HTML', () => {
+    expect(escapeHtml(`<&>"'`)).toBe('&lt;&amp;&gt;&quot;&#39;');
+    expect(escapeMarkdownCell('a|b\nc<d>')).toBe('a&#124;b c&lt;d&gt;');
+  });
+});
