@@ -1,7 +1,24 @@
 // `pgkeep restore --to DIR`: physical restore of a cluster to a point in time.
-// PLACEHOLDER signature (PITR issue builds it).
+// Orchestration only: read the repository's catalog, plan (src/restore/plan.ts, pure), then
+// write the data directory (src/restore/execute.ts) and optionally start it. Every refusal
+// (bad input, non-empty DIR, target outside the window, unknown timeline, WAL gap) happens
+// before anything is written.
+import { pipeline } from 'node:stream/promises';
+import { PassThrough } from 'node:stream';
 import type { Config } from '../config/config.js';
+import { resolveBinDir } from '../postgres/pg-tools.js';
+import { loadCatalog } from '../repo/catalog.js';
+import { loadWalCatalog, type WalCatalog } from '../repo/wal-catalog.js';
+import { openStore } from '../storage/open-store.js';
+import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { streamToBuffer, zstdDecompress } from '../util/streams.js';
+import { parseHistoryFile, parseLsn, type HistoryEntry } from '../wal/segment.js';
+import { planRestore, type PlanTarget, type RestorePlan } from '../restore/plan.js';
+import { msToMicros, parseTargetTime } from '../restore/target-time.js';
+import { checkTargetDir, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
+import { repoUrlForServer } from '../restore/recovery-settings.js';
 import type { RestoreResult } from './types.js';
 
 export type RestoreTarget =
@@ -19,8 +36,108 @@ export interface PhysicalRestoreOptions {
   /** Start the restored cluster on this port, wait for promotion, report the instant reached. */
   start?: boolean;
   port?: number;
+  /** Timeline to recover along (default: the newest in the repository). */
+  timeline?: number;
+  /** 'off' for throwaway clusters (drills, single-database PITR): never archive into the repository. */
+  archiveMode?: 'preserve' | 'off';
+  /** With start: seconds to wait for promotion (default 3600). */
+  startTimeoutSeconds?: number;
+  /** With start: extra postgresql.conf settings for the started cluster. */
+  startSettings?: Record<string, string | number | boolean>;
 }
 
-export async function restorePhysical(_cfg: Config, _opts: PhysicalRestoreOptions): Promise<RestoreResult> {
-  throw new PgkeepError('not-implemented', 'pgkeep restore --to is not built yet.');
+/** Everything a physical restore reports; `--json` prints it. */
+export interface PhysicalRestoreResult extends RestoreResult {
+  targetKind: RestoreTarget['kind'];
+  targetTimeline: number;
+  timelines: number[];
+  wal: { first: string; last: string; count: number; bytes: number };
+  bytesToFetch: number;
+  estimatedSeconds: number;
+  warnings: string[];
+  /** With --start: port, log, where recovery stopped. */
+  started?: { port: number; serverLog: string; timeline: number; stopLine?: string; promotedSeconds: number };
+}
+
+/** Input target → planner target; a bad time or LSN fails here, before any I/O. */
+export function toPlanTarget(t: RestoreTarget): PlanTarget {
+  switch (t.kind) {
+    case 'time':
+      return { kind: 'time', time: parseTargetTime(t.time) };
+    case 'lsn':
+      return { kind: 'lsn', lsn: parseLsn(t.lsn) };
+    default:
+      return t;
+  }
+}
+
+async function readHistory(store: Store, key: string): Promise<HistoryEntry[]> {
+  const out = new PassThrough();
+  const done = pipeline(await store.get(key), zstdDecompress(), out);
+  const [buf] = await Promise.all([streamToBuffer(out), done]);
+  return parseHistoryFile(buf.toString('utf8'));
+}
+
+export async function loadHistories(store: Store, wal: WalCatalog): Promise<Map<number, HistoryEntry[]>> {
+  const m = new Map<number, HistoryEntry[]>();
+  for (const h of wal.histories) m.set(h.timeline, await readHistory(store, h.key));
+  return m;
+}
+
+/** Read the repository and plan; writes nothing. */
+export async function planPhysicalRestore(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'target' | 'backup' | 'timeline'>, store = openStore(cfg)): Promise<RestorePlan> {
+  const target = toPlanTarget(opts.target);
+  const [catalog, wal] = await Promise.all([loadCatalog(store), loadWalCatalog(store)]);
+  const histories = await loadHistories(store, wal);
+  return planRestore({
+    backups: catalog.backups,
+    wal,
+    histories,
+    target,
+    targetTimeline: opts.timeline,
+    backupId: opts.backup && opts.backup !== 'latest' ? opts.backup : undefined,
+    nowMicros: msToMicros(Date.now()),
+  });
+}
+
+export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions): Promise<PhysicalRestoreResult> {
+  const t0 = Date.now();
+  const target = toPlanTarget(opts.target);
+  // The cheapest refusal first: a non-empty directory (checked again right before writing).
+  if (!opts.dryRun) await checkTargetDir(opts.to);
+  if (opts.port !== undefined && !opts.start) throw new PgkeepError('bad-usage', '--port applies only with --start.');
+  const store = openStore(cfg);
+  const plan = await planPhysicalRestore(cfg, opts, store);
+  const paths = opts.dryRun ? undefined : resolveCliPaths(cfg.env);
+  const base: PhysicalRestoreResult = {
+    dryRun: opts.dryRun,
+    backupId: plan.backup.id,
+    recoveredTo: target.kind === 'time' ? target.time.iso : target.kind === 'immediate' ? normaliseIso(plan.backup.stopTime) : undefined,
+    plan: plan.lines,
+    target: opts.to || undefined,
+    durationSeconds: 0,
+    targetKind: opts.target.kind,
+    targetTimeline: plan.targetTimeline,
+    timelines: plan.timelinePath.map((s) => s.timeline),
+    wal: { first: plan.wal.first, last: plan.wal.last, count: plan.wal.count, bytes: plan.wal.bytes },
+    bytesToFetch: plan.bytesToFetch,
+    estimatedSeconds: plan.estimatedSeconds,
+    warnings: plan.warnings,
+  };
+  for (const l of plan.lines) log.info(`restore plan: ${l}`);
+  if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
+
+  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: opts.archiveMode });
+  if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
+
+  const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
+  const s: StartedRestore = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings });
+  const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : normaliseIso(plan.backup.stopTime);
+  log.info(`restore: promoted on port ${s.cluster.port} (timeline ${s.timeline}); last transaction replayed at ${recoveredTo}${s.stopLine ? `; ${s.stopLine}` : ''}`);
+  return {
+    ...base,
+    recoveredTo,
+    started: { port: s.cluster.port, serverLog: `${s.cluster.baseDir}/server.log`, timeline: s.timeline, stopLine: s.stopLine, promotedSeconds: s.promotedSeconds },
+    durationSeconds: (Date.now() - t0) / 1000,
+  };
 }

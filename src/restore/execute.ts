@@ -1,0 +1,230 @@
+// Applying a restore plan: an empty directory becomes a data directory that replays WAL to the
+// target and promotes when started. The base backup streams store → SHA-256 check → zstd →
+// `tar -x` (nothing staged); if the object turns out corrupt at the end of the stream, what was
+// extracted is removed and the restore fails. Optionally starts the result and waits for
+// promotion, reporting the instant recovered to.
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fsp, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pipeline } from 'node:stream/promises';
+import type { Env } from '../config/config.js';
+import { withClient } from '../postgres/client.js';
+import { chownForServer, LocalCluster } from '../postgres/local-cluster.js';
+import { backupObjectKey } from '../repo/layout.js';
+import { openObject } from '../repo/object-io.js';
+import type { Store } from '../storage/store.js';
+import { PgkeepError } from '../util/errors.js';
+import { formatBytes, log, progress } from '../util/log.js';
+import type { RestorePlan } from './plan.js';
+import { recoverySettings, renderAutoConf, restoreCommandLine } from './recovery-settings.js';
+import { timestampToMicros, microsToIso } from './target-time.js';
+
+/** Refuse anything but an absent or empty directory; returns whether it exists. */
+export async function checkTargetDir(dir: string): Promise<'absent' | 'empty'> {
+  if (!dir) throw new PgkeepError('bad-usage', 'pgkeep restore needs --to <empty data directory>.');
+  let st;
+  try {
+    st = await fsp.stat(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw new PgkeepError('bad-target-dir', `Cannot use ${dir} as the restore directory: ${(e as Error).message}.`);
+  }
+  if (!st.isDirectory()) throw new PgkeepError('bad-target-dir', `${dir} exists and is not a directory.`, 'Give a new or empty directory with --to.');
+  const entries = await fsp.readdir(dir);
+  if (entries.length)
+    throw new PgkeepError(
+      'target-dir-not-empty',
+      `${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`,
+      'Give a new or empty directory with --to (stop and move away an old data directory first).',
+    );
+  return 'empty';
+}
+
+/**
+ * Absolute node and CLI paths for restore_command. Overrides (from the config environment):
+ * PGKEEP_NODE_PATH, PGKEEP_CLI_PATH — needed when the server user cannot read the running ones.
+ */
+export function resolveCliPaths(env: Env): { node: string; cli: string } {
+  const node = env.PGKEEP_NODE_PATH || process.execPath;
+  const candidates: string[] = [];
+  if (env.PGKEEP_CLI_PATH) candidates.push(env.PGKEEP_CLI_PATH);
+  else {
+    // Running from the bundle (dist/cli/index.js, or the `pgkeep` bin link to it).
+    const argv1 = process.argv[1];
+    if (argv1 && /(^|\/)(pgkeep|index\.js|pgkeep\.js)$/.test(argv1) && !/vitest|node_modules/.test(argv1)) {
+      try {
+        candidates.push(realpathSync(argv1));
+      } catch {
+        /* not a file */
+      }
+    }
+    // In-process (tests, other entry points): the repository's bundle, found from this file.
+    try {
+      let d = path.dirname(fileURLToPath(import.meta.url));
+      for (let i = 0; i < 5; i++, d = path.dirname(d)) candidates.push(path.join(d, 'dist/cli/index.js'));
+    } catch {
+      /* no file URL in this build */
+    }
+  }
+  const cli = candidates.find((c) => path.isAbsolute(c) && existsSync(c));
+  if (!cli)
+    throw new PgkeepError(
+      'no-cli-path',
+      `Cannot find the pgkeep CLI bundle for restore_command (looked at ${candidates.slice(0, 3).join(', ') || 'nothing'}).`,
+      'Set PGKEEP_CLI_PATH to the absolute path of dist/cli/index.js (readable by the PostgreSQL server user).',
+    );
+  if (!path.isAbsolute(node)) throw new PgkeepError('bad-config', `PGKEEP_NODE_PATH="${node}" is not an absolute path.`);
+  return { node, cli };
+}
+
+export interface WriteDataDirOptions {
+  plan: RestorePlan;
+  store: Store;
+  dir: string;
+  /** restore_command parts. */
+  node: string;
+  cli: string;
+  repoUrl: string;
+  archiveMode?: 'preserve' | 'off';
+}
+
+export interface WrittenDataDir {
+  dir: string;
+  rawBytes: number;
+  settings: [string, string][];
+}
+
+async function emptyDir(dir: string, created: boolean): Promise<void> {
+  if (created) await fsp.rm(dir, { recursive: true, force: true });
+  else for (const e of await fsp.readdir(dir).catch(() => [] as string[])) await fsp.rm(path.join(dir, e), { recursive: true, force: true });
+}
+
+/** Extract the base backup into `dir` (absent or empty) and write the recovery settings. */
+export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<WrittenDataDir> {
+  const dir = path.resolve(o.dir);
+  const state = await checkTargetDir(dir);
+  const { plan } = o;
+  const obj = plan.baseObject;
+  const key = backupObjectKey(plan.backup.id, obj.name);
+  await fsp.mkdir(path.dirname(dir), { recursive: true });
+  if (state === 'absent') await fsp.mkdir(dir, { mode: 0o700 });
+  await fsp.chmod(dir, 0o700);
+  const created = state === 'absent';
+  const prog = progress(`restore ${plan.backup.id}: extracting ${obj.name}`, obj.rawBytes);
+  try {
+    const src = await openObject(o.store, key, obj);
+    src.on('data', (c: Buffer) => prog.add(c.length));
+    const tar = spawn('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    tar.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4096)));
+    const exited = new Promise<number | null>((resolve, reject) => {
+      tar.on('error', (e) => reject(new PgkeepError('tool-failed', `Could not run tar: ${e.message}.`, 'Install GNU tar.')));
+      tar.on('close', (code) => resolve(code));
+    });
+    const [fed, code] = await Promise.allSettled([pipeline(src, tar.stdin), exited]);
+    if (fed.status === 'rejected') {
+      tar.kill('SIGKILL');
+      const e = fed.reason;
+      if (e instanceof PgkeepError) throw e;
+      throw new PgkeepError(
+        'corrupt-object',
+        `${obj.name} of backup ${plan.backup.id} could not be read back: ${(e as Error).message}.`,
+        'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.',
+      );
+    }
+    if (code.status === 'rejected') throw code.reason;
+    if (code.value !== 0) throw new PgkeepError('tool-failed', `tar -x into ${dir} exited with code ${code.value}: ${stderr.trim().split('\n').slice(-3).join(' | ')}.`, 'Check free space and permissions of the target directory.');
+    prog.done();
+    if (!existsSync(path.join(dir, 'PG_VERSION')) || !existsSync(path.join(dir, 'backup_label')))
+      throw new PgkeepError('corrupt-object', `${obj.name} of backup ${plan.backup.id} does not hold a data directory (no PG_VERSION or backup_label).`);
+
+    // Recovery setup. The backup holds no WAL: pg_wal must exist (empty) for the server to start.
+    await fsp.mkdir(path.join(dir, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
+    for (const f of ['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.conf'])
+      await fsp.rm(path.join(dir, f), { force: true });
+    await fsp.writeFile(path.join(dir, 'recovery.signal'), '', { mode: 0o600 });
+    const settings = recoverySettings({
+      target: plan.target,
+      targetTimeline: plan.targetTimeline,
+      restoreCommand: restoreCommandLine({ node: o.node, cli: o.cli, repoUrl: o.repoUrl }),
+      archiveMode: o.archiveMode,
+    });
+    await fsp.appendFile(
+      path.join(dir, 'postgresql.auto.conf'),
+      renderAutoConf(settings, `pgkeep restore of backup ${plan.backup.id} (${new Date().toISOString()})`),
+      { mode: 0o600 },
+    );
+    // A data directory owned by root cannot be started; as root, hand it to the server user.
+    await chownForServer(dir);
+    log.info(`restore ${plan.backup.id}: ${dir} ready (${formatBytes(prog.bytes)}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
+    return { dir, rawBytes: prog.bytes, settings };
+  } catch (e) {
+    await emptyDir(dir, created).catch(() => undefined);
+    throw e;
+  }
+}
+
+export interface StartedRestore {
+  cluster: LocalCluster;
+  /** Last transaction replayed (ISO-8601 UTC, microseconds), when any was. */
+  lastReplayedXact?: string;
+  /** The server log's "recovery stopping …" line, when recovery stopped at a target. */
+  stopLine?: string;
+  timeline: number;
+  promotedSeconds: number;
+}
+
+/**
+ * Start a restored directory (LocalCluster semantics: its own socket dir and log, the given
+ * port, listen on 127.0.0.1), wait until it has promoted, and read where recovery stopped.
+ */
+export async function startRestored(o: { dir: string; binDir: string; port?: number; timeoutSeconds?: number; settings?: Record<string, string | number | boolean> }): Promise<StartedRestore> {
+  const t0 = Date.now();
+  const cluster = await LocalCluster.create({ binDir: o.binDir, existingDataDir: path.resolve(o.dir), port: o.port, settings: { fsync: 'on', ...(o.settings ?? {}) } });
+  const timeout = o.timeoutSeconds ?? 3600;
+  const failed = async (why: string) => {
+    const tail = (await cluster.serverLog()).trim().split('\n').filter((l) => /FATAL|PANIC|ERROR|recovery/.test(l)).slice(-4).join(' | ');
+    return new PgkeepError(
+      'recovery-failed',
+      `The restored cluster in ${o.dir} ${why}${tail ? `: ${tail}` : '.'}`,
+      `See the server log ${path.join(cluster.baseDir, 'server.log')}.`,
+    );
+  };
+  try {
+    await cluster.start(timeout);
+  } catch {
+    throw await failed('did not start');
+  }
+  const deadline = Date.now() + timeout * 1000;
+  for (;;) {
+    let inRecovery: boolean | undefined;
+    try {
+      inRecovery = await withClient(cluster.env, 'postgres', async (c) => (await c.query<{ r: boolean }>('select pg_is_in_recovery() as r')).rows[0].r);
+    } catch {
+      if (!existsSync(path.join(cluster.dataDir, 'postmaster.pid'))) throw await failed('stopped during recovery');
+    }
+    if (inRecovery === false) break;
+    if (Date.now() > deadline) throw await failed(`had not promoted after ${timeout} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const facts = await withClient(cluster.env, 'postgres', async (c) => {
+    const r = await c.query<{ t: string | null; tli: string }>(
+      `select to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t, timeline_id::text as tli from pg_control_checkpoint()`,
+    );
+    return r.rows[0];
+  });
+  const stopLine = (await cluster.serverLog()).split('\n').find((l) => /recovery stopping (before|after)/.test(l));
+  return {
+    cluster,
+    lastReplayedXact: facts.t ?? undefined,
+    stopLine: stopLine?.replace(/^.*?(recovery stopping)/, '$1').trim(),
+    timeline: Number(facts.tli),
+    promotedSeconds: (Date.now() - t0) / 1000,
+  };
+}
+
+/** ISO-8601 with microseconds, normalised (for reports). */
+export function normaliseIso(s: string): string {
+  return microsToIso(timestampToMicros(s));
+}
