@@ -2,9 +2,9 @@
 // reads process.env: commands receive a typed Config.
 import { z } from 'zod';
 import { PgkeepError } from '../util/errors.js';
-import { registerSecret } from '../util/redact.js';
+import { redact, registerSecret } from '../util/redact.js';
 import type { Compression } from '../util/streams.js';
-import { parseRepoList, type RepoLocation } from './repo-url.js';
+import { isHttpUrl, parseRepoList, type RepoLocation } from './repo-url.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -60,7 +60,8 @@ function badValue(name: string, value: string, expected: string): PgkeepError {
 
 const intIn = (name: string, min: number, max: number) =>
   z.union([z.string(), z.number()]).transform((v, ctx) => {
-    const n = typeof v === 'number' ? v : Number(v.trim());
+    // Digits only: Number() would also take "0x1F", "1e2" or " ".
+    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n) || n < min || n > max) {
       ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected a whole number from ${min} to ${max}.` });
       return z.NEVER;
@@ -68,20 +69,21 @@ const intIn = (name: string, min: number, max: number) =>
     return n;
   });
 
-const compressionSchema = z.string().transform((v, ctx): Compression => {
-  const m = /^(zstd|none)(?::(\d+))?$/.exec(v.trim());
-  if (!m || (m[1] === 'none' && m[2])) {
-    ctx.addIssue({ code: 'custom', message: `PGKEEP_COMPRESS="${v}" is not valid: expected zstd, zstd:LEVEL (1-19) or none.` });
-    return z.NEVER;
-  }
-  if (m[1] === 'none') return { kind: 'none' };
-  const level = m[2] ? Number(m[2]) : 3;
-  if (level < 1 || level > 19) {
-    ctx.addIssue({ code: 'custom', message: `PGKEEP_COMPRESS="${v}" is not valid: the zstd level must be from 1 to 19.` });
-    return z.NEVER;
-  }
-  return { kind: 'zstd', level };
-});
+const compressionSchema = (name: string) =>
+  z.string().transform((v, ctx): Compression => {
+    const m = /^(zstd|none)(?::(\d+))?$/i.exec(v.trim());
+    if (!m || (m[1].toLowerCase() === 'none' && m[2])) {
+      ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected zstd, zstd:LEVEL (1-19) or none.` });
+      return z.NEVER;
+    }
+    if (m[1].toLowerCase() === 'none') return { kind: 'none' };
+    const level = m[2] ? Number(m[2]) : 3;
+    if (level < 1 || level > 19) {
+      ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: the zstd level must be from 1 to 19.` });
+      return z.NEVER;
+    }
+    return { kind: 'zstd', level };
+  });
 
 const boolSchema = (name: string) =>
   z.string().transform((v, ctx) => {
@@ -91,6 +93,11 @@ const boolSchema = (name: string) =>
     ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected true or false.` });
     return z.NEVER;
   });
+
+/** The first value that is set and not blank: an empty variable or action input means "use the default". */
+function given<T extends string | number>(...values: (T | undefined)[]): T | undefined {
+  return values.find((v) => v !== undefined && String(v).trim() !== '');
+}
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
@@ -108,16 +115,27 @@ export function databaseUrlToEnv(raw: string): Record<string, string> {
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
     throw new PgkeepError('bad-config', `DATABASE_URL must start with postgres:// or postgresql://, not ${u.protocol}//.`);
+  // A stray % (e.g. an unencoded password) must not surface as a bare URIError, nor echo the value.
+  const decode = (part: string, what: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new PgkeepError('bad-config', `DATABASE_URL has a malformed %-escape in its ${what}.`, 'Percent-encode special characters, e.g. % as %25 and @ as %40.');
+    }
+  };
   const env: Record<string, string> = {};
-  if (u.hostname) env.PGHOST = decodeURIComponent(u.hostname.replace(/^\[|\]$/g, ''));
+  if (u.hostname) env.PGHOST = decode(u.hostname.replace(/^\[|\]$/g, ''), 'host');
   if (u.port) env.PGPORT = u.port;
-  if (u.username) env.PGUSER = decodeURIComponent(u.username);
-  if (u.password) env.PGPASSWORD = decodeURIComponent(u.password);
-  const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (u.username) env.PGUSER = decode(u.username, 'user name');
+  if (u.password) env.PGPASSWORD = decode(u.password, 'password');
+  const db = decode(u.pathname.replace(/^\//, ''), 'database name');
   if (db) env.PGDATABASE = db;
   const map: Record<string, string> = {
     sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', sslcert: 'PGSSLCERT', sslkey: 'PGSSLKEY',
     connect_timeout: 'PGCONNECT_TIMEOUT', application_name: 'PGAPPNAME', host: 'PGHOST', port: 'PGPORT',
+    user: 'PGUSER', password: 'PGPASSWORD', dbname: 'PGDATABASE', hostaddr: 'PGHOSTADDR', options: 'PGOPTIONS',
+    sslcrl: 'PGSSLCRL', target_session_attrs: 'PGTARGETSESSIONATTRS', channel_binding: 'PGCHANNELBINDING',
+    gssencmode: 'PGGSSENCMODE', passfile: 'PGPASSFILE', service: 'PGSERVICE',
   };
   for (const [k, v] of u.searchParams) {
     const name = map[k];
@@ -128,7 +146,7 @@ export function databaseUrlToEnv(raw: string): Record<string, string> {
 }
 
 export function loadConfig(env: Env, o: Overrides = {}): Config {
-  const repoRaw = (o.repo ?? env.PGKEEP_REPO ?? '').trim();
+  const repoRaw = (given(o.repo, env.PGKEEP_REPO) ?? '').trim();
   if (!repoRaw)
     throw new PgkeepError(
       'bad-config',
@@ -142,27 +160,26 @@ export function loadConfig(env: Env, o: Overrides = {}): Config {
     const v = env[k];
     if (v !== undefined && v !== '') pgEnv[k] = v;
   }
-  if (env.DATABASE_URL) Object.assign(pgEnv, databaseUrlToEnv(env.DATABASE_URL));
+  const fromUrl = env.DATABASE_URL?.trim() ? databaseUrlToEnv(env.DATABASE_URL.trim()) : {};
+  Object.assign(pgEnv, fromUrl);
   registerSecret(pgEnv.PGPASSWORD);
   registerSecret(env.AWS_SECRET_ACCESS_KEY);
   registerSecret(env.AWS_SESSION_TOKEN);
-  if (pgEnv.PGPORT && !/^\d{1,5}$/.test(pgEnv.PGPORT)) throw badValue('PGPORT', pgEnv.PGPORT, 'a port number');
+  const port = pgEnv.PGPORT;
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
+    throw badValue(fromUrl.PGPORT ? 'DATABASE_URL port' : 'PGPORT', port, 'a port number from 1 to 65535');
 
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-  if (endpoint) {
-    try {
-      new URL(endpoint);
-    } catch {
-      throw badValue('AWS_ENDPOINT_URL_S3', endpoint, 'a URL such as http://127.0.0.1:9000');
-    }
-  }
+  const endpointVar = env.AWS_ENDPOINT_URL_S3?.trim() ? 'AWS_ENDPOINT_URL_S3' : env.AWS_ENDPOINT_URL?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
+  const endpoint = endpointVar ? env[endpointVar]!.trim() : undefined;
+  if (endpointVar && endpoint && !isHttpUrl(endpoint))
+    throw badValue(endpointVar, redact(endpoint), 'an http:// or https:// URL such as http://127.0.0.1:9000');
   const s3: S3Settings = {
     endpoint,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
-    forcePathStyle: parse(boolSchema('PGKEEP_S3_FORCE_PATH_STYLE'), env.PGKEEP_S3_FORCE_PATH_STYLE ?? (endpoint ? 'true' : 'false')),
-    maxAttempts: parse(intIn('PGKEEP_S3_MAX_ATTEMPTS', 1, 20), env.PGKEEP_S3_MAX_ATTEMPTS ?? '5'),
-    partSizeMiB: parse(intIn('PGKEEP_S3_PART_SIZE_MIB', 5, 512), env.PGKEEP_S3_PART_SIZE_MIB ?? '16'),
-    queueSize: parse(intIn('PGKEEP_S3_UPLOAD_CONCURRENCY', 1, 16), env.PGKEEP_S3_UPLOAD_CONCURRENCY ?? '4'),
+    forcePathStyle: parse(boolSchema('PGKEEP_S3_FORCE_PATH_STYLE'), given(env.PGKEEP_S3_FORCE_PATH_STYLE) ?? (endpoint ? 'true' : 'false')),
+    maxAttempts: parse(intIn('PGKEEP_S3_MAX_ATTEMPTS', 1, 20), given(env.PGKEEP_S3_MAX_ATTEMPTS) ?? '5'),
+    partSizeMiB: parse(intIn('PGKEEP_S3_PART_SIZE_MIB', 5, 512), given(env.PGKEEP_S3_PART_SIZE_MIB) ?? '16'),
+    queueSize: parse(intIn('PGKEEP_S3_UPLOAD_CONCURRENCY', 1, 16), given(env.PGKEEP_S3_UPLOAD_CONCURRENCY) ?? '4'),
     profile: env.AWS_PROFILE || undefined,
   };
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
@@ -173,15 +190,18 @@ export function loadConfig(env: Env, o: Overrides = {}): Config {
     };
 
   const retentionDays = parse(
-    o.retentionDays !== undefined ? intIn('--retention-days', 1, 3650) : intIn('PGKEEP_RETENTION_DAYS', 1, 3650),
-    o.retentionDays ?? env.PGKEEP_RETENTION_DAYS ?? '30',
+    given(o.retentionDays) !== undefined ? intIn('--retention-days', 1, 3650) : intIn('PGKEEP_RETENTION_DAYS', 1, 3650),
+    given(o.retentionDays, env.PGKEEP_RETENTION_DAYS) ?? '30',
   );
-  const compression = parse(compressionSchema, o.compress ?? env.PGKEEP_COMPRESS ?? 'zstd:3');
+  const compression = parse(
+    compressionSchema(given(o.compress) !== undefined ? '--compress' : 'PGKEEP_COMPRESS'),
+    given(o.compress, env.PGKEEP_COMPRESS) ?? 'zstd:3',
+  );
   const parallel = parse(
-    o.parallel !== undefined ? intIn('--parallel', 1, 64) : intIn('PGKEEP_PARALLEL', 1, 64),
-    o.parallel ?? env.PGKEEP_PARALLEL ?? '2',
+    given(o.parallel) !== undefined ? intIn('--parallel', 1, 64) : intIn('PGKEEP_PARALLEL', 1, 64),
+    given(o.parallel, env.PGKEEP_PARALLEL) ?? '2',
   );
-  const pgBinDir = o.pgBinDir ?? env.PGKEEP_PG_BINDIR ?? undefined;
+  const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
 
   return { repoUrl: repoRaw, repos, s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
 }

@@ -30,7 +30,7 @@ const STORAGE_CLASSES = new Set([
 function bad(raw: string, why: string): PgkeepError {
   return new PgkeepError(
     'bad-config',
-    `PGKEEP_REPO entry "${raw}" is not valid: ${why}.`,
+    `PGKEEP_REPO entry "${redactUserinfo(raw)}" is not valid: ${why}.`,
     'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms), comma-separated for several copies.',
   );
 }
@@ -38,7 +38,12 @@ function bad(raw: string, why: string): PgkeepError {
 export function parseRepoUrl(raw: string): RepoLocation {
   const s = raw.trim();
   if (s.startsWith('file://')) {
-    const p = decodeURIComponent(s.slice('file://'.length)).replace(/\/+$/, '') || '/';
+    let p: string;
+    try {
+      p = decodeURIComponent(s.slice('file://'.length)).replace(/\/+$/, '') || '/';
+    } catch {
+      throw bad(s, 'it has a malformed %-escape');
+    }
     if (!p.startsWith('/')) throw bad(s, 'a file repository needs an absolute path (three slashes: file:///path)');
     return { kind: 'file', path: p, url: s };
   }
@@ -49,10 +54,17 @@ export function parseRepoUrl(raw: string): RepoLocation {
     } catch {
       throw bad(s, 'it is not a URL');
     }
-    if (u.username || u.password) throw bad(redactUserinfo(s), 'credentials must not be put in the URL; use the AWS variables or a profile');
+    if (u.username || u.password) throw bad(s, 'credentials must not be put in the URL; use the AWS variables or a profile');
     const bucket = u.hostname;
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw bad(s, `"${bucket}" is not a valid bucket name`);
-    const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+    let prefix: string;
+    try {
+      prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+    } catch {
+      throw bad(s, 'it has a malformed %-escape');
+    }
+    if (prefix && prefix.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))
+      throw bad(s, `the prefix "${prefix}" has an empty, "." or ".." segment`);
     const loc: S3RepoLocation = { kind: 's3', bucket, prefix, url: s };
     for (const [k, v] of u.searchParams) {
       if (!S3_OPTIONS.has(k)) throw bad(s, `unknown option "${k}" (known: ${[...S3_OPTIONS].join(', ')})`);
@@ -62,20 +74,52 @@ export function parseRepoUrl(raw: string): RepoLocation {
       } else if (k === 'sse') {
         if (v !== 'AES256' && v !== 'aws:kms' && v !== 'aws:kms:dsse') throw bad(s, `sse must be AES256 or aws:kms, not "${v}"`);
         loc.sse = v;
-      } else if (k === 'sse-kms-key-id') loc.sseKmsKeyId = v;
-      else if (k === 'endpoint') loc.endpoint = v;
-      else if (k === 'region') loc.region = v;
-      else if (k === 'force-path-style') loc.forcePathStyle = v === 'true' || v === '1';
+      } else if (k === 'sse-kms-key-id') {
+        if (!v) throw bad(s, 'sse-kms-key-id is empty');
+        loc.sseKmsKeyId = v;
+      } else if (k === 'endpoint') {
+        if (!isHttpUrl(v)) throw bad(s, `endpoint must be an http:// or https:// URL, not "${v}"`);
+        loc.endpoint = v;
+      } else if (k === 'region') {
+        if (!/^[a-z0-9-]+$/.test(v)) throw bad(s, `"${v}" is not a region name`);
+        loc.region = v;
+      } else if (k === 'force-path-style') {
+        if (!['true', '1', 'false', '0'].includes(v)) throw bad(s, `force-path-style must be true or false, not "${v}"`);
+        loc.forcePathStyle = v === 'true' || v === '1';
+      }
+    }
+    // A KMS key only means something with KMS encryption: imply it, refuse a contradiction.
+    if (loc.sseKmsKeyId) {
+      if (loc.sse === 'AES256') throw bad(s, 'sse-kms-key-id needs sse=aws:kms, not AES256');
+      loc.sse ??= 'aws:kms';
     }
     return loc;
   }
-  throw bad(redactUserinfo(s), 'it must start with file:// or s3://');
+  throw bad(s, 'it must start with file:// or s3://');
 }
 
 export function parseRepoList(raw: string): RepoLocation[] {
   const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) throw bad(raw, 'it is empty');
-  return parts.map(parseRepoUrl);
+  const locs = parts.map(parseRepoUrl);
+  // The same place twice would be written twice concurrently and count as two copies.
+  const seen = new Set<string>();
+  for (const l of locs) {
+    const id = l.kind === 'file' ? `file:${l.path}` : `s3:${l.endpoint ?? ''}:${l.bucket}/${l.prefix}`;
+    if (seen.has(id)) throw bad(l.url, 'the same location is listed twice');
+    seen.add(id);
+  }
+  return locs;
+}
+
+/** http(s) URL with a host: what an S3 endpoint must look like ("localhost:9000" parses as a scheme). */
+export function isHttpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.hostname;
+  } catch {
+    return false;
+  }
 }
 
 function redactUserinfo(s: string): string {
