@@ -6,8 +6,13 @@ import type { RunRecord } from './status-record.js';
 
 export const ALERT_LABEL = 'pgkeep-alert';
 
-export function alertTitle(cluster?: string): string {
-  return `pgkeep: backups need attention${cluster ? ` (${cluster})` : ''}`;
+/**
+ * One alert per kind of run and cluster, so a logical backup that succeeds does not close the
+ * alert of a failing full backup in the same job. Dry runs count as their real kind.
+ */
+export function alertTitle(run: Pick<RunRecord, 'action' | 'kind' | 'cluster'>): string {
+  const kind = run.kind?.replace(/ ?dry-run$/, '');
+  return `pgkeep: ${run.action}${kind ? ' ' + kind : ''} failing${run.cluster ? ` on ${run.cluster}` : ''}`;
 }
 
 function describe(run: RunRecord): string {
@@ -23,7 +28,7 @@ function describe(run: RunRecord): string {
 export type AlertAction = 'opened' | 'commented' | 'closed' | 'none';
 
 export async function updateAlert(gh: GitHubTarget, run: RunRecord): Promise<{ action: AlertAction; issue?: number }> {
-  const title = alertTitle(run.cluster);
+  const title = alertTitle(run);
   const list = await githubRequest<any[]>(gh, 'GET', `/repos/{repo}/issues?labels=${ALERT_LABEL}&state=open&per_page=100`);
   const open = (list.data ?? []).find((i) => !i.pull_request && i.title === title);
   if (!run.ok) {
