@@ -3,14 +3,16 @@
 // database of the newest logical backup into a scratch database, then remove everything.
 // RTO = seconds from the drill's start to a usable, checked database; RPO = drill time minus
 // the newest instant the restore reached.
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import type { VerifyProblem, VerifyResult } from '../commands/types.js';
 import { restorePhysical } from '../commands/restore-physical.js';
 import { withClient, type PgEnv } from '../postgres/client.js';
-import { LocalCluster, freePort } from '../postgres/local-cluster.js';
+import { serverRunAs, type LocalCluster } from '../postgres/local-cluster.js';
+import { formatLsn, parseLsn, parseSegmentName } from '../wal/segment.js';
+import { startRestored, type StartedRestore } from '../restore/execute.js';
 import { resolveBinDir, runTool } from '../postgres/pg-tools.js';
 import { findBackup, loadCatalog } from '../repo/catalog.js';
 import { backupObjectKey } from '../repo/layout.js';
@@ -53,18 +55,19 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
   const logicalRestored: string[] = [];
   let recoveredTo: string | undefined;
   let rtoSeconds: number | undefined;
+  let replayedTo: string | undefined;
   const work = await fsp.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'pgkeep-drill-'));
   await fsp.chmod(work, 0o755);
   let cluster: LocalCluster | undefined;
   log.info(`drill: restoring ${backup.id} + WAL to the newest archived instant in ${work}`);
   try {
     const dataDir = path.join(work, 'data');
-    const port = await freePort();
     let t = Date.now();
-    let restoreReached: string | undefined;
+    let lastWal: string | undefined;
     try {
-      const r = await restorePhysical(cfg, { target: { kind: 'latest' }, to: dataDir, backup: backup.id, dryRun: false });
-      restoreReached = r.recoveredTo;
+      // archive_mode off: the drill cluster must never archive into the repository.
+      const r = await restorePhysical(cfg, { target: { kind: 'latest' }, to: dataDir, backup: backup.id, dryRun: false, archiveMode: 'off' });
+      lastWal = r.wal.last;
     } catch (e) {
       throw new PgkeepError(
         'drill-failed',
@@ -74,27 +77,33 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     }
     phases.restoreSeconds = secs(t);
 
-    // The drill cluster must never archive into the repository, whatever the backup's settings.
-    await fsp.appendFile(path.join(dataDir, 'postgresql.auto.conf'), `\n# pgkeep drill\narchive_mode = 'off'\n`);
+    // Only this process connects: trust on 127.0.0.1, whatever the source cluster required.
     await fsp.writeFile(path.join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
-    cluster = await LocalCluster.create({ binDir, baseDir: work, existingDataDir: dataDir, port, settings: { archive_mode: 'off', max_connections: 20 } });
     t = Date.now();
+    let up: StartedRestore;
     try {
-      await cluster.start(opts.promoteTimeoutSec ?? 600);
+      up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' } });
     } catch (e) {
-      const tail = (await cluster.serverLog()).trim().split('\n').slice(-5).join(' | ');
-      throw new PgkeepError('drill-failed', `Drill failed: the restored cluster of ${backup.id} did not start: ${(e as Error).message} Server log: ${tail}`);
+      throw new PgkeepError('drill-failed', `Drill failed: the restored cluster of ${backup.id} did not come up: ${(e as Error).message}`);
     }
+    cluster = up.cluster;
     const env = await superuserEnv(cluster);
-    const facts = await waitForPromotion(env, opts.promoteTimeoutSec ?? 600, cluster);
+    const facts = await clusterFacts(env);
     phases.recoverySeconds = secs(t);
-    recoveredTo = newest(restoreReached, facts.lastReplay) ?? backup.stopTime;
+    // Consistency is reached at the backup's stop LSN, so the backup's end is restorable even
+    // when no transaction committed after it.
+    recoveredTo = newest(up.lastReplayedXact, backup.stopTime)!;
 
-    // Canary: the cluster is the one backed up, and it reached at least the backup's end.
+    // Canary: it is the cluster that was backed up, and replay consumed the newest archived WAL
+    // segment the plan named (not just the backup: a restore that stops early fails here).
     if (facts.systemIdentifier !== backup.systemIdentifier)
       problems.push({ backupId: backup.id, message: `restored cluster has system identifier ${facts.systemIdentifier}, the backup says ${backup.systemIdentifier}` });
-    if (Date.parse(recoveredTo) < Date.parse(backup.stopTime))
-      problems.push({ backupId: backup.id, message: `restore reached ${recoveredTo}, before the backup's own end ${backup.stopTime}` });
+    if (lastWal && facts.replayLsn !== null) {
+      const needLsn = parseSegmentName(lastWal, facts.segSize).segno * BigInt(facts.segSize);
+      if (facts.replayLsn < needLsn)
+        problems.push({ backupId: backup.id, message: `replay stopped at ${formatLsn(facts.replayLsn)}, before the newest archived segment ${lastWal}` });
+    }
+    replayedTo = facts.replayLsn !== null ? formatLsn(facts.replayLsn) : undefined;
 
     t = Date.now();
     try {
@@ -116,7 +125,8 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     if (e instanceof PgkeepError && e.code === 'drill-failed') problems.push({ backupId: backup.id, message: e.message + (e.hint ? ` Hint: ${e.hint}` : '') });
     else problems.push({ backupId: backup.id, message: `Drill failed: ${(e as Error).message}` });
   } finally {
-    if (cluster) await cluster.stop('immediate').catch(() => undefined);
+    if (cluster) await cluster.destroy().catch(() => undefined);
+    else await stopIfRunning(path.join(work, 'data'), binDir);
     await fsp.rm(work, { recursive: true, force: true }).catch((e: Error) => log.warn(`could not remove ${work}: ${e.message}`));
   }
   const rpoSeconds = recoveredTo ? Math.max(0, Math.round((started - Date.parse(recoveredTo)) / 1000)) : undefined;
@@ -134,7 +144,14 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     checkedDatabases,
     logicalBackupId: logical?.id,
     logicalRestored,
+    replayedToLsn: replayedTo,
   };
+}
+
+/** A restored server we have no handle for (it failed to promote in time): stop it. */
+async function stopIfRunning(dataDir: string, binDir: string): Promise<void> {
+  if (!existsSync(path.join(dataDir, 'postmaster.pid'))) return;
+  await runTool(binDir, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
 }
 
 function newest(...isos: (string | null | undefined)[]): string | undefined {
@@ -160,23 +177,20 @@ async function superuserEnv(c: LocalCluster): Promise<PgEnv> {
   }
 }
 
-async function waitForPromotion(env: PgEnv, timeoutSec: number, c: LocalCluster): Promise<{ lastReplay: string | null; systemIdentifier: string; databases: string[] }> {
-  const deadline = Date.now() + timeoutSec * 1000;
-  for (;;) {
-    const r = await withClient(env, 'postgres', async (cl) => {
-      const q = await cl.query<{ rec: boolean; last: Date | null; sysid: string }>(
-        `select pg_is_in_recovery() as rec, pg_last_xact_replay_timestamp() as last, (select system_identifier::text from pg_control_system()) as sysid`,
-      );
-      const dbs = await cl.query<{ datname: string }>(`select datname from pg_database where datallowconn and not datistemplate order by 1`);
-      return { ...q.rows[0], databases: dbs.rows.map((x) => x.datname) };
-    });
-    if (!r.rec) return { lastReplay: r.last ? r.last.toISOString() : null, systemIdentifier: r.sysid, databases: r.databases };
-    if (Date.now() > deadline) {
-      const tail = (await c.serverLog()).trim().split('\n').slice(-3).join(' | ');
-      throw new PgkeepError('drill-failed', `Drill failed: the restored cluster was still in recovery after ${timeoutSec} s. Server log: ${tail}`);
-    }
-    await new Promise((res) => setTimeout(res, 300));
-  }
+async function clusterFacts(env: PgEnv): Promise<{ systemIdentifier: string; databases: string[]; replayLsn: bigint | null; segSize: number }> {
+  return withClient(env, 'postgres', async (cl) => {
+    const q = await cl.query<{ sysid: string; lsn: string | null; seg: string }>(
+      `select system_identifier::text as sysid, pg_last_wal_replay_lsn()::text as lsn, current_setting('wal_segment_size', true) as seg from pg_control_system()`,
+    );
+    const dbs = await cl.query<{ datname: string }>(`select datname from pg_database where datallowconn and not datistemplate order by 1`);
+    const seg = /^(\d+)MB$/.exec(q.rows[0].seg);
+    return {
+      systemIdentifier: q.rows[0].sysid,
+      databases: dbs.rows.map((x) => x.datname),
+      replayLsn: q.rows[0].lsn ? parseLsn(q.rows[0].lsn) : null,
+      segSize: seg ? Number(seg[1]) * 1048576 : 16 * 1048576,
+    };
+  });
 }
 
 /** Each database of a logical backup into `pgkeep_drill_<db>`, dropped again afterwards. */
