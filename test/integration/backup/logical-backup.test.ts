@@ -1,0 +1,182 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, promises as fsp, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type LocalCluster } from '../../../src/postgres/local-cluster.js';
+import { FsStore } from '../../../src/storage/fs-store.js';
+import { setLogSink } from '../../../src/util/log.js';
+import { NODE24, pgkeep, type CliResult } from '../../helpers/cli.js';
+import { REPO_ROOT, startCluster } from '../../helpers/pg.js';
+import { OWNER_PASSWORD, seedDatabases } from './seed-databases.js';
+
+const PW_USER_PASSWORD = 'pw-User-Right-5150';
+const WRONG_PASSWORD = 'pw-User-Wrong-8086';
+
+/** Every file under the repository's backups/ (complete or not). */
+async function backupFiles(repo: string): Promise<string[]> {
+  const dir = path.join(repo, 'backups');
+  if (!existsSync(dir)) return [];
+  return (await fsp.readdir(dir, { recursive: true })).map(String).sort();
+}
+
+describe('logical backup', () => {
+  let c: LocalCluster;
+  let repo: string;
+  let env: Record<string, string>;
+  let bundleDir: string;
+  const output: string[] = [];
+
+  const run = async (args: string[], e: Record<string, string | undefined> = env): Promise<CliResult> => {
+    const r = await pgkeep(args, e);
+    output.push(r.stdout, r.stderr);
+    return r;
+  };
+
+  beforeAll(async () => {
+    setLogSink((l) => output.push(l));
+    c = await startCluster();
+    await seedDatabases(c);
+    await c.psql(`create table big(id int, pad text); insert into big select g, repeat('x', 200) from generate_series(1, 20000) g`, 'grafana');
+    // A superuser that must log in with a password over TCP (scram-sha-256), first in pg_hba.conf.
+    await c.psql(`create role pwuser superuser login password '${PW_USER_PASSWORD}'`);
+    const hba = path.join(c.dataDir, 'pg_hba.conf');
+    writeFileSync(hba, `host all pwuser 127.0.0.1/32 scram-sha-256\n${await fsp.readFile(hba, 'utf8')}`);
+    await c.psql('select pg_reload_conf()');
+    repo = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-repo-'));
+    env = { ...c.env, PGKEEP_REPO: `file://${repo}` };
+    // The CLI bundled as it ships (own output dir, so the committed dist/ is not touched).
+    bundleDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-bundle-'));
+    execFileSync('npx', ['ncc', 'build', 'src/cli/index.ts', '-o', bundleDir, '--target', 'es2022', '-q'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    writeFileSync(path.join(bundleDir, 'package.json'), '{"type":"module"}\n');
+  });
+  afterAll(async () => {
+    setLogSink((l) => process.stderr.write(l + '\n'));
+    await c?.destroy();
+    for (const d of [repo, bundleDir]) if (d) await fsp.rm(d, { recursive: true, force: true });
+  });
+
+  it('refuses an unknown database before writing anything', async () => {
+    const r = await run(['backup', '--type', 'logical', '--databases', 'core,billing']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Database "billing" not found on the server.');
+    expect(r.stderr).toContain('The server has: core, grafana, keycloak, postgres.');
+    expect(await backupFiles(repo)).toEqual([]);
+  });
+
+  it('fails clearly when the server is unreachable', async () => {
+    const port = await freePort();
+    const r = await run(['backup', '--type', 'logical'], { ...env, PGPORT: String(port) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Cannot connect to PostgreSQL at postgres@127.0.0.1:${port}/postgres (ECONNREFUSED).`);
+    expect(r.stderr).toContain('Hint: Check PGHOST/PGPORT');
+    expect(await backupFiles(repo)).toEqual([]);
+  });
+
+  it('fails clearly on a wrong password, never printing it', async () => {
+    const r = await run(['backup', '--type', 'logical'], { ...env, PGUSER: 'pwuser', PGPASSWORD: WRONG_PASSWORD });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Authentication failed for pwuser@127.0.0.1');
+    expect(r.stderr).toContain('Check PGUSER and PGPASSWORD');
+    expect(await backupFiles(repo)).toEqual([]);
+  });
+
+  it('refuses a bad PGKEEP_REPO, naming it', async () => {
+    const bad = await run(['backup'], { ...env, PGKEEP_REPO: 'ftp://backups.example.com/pg' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('PGKEEP_REPO entry "ftp://backups.example.com/pg" is not valid: it must start with file:// or s3://.');
+    const rel = await run(['backup'], { ...env, PGKEEP_REPO: 'file://relative/dir' });
+    expect(rel.code).toBe(1);
+    expect(rel.stderr).toContain('needs an absolute path');
+    // A path below a regular file can never become a directory, even for root.
+    const unwritable = await run(['backup'], { ...env, PGKEEP_REPO: 'file:///etc/hostname/pgkeep-repo' });
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toContain('Repository directory /etc/hostname/pgkeep-repo is not writable');
+    expect(await backupFiles(repo)).toEqual([]);
+  });
+
+  it('backs up as a password user, the selected databases only, and lists the backup', async () => {
+    const r = await run(['backup', '--type', 'logical', '--databases', 'core,keycloak', '--json'], { ...env, PGUSER: 'pwuser', PGPASSWORD: PW_USER_PASSWORD });
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.databases).toEqual(['core', 'keycloak']);
+    expect(res.objects.map((o: { name: string }) => o.name)).toEqual(['globals.sql.zst', 'core.dump.zst', 'keycloak.dump.zst']);
+    expect(output.some((l) => /^dump core: [\d.]+ (B|KiB|MiB), [\d.]+ (B|KiB|MiB)\/s/.test(l))).toBe(true);
+    const list = await run(['list']);
+    expect(list.stdout).toContain(res.id);
+    expect(list.stdout).toContain('core,keycloak');
+  });
+
+  it('a backup killed mid-dump leaves no manifest and is not listed; the next backup runs', async () => {
+    const before = JSON.parse((await run(['list', '--json'])).stdout) as { id: string }[];
+    // Hold a lock that pg_dump of grafana waits for, so the kill lands mid-backup.
+    const holder = new pg.Client({ host: '127.0.0.1', port: c.port, user: 'postgres', database: 'grafana' });
+    await holder.connect();
+    // Polled from another session: pg_stat_activity is a snapshot within the holder's transaction.
+    const watcher = new pg.Client({ host: '127.0.0.1', port: c.port, user: 'postgres', database: 'postgres' });
+    await watcher.connect();
+    await holder.query('begin; lock table big in access exclusive mode');
+    const child = spawn(NODE24, [path.join(bundleDir, 'index.js'), 'backup', '--type', 'logical'], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let childOut = '';
+    child.stdout.on('data', (d) => (childOut += d));
+    child.stderr.on('data', (d) => (childOut += d));
+    const exited = new Promise<number | null>((res) => child.on('exit', (_code, sig) => res(sig ? -1 : _code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!(await backupFiles(repo)).some((f) => f.includes('globals.sql.zst') && !f.startsWith(before[0]?.id ?? '-'))) {
+        if (Date.now() > deadline) throw new Error(`backup never started: ${childOut}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Wait until pg_dump is blocked on the lock, then kill pgkeep outright.
+      while ((await watcher.query(`select 1 from pg_stat_activity where datname = 'grafana' and wait_event_type = 'Lock'`)).rowCount === 0) {
+        if (Date.now() > deadline) throw new Error(`pg_dump never waited: ${childOut}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGKILL');
+      expect(await exited).toBe(-1);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // The orphaned pg_dump goes too.
+      await watcher.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'pg_dump'`);
+      await holder.query('rollback');
+      await holder.end();
+      await watcher.end();
+    }
+    output.push(childOut);
+    const files = await backupFiles(repo);
+    const killedId = files.map((f) => f.split('/')[0]).find((id) => !before.some((b) => b.id === id));
+    expect(killedId).toBeTruthy();
+    expect(files).not.toContain(`${killedId}/manifest.json`);
+    const after = await run(['list', '--json']);
+    expect(JSON.parse(after.stdout).map((b: { id: string }) => b.id)).toEqual(before.map((b) => b.id));
+    expect((await run(['list'])).stdout).toContain(`Incomplete (no manifest: killed, failed or still running; not restorable): ${killedId}`);
+    // The dead process's lock is stale (same host, pid gone): the next backup takes it over.
+    const next = await run(['backup', '--type', 'logical', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    const ids = JSON.parse((await run(['list', '--json'])).stdout).map((b: { id: string }) => b.id);
+    expect(ids).toEqual([...before.map((b) => b.id), JSON.parse(next.stdout).id]);
+  });
+
+  it('a failed dump removes what it wrote and releases the lock', async () => {
+    const store = new FsStore(repo);
+    const objects = await store.list('backups/');
+    // A role that may not read core's tables: its pg_dump fails after globals were written.
+    await c.psql(`create role weak login`);
+    const r = await run(['backup', '--type', 'logical', '--databases', 'core'], { ...env, PGUSER: 'weak' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pg_dump of database "core" exited with code 1: .*permission denied/);
+    // Every object of the failed backup is gone (the file store may keep an empty directory).
+    expect(await store.list('backups/')).toEqual(objects);
+    expect((await backupFiles(repo)).filter((f) => f.includes('.') && !f.includes('.pgkeep-tmp-'))).toEqual(objects.map((o) => o.key.slice('backups/'.length)));
+    expect(existsSync(path.join(repo, 'locks', 'backup-logical.lock'))).toBe(false);
+  });
+
+  it('never prints a password', () => {
+    const all = output.join('\n');
+    for (const secret of [PW_USER_PASSWORD, WRONG_PASSWORD, OWNER_PASSWORD, 'SCRAM-SHA-256$']) expect(all).not.toContain(secret);
+  });
+});
