@@ -1,0 +1,203 @@
+// The three actions, bundled and run as a runner runs them, against a real PostgreSQL, a file
+// repository and a local stand-in for the GitHub API (status branch, alert issue, webhook).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
+import { NODE24 } from '../../helpers/cli.js';
+import { binDir, REPO_ROOT, startCluster, tableChecksums } from '../../helpers/pg.js';
+import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
+import { runAction } from './run-action.js';
+
+const PASSWORD = 'Pw-never-print-8842';
+// A database name with HTML in it: the summary must show it escaped.
+const ODD_DB = 'odd<b>&"db';
+
+describe('actions as a runner runs them', () => {
+  let c: LocalCluster;
+  let repo: string;
+  let gh: FakeGitHub;
+  let env: Record<string, string>;
+  let backupId: string;
+  let before: Record<string, string>;
+
+  beforeAll(async () => {
+    // Async: a blocking build starves the vitest worker's RPC.
+    await promisify(execFile)(NODE24, ['scripts/bundle.mjs', 'pg-backup', 'pg-restore', 'pg-verify'], { cwd: REPO_ROOT });
+    c = await startCluster();
+    await c.psql('create database shop');
+    await c.psql(`create database "${ODD_DB.replace(/"/g, '""')}"`);
+    await c.psql(
+      `create table orders(id int primary key, item text, price numeric(10,2));
+       insert into orders select g, 'item ' || g, g * 1.25 from generate_series(1, 5000) g;`,
+      'shop',
+    );
+    before = await tableChecksums(c, 'shop');
+    repo = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-actions-repo-'));
+    gh = await startFakeGitHub('o/r');
+    env = {
+      ...c.env,
+      PGPASSWORD: PASSWORD,
+      PGKEEP_REPO: `file://${repo}`,
+      PGKEEP_PG_BINDIR: binDir(),
+      GITHUB_REPOSITORY: 'o/r',
+      GITHUB_API_URL: gh.url,
+      GITHUB_SERVER_URL: 'https://github.example',
+      GITHUB_RUN_ID: '77',
+    };
+  });
+  afterAll(async () => {
+    await c?.destroy();
+    await gh?.close();
+    if (repo) await fsp.rm(repo, { recursive: true, force: true });
+  });
+
+  const withoutMaskLines = (s: string) => s.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+
+  it('pg-backup fails on type: bogus with an ::error naming the input, before touching anything', async () => {
+    const r = await runAction('pg-backup', { type: 'bogus' }, env);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^::error::Input "type" is "bogus": expected logical, full or incr\./m);
+    expect(r.summary).toContain('Input &quot;type&quot; is &quot;bogus&quot;');
+    expect(r.summary).toContain('Not read');
+    expect(r.outputs).toEqual({});
+    expect(gh.requests).toHaveLength(0);
+    expect(await fsp.readdir(repo)).toEqual([]);
+  });
+
+  it('a failed backup opens the alert issue, records the failure on a new status branch and posts the webhook', async () => {
+    const r = await runAction('pg-backup', { type: 'logical', databases: 'no_such_db', 'github-token': 'ghs_faketoken123', 'webhook-url': `${gh.url}/hook` }, env);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^::error::.*no_such_db/m);
+    // Alert: one labelled issue opened, naming the failure.
+    const created = gh.requests.filter((q) => q.method === 'POST' && q.path === '/repos/o/r/issues');
+    expect(created).toHaveLength(1);
+    expect(created[0].body).toMatchObject({ title: 'pgkeep: backup logical failing', labels: ['pgkeep-alert'] });
+    expect(created[0].body.body).toContain('no_such_db');
+    expect(created[0].auth).toBe('Bearer ghs_faketoken123');
+    // Webhook: Slack-compatible {text}.
+    const hooks = gh.requests.filter((q) => q.path === '/hook');
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0].body.text).toMatch(/pgkeep backup logical FAILED \(o\/r\)/);
+    // Status recorded as a failed run on a new orphan branch.
+    const status = JSON.parse(gh.filesAt('pgkeep-status')['status.json']);
+    expect(status.runs).toHaveLength(1);
+    expect(status.runs[0]).toMatchObject({ action: 'backup', kind: 'logical', ok: false, runUrl: 'https://github.example/o/r/actions/runs/77' });
+    expect(gh.commits.get(gh.refs.get('pgkeep-status')!)!.parents).toEqual([]);
+    // The token and the webhook URL are masked too.
+    expect(r.stdout).toContain('::add-mask::ghs_faketoken123');
+    expect(r.stdout).toContain(`::add-mask::${gh.url}/hook`);
+  });
+
+  it('pg-backup takes a logical backup: outputs, summary table, masking, status commit, alert closed', async () => {
+    const r = await runAction('pg-backup', { type: 'logical', 'github-token': 'ghs_faketoken123', 'webhook-url': `${gh.url}/hook` }, env);
+    expect(r.stderr + r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    backupId = r.outputs['backup-id'];
+    expect(backupId).toMatch(/^\d{8}T\d{6}Z-logical$/);
+    // Ground truth: the outputs agree with the manifest written to the repository.
+    const manifest = JSON.parse(await fsp.readFile(path.join(repo, 'backups', backupId, 'manifest.json'), 'utf8'));
+    expect(Number(r.outputs.bytes)).toBe(manifest.bytes);
+    expect(manifest.bytes).toBeGreaterThan(0);
+    expect(Number(r.outputs['duration-seconds'])).toBeGreaterThanOrEqual(0);
+    // Summary: a table with the backup id, sizes, the escaped odd database name, the recovery window.
+    expect(r.summary).toContain(`<tr><th align="left">Backup id</th><td>${backupId}</td></tr>`);
+    expect(r.summary).toMatch(/Compression ratio<\/th><td>\d+\.\d×/);
+    expect(r.summary).toContain('<code>odd&lt;b&gt;&amp;&quot;db</code>');
+    expect(r.summary).not.toContain('odd<b>');
+    expect(r.summary).toContain(`Restorable from <strong>${manifest.stopTime}</strong>`);
+    // Masking: the runner was told, and the raw value appears nowhere else.
+    expect(r.stdout).toContain(`::add-mask::${PASSWORD}`);
+    expect(withoutMaskLines(r.stdout) + r.stderr + r.summary).not.toContain(PASSWORD);
+    // Status branch: second commit on top of the first, history of two runs, page, badge, chart.
+    const files = gh.filesAt('pgkeep-status');
+    const status = JSON.parse(files['status.json']);
+    expect(status.runs.map((x: any) => x.ok)).toEqual([false, true]);
+    expect(status.runs[1]).toMatchObject({ action: 'backup', kind: 'logical', backupId, bytes: manifest.bytes });
+    expect(status.window.oldest).toBe(manifest.stopTime);
+    expect(files['README.md']).toContain(backupId);
+    expect(files['badge.svg']).toMatch(/<svg[^>]*>[\s\S]*restorable to \d+ s ago/);
+    expect(files['chart.svg']).toContain('class="size"');
+    const head = gh.refs.get('pgkeep-status')!;
+    expect(gh.commits.get(head)!.parents).toHaveLength(1);
+    // The alert issue from the failed run is commented on and closed; the webhook hears of the recovery.
+    expect(gh.issues[0].state).toBe('closed');
+    expect(gh.issues[0].comments[0]).toMatch(/^Recovered:/);
+    expect(gh.requests.filter((q) => q.path === '/hook').at(-1)!.body.text).toMatch(/recovered/);
+  });
+
+  it('redacts a secret that reaches an error message (database named like the password)', async () => {
+    const r = await runAction('pg-backup', { type: 'logical', databases: `shop,${PASSWORD}` }, env);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^::error::/m);
+    expect(r.stdout).toContain('***');
+    expect(withoutMaskLines(r.stdout) + r.stderr + r.summary).not.toContain(PASSWORD);
+  });
+
+  it('pg-restore rejects an unparseable timestamp with an ::error naming the input', async () => {
+    const r = await runAction('pg-restore', { timestamp: 'yesterday at noon', 'dry-run': 'true' }, env);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^::error::Input "timestamp" is "yesterday at noon": expected an ISO-8601 instant/m);
+  });
+
+  it('pg-restore dry run of one database shows the plan and creates nothing', async () => {
+    const r = await runAction('pg-restore', { database: 'shop', target: 'shop_dry', 'dry-run': 'true' }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    expect(r.outputs['backup-id']).toBe(backupId);
+    expect(r.summary).toContain('Restore plan (dry run: nothing was written)');
+    expect(r.summary).toMatch(/<ol>\n<li>/);
+    expect((await c.psql(`select count(*) from pg_database where datname = 'shop_dry'`)).trim()).toBe('0');
+  });
+
+  it('pg-restore restores one database into a new one with identical table checksums', async () => {
+    const r = await runAction('pg-restore', { database: 'shop', target: 'shop_restored', 'dry-run': 'false' }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    expect(r.outputs['backup-id']).toBe(backupId);
+    expect(await tableChecksums(c, 'shop_restored')).toEqual(before);
+    expect(r.summary).toContain('<tr><th align="left">Restored into</th><td>shop_restored</td></tr>');
+  });
+
+  it('pg-verify check passes on the intact repository', async () => {
+    const r = await runAction('pg-verify', { mode: 'check', backup: backupId }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    expect(r.outputs.status).toBe('passed');
+    expect(r.summary).toContain('Verification: passed');
+  });
+
+  it('pg-verify rejects mode: bogus naming the input', async () => {
+    const r = await runAction('pg-verify', { mode: 'bogus' }, env);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^::error::Input "mode" is "bogus": expected check or drill\./m);
+    expect(r.outputs.status).toBe('failed');
+  });
+
+  it('pg-verify fails the dead-man check when the newest backup is older than max-age-hours', async () => {
+    await new Promise((res) => setTimeout(res, 1500));
+    const r = await runAction('pg-verify', { mode: 'check', backup: backupId, 'max-age-hours': '0.0002' }, env);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^::error::The repository is stale: The newest logical backup .* more than the allowed 0\.0002 h/m);
+  });
+
+  it('pg-verify check fails when a stored byte is flipped, listing the damaged object', async () => {
+    const manifest = JSON.parse(await fsp.readFile(path.join(repo, 'backups', backupId, 'manifest.json'), 'utf8'));
+    const obj = manifest.objects.find((o: any) => o.database === 'shop') ?? manifest.objects[0];
+    const file = path.join(repo, 'backups', backupId, obj.name);
+    const buf = await fsp.readFile(file);
+    buf[Math.floor(buf.length / 2)] ^= 0xff;
+    await fsp.writeFile(file, buf);
+    const r = await runAction('pg-verify', { mode: 'check', backup: backupId, 'github-token': 'ghs_faketoken123' }, env);
+    expect(r.code).not.toBe(0);
+    expect(r.outputs.status).toBe('failed');
+    expect(r.stdout).toMatch(/^::error::Verification \(check\) found \d+ problem/m);
+    expect(r.summary).toContain('Verification: FAILED');
+    expect(r.summary).toContain(obj.name.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+    // A new alert issue is opened (the previous one was closed).
+    expect(gh.issues.filter((i) => i.state === 'open')).toHaveLength(1);
+  });
+});
