@@ -247,8 +247,9 @@ function errName(e: unknown): string {
   return x?.Code ?? x?.name ?? '';
 }
 
+/** The object is missing (a missing bucket is not: that is a configuration error to report). */
 function isMissing(e: unknown): boolean {
-  return status(e) === 404 || ['NoSuchKey', 'NotFound'].includes(errName(e));
+  return errName(e) !== 'NoSuchBucket' && (status(e) === 404 || ['NoSuchKey', 'NotFound'].includes(errName(e)));
 }
 
 function networkCode(e: unknown): string | undefined {

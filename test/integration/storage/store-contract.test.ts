@@ -178,10 +178,17 @@ describe.each(drivers)('Store contract: $name', (driver) => {
   });
 
   it('makes an object visible only once its put completes', async () => {
+    const sent = s3s ? recordCommands(s3s) : [];
     const body = new PassThrough();
     const put = store.put('pending/obj', body);
-    body.write(randomBytes(6 * MiB)); // more than one part: a multipart upload is under way on S3
-    await new Promise((r) => setTimeout(r, 400));
+    body.write(randomBytes(6 * MiB)); // more than one 5 MiB part
+    if (s3s) {
+      // Wait until the server has acknowledged the first part of the multipart upload.
+      const t0 = Date.now();
+      while (!sent.some((c) => c.command === 'UploadPartCommand' && c.status === 200) && Date.now() - t0 < 20_000)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(sent.some((c) => c.command === 'UploadPartCommand' && c.status === 200)).toBe(true);
+    } else await new Promise((r) => setTimeout(r, 300));
     expect(await store.head('pending/obj')).toBeNull();
     expect(await store.list('pending/')).toEqual([]);
     if (fsRoot) {
@@ -296,6 +303,10 @@ describe('S3 store', () => {
     const w = await rejection(store.put('x', Readable.from([Buffer.from('x')])));
     expect(w.code).toBe('repo-unreachable');
     expect(w.message).toContain('"no-such-bucket-pgkeep" does not exist');
+    // A read from a missing bucket is a configuration error, not a missing object.
+    const r = await rejection(store.get('backups/x/manifest.json'));
+    expect(r.code).toBe('repo-unreachable');
+    expect(r.message).toContain('"no-such-bucket-pgkeep" does not exist');
   });
 
   it('an unreachable endpoint gives one sentence naming it', async () => {
@@ -333,6 +344,21 @@ describe('S3 store', () => {
     // The unknown key id is refused by every server (s3rver does not verify V4 signatures, so the
     // wrong secret with a valid key id is refused only by real servers).
     expect(denied).toBeGreaterThanOrEqual(s3.local ? 4 : 8);
+  });
+});
+
+describe.skipIf(!process.env.PGKEEP_TEST_S3_ENDPOINT)('S3 conditional writes (servers that honour If-None-Match)', () => {
+  it('two concurrent ifNoneMatch writers of one key: exactly one wins, the other gets exists', async () => {
+    const store = await s3Store();
+    const a = payload(6 * MiB);
+    const b = payload(6 * MiB);
+    // Both look-ups run before either upload completes, so only the server's precondition decides.
+    const results = await Promise.allSettled([store.put('lock', a.stream, { ifNoneMatch: true }), store.put('lock', b.stream, { ifNoneMatch: true })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(lost?.reason.code).toBe('exists');
+    const winner = results[0].status === 'fulfilled' ? a : b;
+    expect((await sha256Of(await store.get('lock'))).sha256).toBe(winner.sha256());
   });
 });
 
