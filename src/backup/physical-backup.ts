@@ -16,9 +16,9 @@
 // Restore = extract base.tar.zst into DIR, recovery.signal + restore_command
 // (`pgkeep wal-fetch %f %p`); consistency is reached at stopLsn.
 //
-// Why stream an uncompressed tar through our zstd rather than `--compress=client-zstd`: the
-// speed is the same (both are libzstd with worker threads, measured on PG 15: see
-// bench/physical-backup.sh), but only the raw stream lets us read backup_label as it passes
+// Why stream an uncompressed tar through our zstd (ParallelZstd: independent frames on the
+// libuv thread pool) rather than `--compress=client-zstd`: the speed is comparable (measured
+// on PG 15, see bench/physical-backup.sh), but only the raw stream lets us read backup_label as it passes
 // (start WAL, timeline), count raw bytes for progress/ETA against pg_database_size and record
 // rawBytes. `server-zstd` cannot keep the manifest with -D -, so it is not used.
 //
@@ -57,11 +57,12 @@ import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
-import { HashCounter, zstdCompress, zstdDecompress } from '../util/streams.js';
+import { HashCounter, zstdDecompress } from '../util/streams.js';
+import { ParallelZstd } from './parallel-zstd.js';
 import { VERSION } from '../version.js';
 import { pullWalTo, ensureSlot, DEFAULT_SLOT } from '../wal/wal-pull.js';
 import { formatLsn, parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../wal/segment.js';
-import { TarScan, parseBackupLabel, type BackupLabel } from './tar-scan.js';
+import { TarScan, parseBackupLabel, parseManifestWalRange, type BackupLabel } from './tar-scan.js';
 
 export const BASE_OBJECT = 'base.tar.zst';
 export const BASE_KIND = 'base';
@@ -197,32 +198,38 @@ async function streamBase(
   });
   const prog = progress(`backup ${id}`, opts.totalBytes);
   const raw = new HashCounter((n) => prog.add(n));
-  const scan = new TarScan(new Set(['backup_label']));
+  const scan = new TarScan(new Set(['backup_label']), 1 << 20, new Map([['backup_manifest', 64 * 1024]]));
   const compressed = new PassThrough({ highWaterMark: 1 << 20 });
-  const produce = pipeline(run.stdout, raw, scan, zstdCompress(opts.level, opts.workers), compressed);
+  const produce = pipeline(run.stdout, raw, scan, new ParallelZstd(opts.level, opts.workers), compressed);
   const key = backupObjectKey(id, BASE_OBJECT);
   // Compression happens above (with workers); writeObject only hashes and stores.
   const write = writeObject(store, key, compressed, { kind: 'none' });
-  const fail = () => run.kill();
+  let killed = false;
+  const fail = () => {
+    killed = true;
+    run.kill();
+  };
   produce.catch(fail);
   write.catch(fail);
   const [d, p, w] = await Promise.allSettled([run.done, produce, write]);
-  if (d.status === 'rejected') {
-    if (w.status === 'rejected' && run.child.signalCode) throw w.reason;
-    throw d.reason;
-  }
+  // When our side failed first, the tool only reports the broken pipe: our error is the cause.
+  if (w.status === 'rejected' && (killed || d.status === 'fulfilled')) throw w.reason;
+  if (p.status === 'rejected' && (killed || d.status === 'fulfilled')) throw p.reason;
+  if (d.status === 'rejected') throw d.reason;
   if (p.status === 'rejected') throw p.reason;
   if (w.status === 'rejected') throw w.reason;
   prog.done();
   const labelText = scan.captured.get('backup_label')?.toString('utf8') ?? '';
   const label = parseBackupLabel(labelText);
-  const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(verbose);
+  // pg_basebackup -D - prints no WAL end point; the injected backup_manifest ends with it.
+  const range = parseManifestWalRange(scan.captured.get('backup_manifest')?.toString('utf8') ?? '');
+  const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(verbose)?.[1] ?? range?.endLsn;
   if (!label || !end)
     throw new PgkeepError('backup-label-missing', `pg_basebackup finished but its output lacked ${!label ? 'backup_label' : 'the WAL end point'}; the backup is unusable.`, 'Check the pg_basebackup version matches the server (PGKEEP_PG_BINDIR).');
   return {
     object: { name: BASE_OBJECT, kind: BASE_KIND, bytes: w.value.bytes, sha256: w.value.sha256, rawBytes: raw.bytes, compression: 'zstd' },
     label,
-    stopLsn: end[1],
+    stopLsn: end,
   };
 }
 

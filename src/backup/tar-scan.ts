@@ -6,15 +6,22 @@ import { Transform, type TransformCallback } from 'node:stream';
 export class TarScan extends Transform {
   /** Captured contents of wanted members (by path inside the tar). */
   readonly captured = new Map<string, Buffer>();
-  /** Every member name seen, in order (bounded by the caller's interest: kept only when few). */
   memberCount = 0;
   private header = Buffer.alloc(0);
   /** Bytes left in the current member's data (+ padding) before the next header. */
   private skip = 0;
-  private capturing: { name: string; left: number; parts: Buffer[] } | null = null;
+  private capturing: { name: string; left: number; parts: Buffer[]; tail: number } | null = null;
   private ended = false;
 
-  constructor(private readonly wanted: ReadonlySet<string>, private readonly maxCapture = 1 << 20) {
+  /**
+   * `wanted`: members to capture whole (up to maxCapture bytes); `tails`: members of which only
+   * the last N bytes are kept (backup_manifest ends with its WAL-Ranges, whatever its size).
+   */
+  constructor(
+    private readonly wanted: ReadonlySet<string>,
+    private readonly maxCapture = 1 << 20,
+    private readonly tails: ReadonlyMap<string, number> = new Map(),
+  ) {
     super();
   }
 
@@ -30,10 +37,15 @@ export class TarScan extends Transform {
         const n = Math.min(this.skip, chunk.length - off);
         if (this.capturing && this.capturing.left > 0) {
           const take = Math.min(n, this.capturing.left);
-          this.capturing.parts.push(chunk.subarray(off, off + take));
+          this.capturing.parts.push(Buffer.from(chunk.subarray(off, off + take)));
           this.capturing.left -= take;
+          if (this.capturing.tail > 0 && this.capturing.parts.length > 64) {
+            const joined = Buffer.concat(this.capturing.parts);
+            this.capturing.parts = [joined.subarray(Math.max(0, joined.length - this.capturing.tail))];
+          }
           if (this.capturing.left === 0) {
-            this.captured.set(this.capturing.name, Buffer.concat(this.capturing.parts));
+            const all = Buffer.concat(this.capturing.parts);
+            this.captured.set(this.capturing.name, this.capturing.tail > 0 ? all.subarray(Math.max(0, all.length - this.capturing.tail)) : all);
             this.capturing = null;
           }
         }
@@ -58,8 +70,9 @@ export class TarScan extends Transform {
       const full = prefix ? `${prefix}/${name}` : name;
       const size = tarSize(h.subarray(124, 136));
       this.skip = Math.ceil(size / 512) * 512;
-      if (this.wanted.has(full) && size <= this.maxCapture && size > 0) this.capturing = { name: full, left: size, parts: [] };
-      else if (this.wanted.has(full) && size === 0) this.captured.set(full, Buffer.alloc(0));
+      const tail = this.tails.get(full) ?? 0;
+      if (size > 0 && (tail > 0 || (this.wanted.has(full) && size <= this.maxCapture))) this.capturing = { name: full, left: size, parts: [], tail };
+      else if ((this.wanted.has(full) || tail > 0) && size === 0) this.captured.set(full, Buffer.alloc(0));
     }
   }
 }
@@ -105,4 +118,14 @@ export function parseBackupLabel(text: string): BackupLabel | null {
     startTime: st?.[1].trim(),
     label: lb?.[1].trim(),
   };
+}
+
+/** The WAL range from the end of a backup_manifest ("WAL-Ranges": [{Timeline, Start-LSN, End-LSN}]). */
+export function parseManifestWalRange(tail: string): { timeline: number; startLsn: string; endLsn: string } | null {
+  const all = [...tail.matchAll(/"Timeline":\s*(\d+),\s*"Start-LSN":\s*"([0-9A-F]+\/[0-9A-F]+)",\s*"End-LSN":\s*"([0-9A-F]+\/[0-9A-F]+)"/g)];
+  if (!all.length) return null;
+  // Ranges are listed newest timeline first; the backup ends on the first one.
+  const newest = all[0];
+  const oldest = all[all.length - 1];
+  return { timeline: Number(newest[1]), startLsn: oldest[2], endLsn: newest[3] };
 }
