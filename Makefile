@@ -21,3 +21,30 @@ bundle:
 
 typecheck:
 	npx tsc --noEmit -p .
+
+## Operators' targets (configuration from the environment: PGHOST…/DATABASE_URL, PGKEEP_REPO, AWS_*).
+## make db-backup [TYPE=logical|full|incr] [DATABASES=a,b]
+db-backup:
+	$(PGKEEP) backup --type $(or $(TYPE),logical) $(if $(DATABASES),--databases '$(DATABASES)')
+
+## make db-restore TIMESTAMP="2025-11-08T14:30:00Z" [DRY_RUN=1] [TARGET=/path/to/empty/pgdata]
+## make db-restore DATABASE=core [TIMESTAMP=…] [TARGET=core_restore] [DRY_RUN=1]   (logical, never overwrites)
+## Without TIMESTAMP a physical restore goes to the newest archived WAL (--latest).
+db-restore:
+ifneq ($(DATABASE),)
+	$(PGKEEP) restore --logical --database '$(DATABASE)' $(if $(TARGET),--into '$(TARGET)') $(if $(TIMESTAMP),--time '$(TIMESTAMP)') $(if $(DRY_RUN),--dry-run)
+else
+	$(PGKEEP) restore $(if $(TIMESTAMP),--time '$(TIMESTAMP)',--latest) $(if $(TARGET),--to '$(TARGET)') $(if $(DRY_RUN),--dry-run)
+endif
+
+## make db-verify [DRILL=1] [BACKUP=id]
+db-verify:
+	$(PGKEEP) verify $(if $(DRILL),--drill) $(if $(BACKUP),--backup '$(BACKUP)')
+
+## make db-expire [DRY_RUN=1] [RETENTION_DAYS=30]
+db-expire:
+	$(PGKEEP) expire $(if $(DRY_RUN),--dry-run) $(if $(RETENTION_DAYS),--retention-days $(RETENTION_DAYS))
+
+## make db-status [MAX_AGE_HOURS=26]: exits non-zero when backups or WAL are stale (use from cron as a dead-man check)
+db-status:
+	$(PGKEEP) status $(if $(MAX_AGE_HOURS),--max-age-hours $(MAX_AGE_HOURS))
