@@ -261,10 +261,14 @@ function networkCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/** "SlowDown (HTTP 503): Please reduce your request rate" — code, status, the server's words; redacted. */
 function describeSdkError(e: unknown): string {
   const s = status(e);
-  const name = errName(e);
+  let name = errName(e);
   const msg = ((e as Error)?.message ?? String(e)).split('\n')[0].slice(0, 200).replace(/\.$/, '');
-  const label = [name && name !== 'Error' && name !== msg ? name : '', s ? `HTTP ${s}` : ''].filter(Boolean).join(', ');
-  return redact(label ? `${msg} (${label})` : msg);
+  // HEAD answers carry no body: the SDK only knows the status then.
+  if (['Unknown', 'UnknownError', 'Error', ''].includes(name)) name = '';
+  if (!name && s) return `the server answered HTTP ${s}`;
+  const head = [name, s ? `(HTTP ${s})` : ''].filter(Boolean).join(' ');
+  return redact(head && msg && msg !== name && msg !== 'UnknownError' ? `${head}: ${msg}` : head || msg);
 }

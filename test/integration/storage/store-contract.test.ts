@@ -3,6 +3,8 @@
 // mirror of both. Payloads are random, streamed, and checked by SHA-256.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -86,6 +88,40 @@ function recordCommands(store: S3Store) {
     { step: 'finalizeRequest', name: `testHeaderRecorder${id}` },
   );
   return sent;
+}
+
+/**
+ * A real HTTP proxy in front of the S3 server that breaks the requests whose 1-based numbers are
+ * listed (503 SlowDown, 500 InternalError, or a reset connection) and forwards everything else.
+ */
+async function flakyProxy(target: string, plan: Record<number, '503' | '500' | 'reset'>) {
+  const t = new URL(target);
+  let n = 0;
+  const broken: string[] = [];
+  const server = http.createServer((req, res) => {
+    const fault = plan[++n];
+    if (fault) {
+      broken.push(`${fault} ${req.method} ${req.url}`);
+      req.resume();
+      if (fault === 'reset') return void req.socket.destroy();
+      const code = fault === '503' ? 'SlowDown' : 'InternalError';
+      res.writeHead(Number(fault), { 'content-type': 'application/xml' });
+      return void res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by test</Message></Error>`);
+    }
+    const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      ur.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    broken,
+    requests: () => n,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
 }
 
 let s3: TestS3;
@@ -291,6 +327,36 @@ describe('S3 store', () => {
     for (const w of writes) {
       expect(w.headers?.['x-amz-storage-class']).toBe('STANDARD_IA');
       expect(w.headers?.['x-amz-server-side-encryption']).toBe('AES256');
+    }
+  });
+
+  it('retries 5xx, throttling and reset connections with the configured attempts', async () => {
+    const bucket = await s3.bucket('retry');
+    const loc = parseRepoUrl(`s3://${bucket}/p`) as S3RepoLocation;
+    // Requests: 1 CreateMultipartUpload (503), 2 its retry, 3 a part (reset), 4-5 parts, 6 retried part (500), …
+    const proxy = await flakyProxy(s3.endpoint, { 1: '503', 3: 'reset', 6: '500' });
+    try {
+      const store = new S3Store(loc, s3.settings({ endpoint: proxy.endpoint, partSizeMiB: 5, queueSize: 1, maxAttempts: 3 }));
+      const p = payload(12 * MiB);
+      await store.put('retried', p.stream);
+      expect(proxy.broken.map((b) => b.split(' ')[0])).toEqual(['503', 'reset', '500']);
+      expect(await sha256Of(await store.get('retried'))).toEqual({ sha256: p.sha256(), bytes: 12 * MiB });
+    } finally {
+      await proxy.close();
+    }
+    // The same fault with a single attempt allowed is not retried and surfaces as one sentence.
+    const once = await flakyProxy(s3.endpoint, { 1: '503', 2: '503' });
+    try {
+      const store = new S3Store(loc, s3.settings({ endpoint: once.endpoint, maxAttempts: 1 }));
+      const e = await rejection(store.get('anything'));
+      expect(e.code).toBe('s3-error');
+      expect(e.message).toBe(`Reading anything from ${store.description} failed: SlowDown (HTTP 503): injected by test.`);
+      expect(once.requests()).toBe(1);
+      // A HEAD answer has no body: the status alone is reported.
+      const h = await rejection(store.head('anything'));
+      expect(h.message).toBe(`Looking up anything in ${store.description} failed: the server answered HTTP 503.`);
+    } finally {
+      await once.close();
     }
   });
 
