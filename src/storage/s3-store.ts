@@ -84,7 +84,11 @@ export class S3Store implements Store {
       // Conditional writes (If-None-Match: *) close the race on AWS, MinIO and Ceph; servers that
       // ignore the header (s3rver, older gateways) are still caught by this look-up, leaving only a
       // window between HEAD and the write where two concurrent writers of one key both succeed.
-      if (await this.head(key)) {
+      const existing = await this.head(key).catch((e: unknown) => {
+        body.destroy();
+        throw e;
+      });
+      if (existing) {
         body.destroy();
         throw existsError(key, this.description);
       }
@@ -124,6 +128,12 @@ export class S3Store implements Store {
         throw sourceError;
       }
       if (status(e) === 412 || errName(e) === 'PreconditionFailed') throw existsError(key, this.description);
+      if (/Exceeded \d+ parts/.test((e as Error)?.message ?? ''))
+        throw new PgkeepError(
+          'too-large',
+          `Writing ${key} to ${this.description} failed: the object needs more than 10000 parts of ${this.settings.partSizeMiB} MiB.`,
+          'Raise PGKEEP_S3_PART_SIZE_MIB (up to 512, i.e. objects up to 5 TiB); memory use grows with it.',
+        );
       throw this.mapError(e, `Writing ${key} to`);
     }
   }
