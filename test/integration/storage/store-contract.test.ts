@@ -193,8 +193,14 @@ describe.each(drivers)('Store contract: $name', (driver) => {
   });
 
   it('head gives the size of an object and null for a missing one', async () => {
+    const before = Date.now();
     await store.put('h/obj', Readable.from([randomBytes(777)]));
-    expect(await store.head('h/obj')).toMatchObject({ key: 'h/obj', size: 777 });
+    const h = await store.head('h/obj');
+    expect(h).toMatchObject({ key: 'h/obj', size: 777 });
+    // Listings carry the write time (freshness checks use it); S3 keeps whole seconds.
+    const [listed] = await store.list('h/obj');
+    expect(Math.abs(Date.parse(listed.modified ?? '') - before)).toBeLessThan(5_000);
+    if (h?.modified) expect(Math.abs(Date.parse(h.modified) - before)).toBeLessThan(5_000);
     expect(await store.head('h/missing')).toBeNull();
   });
 
