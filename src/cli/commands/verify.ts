@@ -37,16 +37,18 @@ export function formatVerify(r: VerifyResult): string {
 }
 
 export const verifyCommand: CliCommand = {
-  synopsis: '[--backup <id>] [--drill] [--json]',
+  synopsis: '[--backup <id>] [--drill] [--checksums-only] [--json]',
   help:
     'Checks every object\'s size and SHA-256 on every copy, physical backups with pg_verifybackup, logical dumps with pg_restore --list, and the WAL chain.\n' +
+    '--checksums-only skips pg_verifybackup and pg_restore --list (sizes, SHA-256 and the WAL chain only).\n' +
     '--drill restores the newest full backup + WAL into an ephemeral cluster, runs pg_amcheck, restores the newest logical backup into scratch databases, and reports RTO/RPO.',
   options: {
     backup: { type: 'string' },
     drill: { type: 'boolean' },
+    'checksums-only': { type: 'boolean' },
   },
   async run({ cfg, flags }) {
-    const r = await runVerify(cfg, { backup: str(flags, 'backup'), drill: flags.drill === true });
+    const r = await runVerify(cfg, { backup: str(flags, 'backup'), drill: flags.drill === true, checksumsOnly: flags['checksums-only'] === true });
     return { json: r, text: formatVerify(r), exitCode: r.ok ? 0 : 1 };
   },
 };
