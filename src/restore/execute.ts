@@ -12,7 +12,9 @@ import type { Env } from '../config/config.js';
 import { withClient } from '../postgres/client.js';
 import { chownForServer, LocalCluster } from '../postgres/local-cluster.js';
 import { backupObjectKey } from '../repo/layout.js';
-import { openObject } from '../repo/object-io.js';
+import { verifyingStream } from '../repo/object-io.js';
+import { PassThrough, type Transform } from 'node:stream';
+import { MultiFrameZstdDecompress } from './zstd-frames.js';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
@@ -113,8 +115,12 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
   const created = state === 'absent';
   const prog = progress(`restore ${plan.backup.id}: extracting ${obj.name}`, obj.rawBytes);
   try {
-    const src = await openObject(o.store, key, obj);
-    src.on('data', (c: Buffer) => prog.add(c.length));
+    // Stored bytes → size + SHA-256 check (fails at the end) → every zstd frame → tar.
+    const stored = await o.store.get(key);
+    const stages: NodeJS.ReadWriteStream[] = [verifyingStream(obj, `${obj.name} of backup ${plan.backup.id}`)];
+    if (obj.compression === 'zstd') stages.push(new MultiFrameZstdDecompress(`${obj.name} of backup ${plan.backup.id}`));
+    const counted = new PassThrough({ highWaterMark: 1 << 20 });
+    counted.on('data', (c: Buffer) => prog.add(c.length));
     const tar = spawn('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     tar.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4096)));
@@ -122,7 +128,7 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
       tar.on('error', (e) => reject(new PgkeepError('tool-failed', `Could not run tar: ${e.message}.`, 'Install GNU tar.')));
       tar.on('close', (code) => resolve(code));
     });
-    const [fed, code] = await Promise.allSettled([pipeline(src, tar.stdin), exited]);
+    const [fed, code] = await Promise.allSettled([pipeline(stored, ...(stages as [Transform]), counted, tar.stdin), exited]);
     if (fed.status === 'rejected') {
       tar.kill('SIGKILL');
       const e = fed.reason;

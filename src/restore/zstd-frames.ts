@@ -1,0 +1,187 @@
+// Streaming zstd decompression of concatenated frames. Node's zstd decompressor (24.x) stops
+// at the end of the first frame and silently drops the rest, but a base backup compressed in
+// parallel is many independent frames (src/backup/parallel-zstd.ts), as `zstd -d` and the
+// format allow. This transform finds frame boundaries from the frame and block headers
+// (RFC 8878 §3.1) and feeds each frame to a fresh decompressor, in order, with back-pressure
+// on both sides; skippable frames are skipped. Memory stays at a few stream buffers whatever
+// the frame sizes.
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+import { PgkeepError } from '../util/errors.js';
+
+const ZSTD_MAGIC = 0xfd2fb528;
+
+type State = 'magic' | 'fhd' | 'hdrRest' | 'blockHdr' | 'blockBody' | 'checksum' | 'skipSize' | 'skip';
+
+export class MultiFrameZstdDecompress extends Transform {
+  private state: State = 'magic';
+  private acc: Buffer[] = [];
+  private accLen = 0;
+  private need = 0;
+  private lastBlock = false;
+  private checksum = false;
+  private dec?: zlib.ZstdDecompress;
+  private decError?: Error;
+  private frames = 0;
+
+  constructor(private readonly what = 'zstd stream') {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  get frameCount(): number {
+    return this.frames;
+  }
+
+  override _read(size: number): void {
+    this.dec?.resume();
+    super._read(size);
+  }
+
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    this.consume(chunk).then(() => cb(), (e) => cb(this.asCorrupt(e)));
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.state !== 'magic' || this.accLen > 0)
+      return cb(new PgkeepError('corrupt-object', `${this.what} is truncated: it ends inside a zstd frame.`, 'The stored copy is damaged; restore from another backup or copy.'));
+    if (this.frames === 0) return cb(new PgkeepError('corrupt-object', `${this.what} holds no zstd frame.`));
+    cb();
+  }
+
+  private asCorrupt(e: unknown): Error {
+    if (e instanceof PgkeepError) return e;
+    return new PgkeepError('corrupt-object', `${this.what} could not be decompressed: ${(e as Error).message}.`, 'The stored copy is damaged; restore from another backup or copy.');
+  }
+
+  /** Take exactly `n` header bytes across chunks; returns them once complete. */
+  private takeHeader(chunk: Buffer, off: number, n: number): { buf?: Buffer; used: number } {
+    const used = Math.min(n - this.accLen, chunk.length - off);
+    this.acc.push(chunk.subarray(off, off + used));
+    this.accLen += used;
+    if (this.accLen < n) return { used };
+    const buf = Buffer.concat(this.acc, this.accLen);
+    this.acc = [];
+    this.accLen = 0;
+    return { buf, used };
+  }
+
+  private async feed(b: Buffer): Promise<void> {
+    if (this.decError) throw this.decError;
+    const dec = this.dec!;
+    if (!dec.write(b))
+      await new Promise<void>((resolve, reject) => {
+        const onErr = (e: Error) => reject(e);
+        dec.once('error', onErr);
+        dec.once('drain', () => {
+          dec.off('error', onErr);
+          resolve();
+        });
+      });
+  }
+
+  private startFrame(): void {
+    const dec = zlib.createZstdDecompress();
+    dec.on('data', (c: Buffer) => {
+      if (!this.push(c)) dec.pause();
+    });
+    dec.on('error', (e) => (this.decError = e));
+    this.dec = dec;
+    this.frames++;
+  }
+
+  private async endFrame(): Promise<void> {
+    const dec = this.dec!;
+    this.dec = undefined;
+    if (this.decError) throw this.decError;
+    await new Promise<void>((resolve, reject) => {
+      dec.once('end', resolve);
+      dec.once('error', reject);
+      dec.end();
+      dec.resume();
+    });
+    this.state = 'magic';
+  }
+
+  private async consume(chunk: Buffer): Promise<void> {
+    let off = 0;
+    while (off < chunk.length) {
+      switch (this.state) {
+        case 'magic': {
+          const t = this.takeHeader(chunk, off, 4);
+          off += t.used;
+          if (!t.buf) break;
+          const magic = t.buf.readUInt32LE(0);
+          if (magic === ZSTD_MAGIC) {
+            this.startFrame();
+            await this.feed(t.buf);
+            this.state = 'fhd';
+          } else if ((magic & 0xfffffff0) === 0x184d2a50) this.state = 'skipSize';
+          else throw new PgkeepError('corrupt-object', `${this.what} is not zstd data (bad frame magic 0x${magic.toString(16)} after ${this.frames} frame(s)).`, 'The stored copy is damaged; restore from another backup or copy.');
+          break;
+        }
+        case 'fhd': {
+          const fhd = chunk[off++];
+          await this.feed(Buffer.from([fhd]));
+          const fcsFlag = fhd >> 6;
+          const single = (fhd >> 5) & 1;
+          this.checksum = ((fhd >> 2) & 1) === 1;
+          const dictSize = [0, 1, 2, 4][fhd & 3];
+          const fcsSize = fcsFlag === 0 ? single : [0, 2, 4, 8][fcsFlag];
+          this.need = (single ? 0 : 1) + dictSize + fcsSize;
+          this.state = this.need > 0 ? 'hdrRest' : 'blockHdr';
+          break;
+        }
+        case 'hdrRest':
+        case 'blockBody':
+        case 'checksum': {
+          const n = Math.min(this.need, chunk.length - off);
+          if (n > 0) await this.feed(chunk.subarray(off, off + n));
+          off += n;
+          this.need -= n;
+          if (this.need === 0) await this.afterPart();
+          break;
+        }
+        case 'blockHdr': {
+          const t = this.takeHeader(chunk, off, 3);
+          off += t.used;
+          if (!t.buf) break;
+          await this.feed(t.buf);
+          const v = t.buf[0] | (t.buf[1] << 8) | (t.buf[2] << 16);
+          this.lastBlock = (v & 1) === 1;
+          const type = (v >> 1) & 3;
+          if (type === 3) throw new PgkeepError('corrupt-object', `${this.what} has a reserved zstd block type (corrupt data).`);
+          this.need = type === 1 ? 1 : v >>> 3;
+          this.state = 'blockBody';
+          if (this.need === 0) await this.afterPart();
+          break;
+        }
+        case 'skipSize': {
+          const t = this.takeHeader(chunk, off, 4);
+          off += t.used;
+          if (!t.buf) break;
+          this.need = t.buf.readUInt32LE(0);
+          this.state = this.need > 0 ? 'skip' : 'magic';
+          break;
+        }
+        case 'skip': {
+          const n = Math.min(this.need, chunk.length - off);
+          off += n;
+          this.need -= n;
+          if (this.need === 0) this.state = 'magic';
+          break;
+        }
+      }
+    }
+  }
+
+  private async afterPart(): Promise<void> {
+    if (this.state === 'hdrRest') this.state = 'blockHdr';
+    else if (this.state === 'blockBody') {
+      if (!this.lastBlock) this.state = 'blockHdr';
+      else if (this.checksum) {
+        this.state = 'checksum';
+        this.need = 4;
+      } else await this.endFrame();
+    } else if (this.state === 'checksum') await this.endFrame();
+  }
+}
