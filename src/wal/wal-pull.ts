@@ -16,7 +16,7 @@ import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { mapLimit } from '../util/streams.js';
 import { pushWalFile } from './wal-object.js';
-import { formatLsn, isHistoryName, isSegmentName, parseLsn } from './segment.js';
+import { formatLsn, isHistoryName, isSegmentName, parseLsn, parseSegmentName } from './segment.js';
 
 export const DEFAULT_SLOT = 'pgkeep';
 
@@ -93,24 +93,38 @@ export async function pullWalTo(o: WalPullOptions, endpos: bigint, segSize: numb
     log.info(`wal-pull: slot ${o.slot ?? DEFAULT_SLOT} is already past ${formatLsn(end)}`);
     return pushed;
   }
+  const lastSegno = end / seg - 1n;
+  const reached = () => pushed.some((n) => isSegmentName(n) && parseSegmentName(n, segSize).segno >= lastSegno);
+  if (reached()) return pushed;
   const run = receiveWal(o, dir, end);
   const timeout = (o.timeoutSeconds ?? 300) * 1000;
   let timedOut = false;
+  let complete = false;
   const timer = setTimeout(() => {
     timedOut = true;
     run.kill();
   }, timeout);
   // Push segments as pg_receivewal completes them, so the spool stays small on long pulls.
-  let draining = Promise.resolve<string[]>([]);
+  // pg_receivewal only notices --endpos when WAL beyond it arrives (on an idle server that can
+  // take many seconds), so once the last wanted segment is stored we stop it ourselves.
+  let draining = Promise.resolve();
   const poll = setInterval(() => {
-    draining = draining.then(() => drainSpool(o.store, dir, o.parallel)).then((p) => (pushed.push(...p), []));
-  }, 1000);
+    draining = draining
+      .then(() => drainSpool(o.store, dir, o.parallel))
+      .then((p) => {
+        pushed.push(...p);
+        if (!complete && reached()) {
+          complete = true;
+          run.kill();
+        }
+      });
+  }, 250);
   try {
     await run.done;
   } catch (e) {
-    if (timedOut)
+    if (!complete && timedOut)
       throw new PgkeepError('wal-pull-timeout', `pg_receivewal did not reach ${formatLsn(end)} within ${timeout / 1000} s.`, 'Check that the server is reachable for replication (pg_hba.conf "replication" line) and not overloaded.');
-    throw e;
+    if (!complete) throw e;
   } finally {
     clearTimeout(timer);
     clearInterval(poll);

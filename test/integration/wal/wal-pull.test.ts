@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
+import { runTool } from '../../../src/postgres/pg-tools.js';
+import { FsStore } from '../../../src/storage/fs-store.js';
+import { backupObjectKey, manifestKey, walKey } from '../../../src/repo/layout.js';
+import { loadWalCatalog } from '../../../src/repo/wal-catalog.js';
+import { parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../../../src/wal/segment.js';
+import { binDir, startCluster } from '../../helpers/pg.js';
+import { CLI_BUNDLE, NODE24, pgkeep } from '../../helpers/cli.js';
+import { extractBase } from '../../helpers/archiving.js';
+
+async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('WAL pull over a replication slot (archive_mode off)', () => {
+  let c: LocalCluster;
+  let tmp: string;
+  let repoDir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    c = await startCluster({ wal_level: 'replica', archive_mode: 'off' });
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pull-'));
+    repoDir = path.join(tmp, 'repo');
+    env = { ...c.env, PGKEEP_REPO: `file://${repoDir}` };
+    await c.psql(`create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 50000) g`);
+  });
+  afterAll(async () => {
+    await c?.destroy();
+    await fsp.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('a full backup takes its WAL from the slot and the result verifies with pg_verifybackup', async () => {
+    const r = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const id = JSON.parse(r.stdout).id;
+    const m = JSON.parse(await fsp.readFile(path.join(repoDir, manifestKey(id)), 'utf8'));
+    expect(m.extra.walSource).toBe('pull');
+    expect((await c.psql(`select slot_type from pg_replication_slots where slot_name = 'pgkeep'`)).trim()).toBe('physical');
+    const dir = path.join(tmp, 'verify');
+    const wal = path.join(tmp, 'verify-wal');
+    await fsp.mkdir(dir);
+    await fsp.mkdir(wal);
+    extractBase(path.join(repoDir, backupObjectKey(id, 'base.tar.zst')), dir);
+    for (let s = parseSegmentName(m.startWal).segno; s <= parseSegmentName(m.stopWal).segno; s++) {
+      const n = segmentName(1, s);
+      expect((await pgkeep(['wal-fetch', n, path.join(wal, n)], { ...env, PGKEEP_WAL_PREFETCH: '0' })).code).toBe(0);
+    }
+    expect(await runTool(binDir(), 'pg_verifybackup', ['-w', wal, dir])).toMatch(/successfully verified/);
+  });
+
+  it('backup --type incr on PostgreSQL 15 stores every WAL up to its start and writes no manifest', async () => {
+    await c.psql(`insert into t select g, 'x' from generate_series(50001, 60000) g`);
+    const before = (await c.psql(`select pg_current_wal_lsn()`)).trim();
+    const r = await pgkeep(['backup', '--type', 'incr', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.type).toBe('incr');
+    expect(out.objects).toEqual([]);
+    expect(existsSync(path.join(repoDir, manifestKey(out.id)))).toBe(false);
+    // The segment holding the last write before the run is stored, and the chain has no gap.
+    const need = segmentName(1, segnoForLsn(parseLsn(before)));
+    expect(existsSync(path.join(repoDir, walKey(need)))).toBe(true);
+    const segs = (await loadWalCatalog(new FsStore(repoDir))).segments.map((s) => s.segno);
+    for (let i = 1; i < segs.length; i++) expect(segs[i]).toBe(segs[i - 1] + 1n);
+  });
+
+  it('wal-pull --follow streams completed segments (never .partial) and stops cleanly on SIGTERM', async () => {
+    const spool = path.join(tmp, 'spool');
+    const child = spawn(NODE24, [CLI_BUNDLE, 'wal-pull', '--follow', '--spool', spool], { env: { PATH: process.env.PATH, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+    await waitFor('pg_receivewal to stream', async () => (await c.psql(`select count(*) from pg_stat_replication`)).trim() === '1', 30_000);
+    const switched: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await c.psql(`insert into t select g, 'follow' from generate_series(${100000 + i * 1000}, ${100999 + i * 1000}) g`);
+      switched.push((await c.psql(`select pg_walfile_name(pg_switch_wal())`)).trim());
+    }
+    await waitFor('the switched segments in the repository', async () => switched.every((n) => existsSync(path.join(repoDir, walKey(n)))), 30_000);
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited, stderr).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const cat = await loadWalCatalog(new FsStore(repoDir));
+    expect(cat.other.filter((o) => o.key.includes('partial'))).toEqual([]);
+    expect((await fsp.readdir(spool)).filter((f) => !f.endsWith('.partial'))).toEqual([]);
+  });
+});
