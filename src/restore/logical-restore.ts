@@ -12,6 +12,7 @@ import { ident, withClient, type PgEnv } from '../postgres/client.js';
 import { runTool, startTool } from '../postgres/pg-tools.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
+import { HashCounter } from '../util/streams.js';
 import type { RoleDef } from './globals-roles.js';
 
 /** Databases a restore must never target (dropping them would break the cluster). */
@@ -133,17 +134,16 @@ export async function restoreDumpInto(
   const p = progress(`restore into ${into}`, opts.rawBytes);
   let tmpDir: string | undefined;
   try {
-    const dump = await openDump();
-    dump.on('data', (c: Buffer) => p.add(c.length));
     if (opts.jobs && opts.jobs > 1) {
       tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-restore-'));
       const file = path.join(tmpDir, 'database.dump');
-      await pipeline(dump, createWriteStream(file, { mode: 0o600, flags: 'wx' }));
+      await pipeline(await openDump(), new HashCounter((n) => p.add(n)), createWriteStream(file, { mode: 0o600, flags: 'wx' }));
       log.info(`staged the dump in ${file} (${formatBytes(p.bytes)}); pg_restore -j ${opts.jobs}`);
       await runTool(binDir, 'pg_restore', [...restoreArgs, '-j', String(opts.jobs), file], { env: toolEnv, what: `pg_restore into "${into}"` });
     } else {
+      const dump = await openDump();
       const run = startTool(binDir, 'pg_restore', restoreArgs, { env: toolEnv, stdin: 'pipe', what: `pg_restore into "${into}"` });
-      const feed = pipeline(dump, run.stdin!);
+      const feed = pipeline(dump, new HashCounter((n) => p.add(n)), run.stdin!);
       feed.catch(() => run.kill());
       const [f, d] = await Promise.allSettled([feed, run.done]);
       // pg_restore stopping early breaks the pipe: its own error explains why.

@@ -23,8 +23,8 @@ describe('logical restore', () => {
   let backupId: string;
   const output: string[] = [];
 
-  const run = async (args: string[]) => {
-    const r = await pgkeep(args, env);
+  const run = async (args: string[], e: Record<string, string> = env) => {
+    const r = await pgkeep(args, e);
     output.push(r.stdout, r.stderr);
     return r;
   };
@@ -132,6 +132,15 @@ describe('logical restore', () => {
     const file = /staged the dump in (\S+)/.exec(staged ?? '')?.[1];
     expect(file).toBeTruthy();
     await expect(fsp.stat(file!)).rejects.toThrow(); // removed after the restore
+  });
+
+  it('drops the database it created when pg_restore fails', async () => {
+    // A user who may create databases but not give objects to app_owner: pg_restore stops at ALTER … OWNER.
+    await c.psql('create role restorer login createdb');
+    const r = await run(['restore', '--logical', '--database', 'core', '--into', 'core_fail'], { ...env, PGUSER: 'restorer' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pg_restore into "core_fail" exited with code 1: .*must be (member of|able to SET ROLE) .*app_owner/);
+    expect(await exists('core_fail')).toBe(false);
   });
 
   it('--dry-run prints the plan and creates nothing', async () => {
