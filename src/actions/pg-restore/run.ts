@@ -66,7 +66,7 @@ export function run(env = process.env): Promise<void> {
               ['Backup id', r.backupId],
               ['Kind', o.logical ? `logical (database ${o.database})` : 'physical (cluster)'],
               ['Restore target', o.logical && o.restoreTarget.kind === 'latest' ? 'the backup itself' : describeTarget(o.restoreTarget)],
-              ['Restored into', r.target ?? o.target],
+              [r.dryRun ? 'Into (planned)' : 'Restored into', r.target ?? o.target],
               ['Recovered to', r.recoveredTo],
               ['Dry run', r.dryRun ? 'yes: nothing was written' : 'no'],
               ['Duration', formatDuration(r.durationSeconds)],
