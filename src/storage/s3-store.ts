@@ -4,7 +4,7 @@
 // (S3 only shows an object once CompleteMultipartUpload succeeds).
 // Checksums are sent/validated only when the API requires them (WHEN_REQUIRED): the SDK's
 // default CRC32 trailers are rejected by several S3-compatible servers.
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -12,6 +12,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
+  type GetObjectCommandOutput,
   type PutObjectCommandInput,
   type ServerSideEncryption,
   type StorageClass,
@@ -138,14 +139,66 @@ export class S3Store implements Store {
     }
   }
 
+  /**
+   * Streams the object. A connection that breaks mid-body (multi-GB restores over the internet)
+   * is resumed with a ranged GET from the byte reached, pinned to the same version by its ETag,
+   * up to maxAttempts times in a row; the SDK's own retries cover only the request itself.
+   */
   async get(key: string): Promise<Readable> {
+    const Bucket = this.loc.bucket;
+    const Key = this.full(key);
+    let first: GetObjectCommandOutput;
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
-      return r.Body as Readable;
+      first = await this.client.send(new GetObjectCommand({ Bucket, Key }));
     } catch (e) {
       if (isMissing(e)) throw new PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
       throw this.mapError(e, `Reading ${key} from`);
     }
+    const etag = first.ETag;
+    const total = first.ContentLength;
+    const maxAttempts = this.settings.maxAttempts;
+    const self = this;
+    async function* resume(): AsyncGenerator<Buffer> {
+      let body = first.Body as Readable;
+      let offset = 0;
+      let failures = 0;
+      try {
+        for (;;) {
+          try {
+            for await (const chunk of body) {
+              offset += (chunk as Buffer).length;
+              failures = 0;
+              yield chunk as Buffer;
+            }
+            if (total === undefined || offset >= total) return;
+            throw Object.assign(new Error(`connection closed after ${offset} of ${total} bytes`), { code: 'ECONNRESET' });
+          } catch (e) {
+            body.destroy();
+            if (!networkCode(e) && !/aborted|premature|socket hang up/i.test((e as Error)?.message ?? '')) throw e;
+            if (++failures >= maxAttempts)
+              throw new PgkeepError(
+                'repo-unreachable',
+                `Reading ${key} from ${self.description} failed: the connection broke at byte ${offset}${total !== undefined ? ` of ${total}` : ''} ${failures} time(s) in a row (${networkCode(e) ?? (e as Error).message}).`,
+                'Check the network path to the S3 endpoint; raise PGKEEP_S3_MAX_ATTEMPTS for a flaky link.',
+              );
+            await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 5_000) * (0.5 + Math.random())));
+            try {
+              const r = await self.client.send(
+                new GetObjectCommand({ Bucket, Key, Range: `bytes=${offset}-`, ...(etag ? { IfMatch: etag } : {}) }),
+              );
+              body = r.Body as Readable;
+            } catch (e2) {
+              if (status(e2) === 412)
+                throw new PgkeepError('changed', `Object ${key} in ${self.description} was replaced while it was being read.`, 'Run the command again.');
+              throw self.mapError(e2, `Reading ${key} from`);
+            }
+          }
+        }
+      } finally {
+        body.destroy();
+      }
+    }
+    return Readable.from(resume(), { objectMode: false, highWaterMark: 1 << 20 });
   }
 
   async head(key: string): Promise<ObjectInfo | null> {

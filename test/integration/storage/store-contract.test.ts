@@ -94,13 +94,15 @@ function recordCommands(store: S3Store) {
  * A real HTTP proxy in front of the S3 server that breaks the requests whose 1-based numbers are
  * listed (503 SlowDown, 500 InternalError, or a reset connection) and forwards everything else.
  */
-async function flakyProxy(target: string, plan: Record<number, '503' | '500' | 'reset'>) {
+async function flakyProxy(target: string, plan: Record<number, '503' | '500' | 'reset' | 'cut'>) {
   const t = new URL(target);
   let n = 0;
   const broken: string[] = [];
+  const rangesSeen: string[] = [];
   const server = http.createServer((req, res) => {
     const fault = plan[++n];
-    if (fault) {
+    if (req.headers.range) rangesSeen.push(String(req.headers.range));
+    if (fault && fault !== 'cut') {
       broken.push(`${fault} ${req.method} ${req.url}`);
       req.resume();
       if (fault === 'reset') return void req.socket.destroy();
@@ -110,7 +112,19 @@ async function flakyProxy(target: string, plan: Record<number, '503' | '500' | '
     }
     const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
+      if (fault !== 'cut') return void ur.pipe(res);
+      // Forward the head and ~3 MiB of the body, then drop the connection.
+      broken.push(`cut ${req.method} ${req.url}`);
+      let sent = 0;
+      ur.on('data', (c: Buffer) => {
+        if (sent >= 3 * MiB) return;
+        sent += c.length;
+        res.write(c);
+        if (sent >= 3 * MiB) {
+          ur.destroy();
+          res.socket?.destroy();
+        }
+      });
     });
     up.on('error', () => res.destroy());
     req.pipe(up);
@@ -119,6 +133,7 @@ async function flakyProxy(target: string, plan: Record<number, '503' | '500' | '
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     broken,
+    rangesSeen,
     requests: () => n,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
@@ -363,6 +378,34 @@ describe('S3 store', () => {
       // A HEAD answer has no body: the status alone is reported.
       const h = await rejection(store.head('anything'));
       expect(h.message).toBe(`Looking up anything in ${store.description} failed: the server answered HTTP 503.`);
+    } finally {
+      await once.close();
+    }
+  });
+
+  it('resumes a download whose connection breaks mid-body, from the byte reached', async () => {
+    const bucket = await s3.bucket('resume');
+    const loc = parseRepoUrl(`s3://${bucket}/p`) as S3RepoLocation;
+    const p = payload(12 * MiB);
+    await new S3Store(loc, s3.settings()).put('big', p.stream);
+    // Requests 1 and 2 are GETs whose bodies are cut after ~3 MiB; the third completes.
+    const proxy = await flakyProxy(s3.endpoint, { 1: 'cut', 2: 'cut' });
+    try {
+      const store = new S3Store(loc, s3.settings({ endpoint: proxy.endpoint, maxAttempts: 3 }));
+      expect(await sha256Of(await store.get('big'))).toEqual({ sha256: p.sha256(), bytes: 12 * MiB });
+      expect(proxy.broken).toHaveLength(2);
+      expect(proxy.rangesSeen).toHaveLength(2);
+      for (const r of proxy.rangesSeen) expect(r).toMatch(/^bytes=[1-9]\d*-$/);
+    } finally {
+      await proxy.close();
+    }
+    // Without attempts to spare, the reader gets one sentence saying where it broke.
+    const once = await flakyProxy(s3.endpoint, { 1: 'cut' });
+    try {
+      const store = new S3Store(loc, s3.settings({ endpoint: once.endpoint, maxAttempts: 1 }));
+      const e = await rejection(sha256Of(await store.get('big')));
+      expect(e.code).toBe('repo-unreachable');
+      expect(e.message).toMatch(new RegExp(`^Reading big from s3://${bucket}/p failed: the connection broke at byte \\d+ of ${12 * MiB} 1 time\\(s\\) in a row \\(.+\\)\\.$`));
     } finally {
       await once.close();
     }
