@@ -7,7 +7,8 @@
 //   await s3.stop();                        // in afterAll
 //
 // With PGKEEP_TEST_S3_ENDPOINT set (GitHub CI: MinIO/SeaweedFS), that server is used instead, with
-// PGKEEP_TEST_S3_ACCESS_KEY / PGKEEP_TEST_S3_SECRET_KEY / PGKEEP_TEST_S3_REGION; buckets then get
+// PGKEEP_TEST_S3_ACCESS_KEY / PGKEEP_TEST_S3_SECRET_KEY / PGKEEP_TEST_S3_REGION (else AWS_ACCESS_KEY_ID /
+// AWS_SECRET_ACCESS_KEY / AWS_REGION, else MinIO's defaults); buckets then get
 // a random suffix so parallel test files never collide. `env` holds the AWS_* variables
 // (AWS_ENDPOINT_URL_S3 included) and PGKEEP_S3_FORCE_PATH_STYLE=true, exactly what a user sets.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -81,9 +82,10 @@ export async function startS3(): Promise<TestS3> {
   let region = 'us-east-1';
   if (ext) {
     endpoint = ext;
-    accessKeyId = process.env.PGKEEP_TEST_S3_ACCESS_KEY ?? 'minioadmin';
-    secretAccessKey = process.env.PGKEEP_TEST_S3_SECRET_KEY ?? 'minioadmin';
-    region = process.env.PGKEEP_TEST_S3_REGION ?? region;
+    // CI may give the keys as the plain AWS variables; MinIO's defaults last.
+    accessKeyId = process.env.PGKEEP_TEST_S3_ACCESS_KEY || process.env.AWS_ACCESS_KEY_ID || 'minioadmin';
+    secretAccessKey = process.env.PGKEEP_TEST_S3_SECRET_KEY || process.env.AWS_SECRET_ACCESS_KEY || 'minioadmin';
+    region = process.env.PGKEEP_TEST_S3_REGION || process.env.AWS_REGION || region;
   } else {
     dir = await mkdtemp(path.join(os.tmpdir(), 'pgkeep-s3rver-'));
     const started = await spawnS3rver(dir);
