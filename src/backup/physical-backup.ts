@@ -16,11 +16,15 @@
 // Restore = extract base.tar.zst into DIR, recovery.signal + restore_command
 // (`pgkeep wal-fetch %f %p`); consistency is reached at stopLsn.
 //
-// Why stream an uncompressed tar through our zstd (ParallelZstd: independent frames on the
-// libuv thread pool) rather than `--compress=client-zstd`: the speed is comparable (measured
-// on PG 15, see bench/physical-backup.sh), but only the raw stream lets us read backup_label as it passes
-// (start WAL, timeline), count raw bytes for progress/ETA against pg_database_size and record
-// rawBytes. `server-zstd` cannot keep the manifest with -D -, so it is not used.
+// Compression: `--compress=client-zstd:level=N,workers=W` (libzstd threads inside
+// pg_basebackup; one zstd frame). Streaming the raw tar through Node's zstd instead was tried
+// and rejected: Node 24's zstd stream with ZSTD_c_nbWorkers fails ("push() after EOF"), one
+// thread is too slow, and independent frames per block (parallel on the thread pool) are
+// silently truncated by Node's zstd decompressor, which the restore side uses. The compressed
+// stream is teed into a decompressor that counts raw bytes (progress, ETA against
+// pg_database_size, rawBytes) and reads backup_label + the backup_manifest tail (stop LSN) as
+// they pass. `server-zstd` cannot keep the manifest with -D -, so it is not used.
+// Level: PGKEEP_COMPRESS (zstd:3 by default); threads: PGKEEP_ZSTD_WORKERS (default min(2, CPUs)).
 //
 // WAL source: with archive_mode on, `-X none` makes the server wait until the stop segment is
 // archived (pg_basebackup only sends NOWAIT with -X fetch/stream) and we then check the
@@ -41,7 +45,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config/config.js';
 import type { BackupOptions } from '../commands/backup.js';
@@ -58,7 +62,6 @@ import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
 import { HashCounter, zstdDecompress } from '../util/streams.js';
-import { ParallelZstd } from './parallel-zstd.js';
 import { VERSION } from '../version.js';
 import { pullWalTo, ensureSlot, DEFAULT_SLOT } from '../wal/wal-pull.js';
 import { formatLsn, parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../wal/segment.js';
@@ -189,7 +192,10 @@ async function streamBase(
   binDir: string,
   opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; totalBytes: number; incrementalManifest?: string },
 ): Promise<BaseRun> {
-  const args = ['-D', '-', '-Ft', '-X', 'none', `--checkpoint=${opts.checkpoint}`, '-v', '-l', `pgkeep ${id}`];
+  // client-zstd: libzstd inside pg_basebackup, one frame, worker threads (Node's zstd stream
+  // with nbWorkers fails, and multi-frame output is misread by Node's decompressor).
+  const zdetail = `level=${opts.level}${opts.workers > 0 ? `,workers=${opts.workers}` : ''}`;
+  const args = ['-D', '-', '-Ft', '-X', 'none', `--checkpoint=${opts.checkpoint}`, '-v', '-l', `pgkeep ${id}`, `--compress=client-zstd:${zdetail}`];
   if (opts.incrementalManifest) args.push(`--incremental=${opts.incrementalManifest}`);
   const run = startTool(binDir, 'pg_basebackup', args, { env: cfg.pgEnv, what: 'pg_basebackup' });
   let verbose = '';
@@ -197,12 +203,27 @@ async function streamBase(
     verbose = (verbose + c.toString('utf8')).slice(-65536);
   });
   const prog = progress(`backup ${id}`, opts.totalBytes);
+  // Side branch: decompress what is being stored to count raw bytes (progress, rawBytes) and
+  // read backup_label and the backup_manifest tail as they pass. It also proves the stored
+  // stream decompresses. Back-pressure: the tap waits for the side branch.
+  const side = new PassThrough({ highWaterMark: 1 << 20 });
   const raw = new HashCounter((n) => prog.add(n));
   const scan = new TarScan(new Set(['backup_label']), 1 << 20, new Map([['backup_manifest', 64 * 1024]]));
+  const sideDone = pipeline(side, zstdDecompress(), raw, scan, new Writable({ write: (_c, _e, cb) => cb() }));
+  const tap = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      if (side.write(chunk)) cb(null, chunk);
+      else side.once('drain', () => cb(null, chunk));
+    },
+    flush(cb) {
+      side.end();
+      sideDone.then(() => cb(), cb);
+    },
+  });
   const compressed = new PassThrough({ highWaterMark: 1 << 20 });
-  const produce = pipeline(run.stdout, raw, scan, new ParallelZstd(opts.level, opts.workers), compressed);
+  const produce = pipeline(run.stdout, tap, compressed);
   const key = backupObjectKey(id, BASE_OBJECT);
-  // Compression happens above (with workers); writeObject only hashes and stores.
+  // Already compressed by pg_basebackup: writeObject only hashes and stores.
   const write = writeObject(store, key, compressed, { kind: 'none' });
   let killed = false;
   const fail = () => {
@@ -211,6 +232,10 @@ async function streamBase(
   };
   produce.catch(fail);
   write.catch(fail);
+  sideDone.catch((e) => {
+    side.destroy();
+    tap.destroy(e as Error);
+  });
   const [d, p, w] = await Promise.allSettled([run.done, produce, write]);
   // When our side failed first, the tool only reports the broken pipe: our error is the cause.
   if (w.status === 'rejected' && (killed || d.status === 'fulfilled')) throw w.reason;
