@@ -69,7 +69,10 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
   const produce = pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), raw, walCompressor(), stored, out);
   const consume = store.put(key, out, { ifNoneMatch: true });
   const [p, c] = await Promise.allSettled([produce, consume]);
-  if (p.status === 'rejected') {
+  // A store may refuse an existing key before reading the body (S3 If-None-Match), which
+  // breaks our producer: the refusal is the real outcome.
+  const exists = c.status === 'rejected' && c.reason instanceof PgkeepError && c.reason.code === 'exists';
+  if (p.status === 'rejected' && !exists) {
     out.destroy();
     const code = (p.reason as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
@@ -79,12 +82,13 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
   if (c.status === 'fulfilled') return { name, status: 'stored', rawBytes: raw.bytes, bytes: stored.bytes, sha256: raw.sha256 };
   const err = c.reason;
   if (!(err instanceof PgkeepError && err.code === 'exists')) throw err;
+  const mine = p.status === 'fulfilled' ? { sha256: raw.sha256, bytes: raw.bytes } : await hashFile(file);
   const theirs = await hashStoredWal(store, name);
-  if (theirs.sha256 === raw.sha256 && theirs.bytes === raw.bytes)
-    return { name, status: 'identical', rawBytes: raw.bytes, bytes: 0, sha256: raw.sha256 };
+  if (theirs.sha256 === mine.sha256 && theirs.bytes === mine.bytes)
+    return { name, status: 'identical', rawBytes: mine.bytes, bytes: 0, sha256: mine.sha256 };
   throw new PgkeepError(
     'wal-differs',
-    `WAL file ${name} is already archived in ${store.description} with DIFFERENT content (stored ${theirs.bytes} bytes, SHA-256 ${theirs.sha256.slice(0, 16)}…; local ${raw.bytes} bytes, ${raw.sha256.slice(0, 16)}…); the stored copy was left untouched.`,
+    `WAL file ${name} is already archived in ${store.description} with DIFFERENT content (stored ${theirs.bytes} bytes, SHA-256 ${theirs.sha256.slice(0, 16)}…; local ${mine.bytes} bytes, ${mine.sha256.slice(0, 16)}…); the stored copy was left untouched.`,
     'Two clusters (or a restored copy that was not promoted to a new timeline) archive into the same repository; give each cluster its own repository and investigate before deleting anything.',
   );
 }
