@@ -59,6 +59,20 @@ export interface PhysicalRestoreResult extends RestoreResult {
   started?: { port: number; serverLog: string; timeline: number; stopLine?: string; promotedSeconds: number };
 }
 
+/**
+ * Whether the restored cluster keeps the backed-up archive settings ('preserve', the default:
+ * a restore that becomes the new primary must keep archiving, on a new timeline) or gets
+ * archive_mode = off (PGKEEP_RESTORE_ARCHIVE_MODE=off: copies for inspection never write
+ * into the repository).
+ */
+export function archiveModeOf(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'archiveMode'>): 'preserve' | 'off' {
+  if (opts.archiveMode) return opts.archiveMode;
+  const v = (cfg.env.PGKEEP_RESTORE_ARCHIVE_MODE ?? '').trim();
+  if (v === '' || v === 'preserve') return 'preserve';
+  if (v === 'off') return 'off';
+  throw new PgkeepError('bad-config', `PGKEEP_RESTORE_ARCHIVE_MODE="${v}" is not valid: expected preserve or off.`);
+}
+
 /** Input target → planner target; a bad time or LSN fails here, before any I/O. */
 export function toPlanTarget(t: RestoreTarget): PlanTarget {
   switch (t.kind) {
@@ -127,7 +141,7 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   for (const l of plan.lines) log.info(`restore plan: ${l}`);
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
-  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: opts.archiveMode });
+  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts) });
   if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));

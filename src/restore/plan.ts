@@ -4,7 +4,7 @@
 // chain) happens before a single byte is written.
 //
 // Rules (documented in the README's restore section):
-// - Timeline: the target timeline is the newest one in the archive unless one is given. Its
+// - Timeline: the target timeline is the newest one with archived WAL unless one is given. Its
 //   `.history` file (required for any timeline > 1) gives the path of ancestors and where each
 //   one ended; a backup is usable only if it lies on that path (stopLsn not past the switch).
 // - Backup: the newest usable full backup that ends (stopTime for a time, stopLsn for an LSN)
@@ -158,10 +158,16 @@ export function planRestore(input: PlanInput): RestorePlan {
 
   // 1. Target timeline and its ancestry.
   const known = new Set<number>([...input.wal.segments.map((s) => s.timeline), ...input.wal.histories.map((h) => h.timeline)]);
-  for (const b of input.backups) if (b.timeline !== undefined) known.add(b.timeline);
+  const withWal = new Set<number>(input.wal.segments.map((s) => s.timeline));
+  for (const b of input.backups)
+    if (b.timeline !== undefined) {
+      known.add(b.timeline);
+      withWal.add(b.timeline);
+    }
   if (known.size === 0) known.add(1);
-  const newest = Math.max(...known);
-  const targetTimeline = input.targetTimeline ?? newest;
+  // The newest timeline that has archived WAL: a bare .history file (a restored copy that
+  // promoted but never archived a segment) holds nothing to replay and is not followed.
+  const targetTimeline = input.targetTimeline ?? (withWal.size ? Math.max(...withWal) : Math.max(...known));
   if (!known.has(targetTimeline))
     throw new PgkeepError(
       'unknown-timeline',

@@ -283,6 +283,13 @@ describe('restore plan: timelines', () => {
     expect(p.historyFiles).toEqual([]);
   });
 
+  it('does not follow a timeline that has only a history file (a restored copy that never archived WAL)', () => {
+    const h3 = new Map([...histories, [3, parseHistoryFile(`1\t${sw}\tx\n2\t${lsnAt(10, 0x80)}\ty\n`)]]);
+    const p = planRestore(input([b1], [...base, hist(3)], { kind: 'latest' }, { histories: h3 }));
+    expect(p.targetTimeline).toBe(2);
+    expect(planRestore(input([b1], [...base, hist(3)], { kind: 'latest' }, { histories: h3, targetTimeline: 3 })).targetTimeline).toBe(3);
+  });
+
   it('refuses an unknown timeline', () => {
     const e = refusal(() => planRestore(input([b1], base, { kind: 'latest' }, { histories, targetTimeline: 5 })));
     expect(e.code).toBe('unknown-timeline');
