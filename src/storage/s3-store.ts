@@ -106,6 +106,13 @@ export class S3Store implements Store {
       sourceError = e;
       counter.destroy(e);
     });
+    // A source destroyed without an error must not look like a complete object (pipe() would
+    // simply stall, leaving the upload waiting forever).
+    body.once('close', () => {
+      if (body.readableEnded || sourceError) return;
+      sourceError = new PgkeepError('source-closed', `The data for ${key} stopped before its end; nothing was written to ${this.description}.`);
+      counter.destroy(sourceError);
+    });
     body.pipe(counter);
     const upload = new Upload({
       client: this.client,

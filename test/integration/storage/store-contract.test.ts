@@ -21,7 +21,7 @@ import { startS3, type TestS3 } from '../../helpers/s3.js';
 const MiB = 1024 * 1024;
 
 /** Random bytes generated chunk by chunk (never held whole); SHA-256 known once it ended. */
-function payload(bytes: number, opts: { failAfter?: number } = {}) {
+function payload(bytes: number, opts: { failAfter?: number; destroyAfter?: number } = {}) {
   const hash = createHash('sha256');
   const chunk = 256 * 1024;
   let sent = 0;
@@ -29,6 +29,7 @@ function payload(bytes: number, opts: { failAfter?: number } = {}) {
     highWaterMark: chunk,
     read() {
       if (opts.failAfter !== undefined && sent >= opts.failAfter) return this.destroy(new Error('source broke midway (test)'));
+      if (opts.destroyAfter !== undefined && sent >= opts.destroyAfter) return this.destroy();
       if (sent >= bytes) return void this.push(null);
       const b = randomBytes(Math.min(chunk, bytes - sent));
       hash.update(b);
@@ -286,6 +287,14 @@ describe.each(drivers)('Store contract: $name', (driver) => {
     await store.put('wal/seg', Readable.from([Buffer.from('new')]));
     expect((await store.head('wal/seg'))?.size).toBe(3);
   });
+
+  it('a source destroyed midway without an error fails the put instead of hanging or storing a prefix', async () => {
+    const p = payload(20 * MiB, { destroyAfter: 7 * MiB });
+    const e = await rejection(store.put('cut/obj', p.stream));
+    expect(e).toBeInstanceOf(Error);
+    expect(await store.head('cut/obj')).toBeNull();
+    expect(await store.list('cut/')).toEqual([]);
+  }, 30_000);
 
   it('a source stream that errors midway leaves no object behind', async () => {
     const sent = s3s ? recordCommands(s3s) : [];
