@@ -57,6 +57,14 @@ describe('logical backup', () => {
     for (const d of [repo, bundleDir]) if (d) await fsp.rm(d, { recursive: true, force: true });
   });
 
+  it('lists an empty repository as an empty array, with a friendly line for people', async () => {
+    const j = await run(['list', '--json']);
+    expect(j.code, j.stderr).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual([]);
+    const t = await run(['list']);
+    expect(t.stdout).toContain(`No backups in file://${repo} yet. Take one with: pgkeep backup --type logical`);
+  });
+
   it('refuses an unknown database before writing anything', async () => {
     const r = await run(['backup', '--type', 'logical', '--databases', 'core,billing']);
     expect(r.code).toBe(1);
