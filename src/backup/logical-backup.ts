@@ -85,7 +85,8 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
   const binDir = resolveBinDir(cfg.pgBinDir, facts.major);
   await store.check();
 
-  const lock = await acquireLock(store, 'backup-logical');
+  // expire removes incomplete backup directories: never run beside it.
+  const lock = await acquireLock(store, 'backup-logical', { conflictsWith: (l) => l.name === 'expire' });
   let id: string | undefined;
   try {
     await ensureRepoInfo(store, facts.systemIdentifier);
