@@ -94,6 +94,10 @@ export class S3Store implements Store {
         throw existsError(key, this.description);
       }
     }
+    if (body.destroyed) {
+      if (body.errored) throw body.errored;
+      throw new PgkeepError('source-closed', `The data for ${key} was closed before it was read; nothing was written to ${this.description}.`);
+    }
     let bytes = 0;
     let sourceError: Error | undefined;
     const counter = new Transform({

@@ -71,6 +71,17 @@ describe('S3Store request input', () => {
     });
   });
 
+  it('refuses a source that is already closed, before any request', async () => {
+    const { Readable } = await import('node:stream');
+    const s = new S3Store(loc('s3://b1b/p'), { ...base, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    const gone = Readable.from([Buffer.from('x')]);
+    gone.destroy();
+    await expect(s.put('k', gone)).rejects.toMatchObject({ code: 'source-closed' });
+    const failed = Readable.from([Buffer.from('x')]);
+    failed.destroy(new Error('producer died'));
+    await expect(s.put('k', failed)).rejects.toThrow('producer died');
+  });
+
   it.each(['', '/abs', '../up', 'a/../../b'])('refuses the key %j', (key) => {
     expect(() => new S3Store(loc('s3://b1b/p'), base).putInput(key, undefined)).toThrow(/^Invalid object key/);
   });
