@@ -190,7 +190,7 @@ export async function startRestored(o: { dir: string; binDir: string; port?: num
   const cluster = await LocalCluster.create({ binDir: o.binDir, existingDataDir: path.resolve(o.dir), port: o.port, settings: { fsync: 'on', ...(o.settings ?? {}) } });
   const timeout = o.timeoutSeconds ?? 3600;
   const failed = async (why: string) => {
-    const tail = (await cluster.serverLog()).trim().split('\n').filter((l) => /FATAL|PANIC|ERROR|recovery/.test(l)).slice(-4).join(' | ');
+    const tail = (await cluster.serverLog()).trim().split('\n').filter((l) => /FATAL|PANIC|ERROR|DETAIL|recovery/.test(l)).slice(-5).join(' | ');
     return new PgkeepError(
       'recovery-failed',
       `The restored cluster in ${o.dir} ${why}${tail ? `: ${tail}` : '.'}`,

@@ -1,0 +1,101 @@
+// Single-database point-in-time restore: the cluster is restored to T in an ephemeral local
+// cluster, one database is dumped from it and restored into the live server as <db>_restore.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../../src/config/config.js';
+import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
+import { walKey } from '../../../src/repo/layout.js';
+import { singleDatabasePitr } from '../../../src/restore/single-db-pitr.js';
+import { microsToIso, parseTargetTime } from '../../../src/restore/target-time.js';
+import { PgkeepError } from '../../../src/util/errors.js';
+import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { pgkeep } from '../../helpers/cli.js';
+import { startCluster } from '../../helpers/pg.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function leftovers(): string[] {
+  const dirs = execFileSync('ls', [os.tmpdir()]).toString().split('\n').filter((d) => d.startsWith('pgkeep-pitr-db-'));
+  const procs = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes('pgkeep-pitr-db-'));
+  return [...dirs, ...procs];
+}
+
+describe('single-database point-in-time restore', () => {
+  let c: LocalCluster;
+  let repo: { dir: string; url: string };
+  let env: Record<string, string>;
+  const ts: Record<number, string> = {};
+  let before: string[] = [];
+
+  beforeAll(async () => {
+    before = leftovers();
+    repo = await makeServerRepo();
+    c = await startCluster({ ...archivingSettings(repo.url), track_commit_timestamp: 'on' });
+    const cli = serverReadableCli();
+    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle };
+    await c.psql('create database core');
+    await c.psql('create database other');
+    await c.psql(`create role app_owner nologin`);
+    await c.psql(`create table orders(id int primary key, note text); alter table orders owner to app_owner; insert into orders values (1, 'one'), (2, 'two')`, 'core');
+    const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
+    expect(b.code).toBe(0);
+    for (const id of [3, 4, 5, 6]) {
+      await c.psql(`insert into orders values (${id}, 'n${id}')`, 'core');
+      ts[id] = (await c.psql(`select to_char(pg_xact_commit_timestamp(xmin) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from orders where id = ${id}`, 'core')).trim();
+      await sleep(30);
+    }
+    // The "accident" after the target: rows deleted in the live database.
+    await c.psql(`delete from orders where id <= 4`, 'core');
+    const seg = (await c.psql('select pg_walfile_name(pg_switch_wal())')).trim();
+    const end = Date.now() + 60_000;
+    while (!existsSync(path.join(repo.dir, walKey(seg))) && Date.now() < end) await sleep(100);
+  });
+
+  afterAll(async () => {
+    await c?.destroy();
+    await fsp.rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('restores one database as of a time into <db>_restore on the live server and removes the ephemeral cluster', async () => {
+    const mid = (parseTargetTime(ts[4]).micros + parseTargetTime(ts[5]).micros) / 2n;
+    const r = await singleDatabasePitr(loadConfig(env), { database: 'core', time: microsToIso(mid), replace: false, dryRun: false });
+    expect(r.target).toBe('core_restore');
+    expect(r.recoveredTo).toBe(ts[4]);
+    expect((await c.psql('select id from orders order by id', 'core_restore')).trim().split('\n')).toEqual(['1', '2', '3', '4']);
+    // Ownership survives (the role exists on the live server), and the live database is untouched.
+    expect((await c.psql(`select tableowner from pg_tables where tablename = 'orders'`, 'core_restore')).trim()).toBe('app_owner');
+    expect((await c.psql('select id from orders order by id', 'core')).trim().split('\n')).toEqual(['5', '6']);
+    expect(leftovers()).toEqual(before);
+  });
+
+  it('refuses an existing target database unless --replace, before restoring anything', async () => {
+    const cfg = loadConfig(env);
+    const err = await singleDatabasePitr(cfg, { database: 'core', time: ts[3], replace: false, dryRun: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(PgkeepError);
+    expect((err as PgkeepError).code).toBe('target-exists');
+    expect(leftovers()).toEqual(before);
+    const r = await singleDatabasePitr(cfg, { database: 'core', time: ts[3], replace: true, dryRun: false });
+    expect(r.recoveredTo).toBe(ts[3]);
+    expect((await c.psql('select count(*) from orders', 'core_restore')).trim()).toBe('3');
+    expect(leftovers()).toEqual(before);
+  });
+
+  it('dry run: prints the physical plan and the dump/restore steps, creates nothing', async () => {
+    const r = await singleDatabasePitr(loadConfig(env), { database: 'core', time: ts[5], into: 'core_dry', replace: false, dryRun: true });
+    expect(r.dryRun).toBe(true);
+    expect(r.plan.join('\n')).toMatch(/Backup \S+-full/);
+    expect(r.plan.join('\n')).toContain('pg_dump -Fc "core"');
+    expect((await c.psql(`select count(*) from pg_database where datname = 'core_dry'`)).trim()).toBe('0');
+  });
+
+  it('refuses a database that did not exist at the target, and cleans up', async () => {
+    const err = await singleDatabasePitr(loadConfig(env), { database: 'nosuch', time: ts[5], replace: false, dryRun: false }).catch((e) => e);
+    expect((err as PgkeepError).code).toBe('unknown-database');
+    expect((err as PgkeepError).message).toContain('"nosuch"');
+    expect((await c.psql(`select count(*) from pg_database where datname = 'nosuch_restore'`)).trim()).toBe('0');
+    expect(leftovers()).toEqual(before);
+  });
+});
