@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseGlobalsRoles } from '../../../src/restore/globals-roles.js';
+
+// Shape of pg_dumpall --globals-only output (PostgreSQL 15).
+const GLOBALS = `--
+-- PostgreSQL database cluster dump
+--
+
+SET default_transaction_read_only = off;
+
+--
+-- Roles
+--
+
+CREATE ROLE app_owner;
+ALTER ROLE app_owner WITH NOSUPERUSER INHERIT NOCREATEROLE NOCREATEDB LOGIN NOREPLICATION NOBYPASSRLS PASSWORD 'SCRAM-SHA-256$4096:abc$def:ghi';
+CREATE ROLE "Ops ""Team"" ü";
+ALTER ROLE "Ops ""Team"" ü" WITH NOSUPERUSER INHERIT NOCREATEROLE NOCREATEDB NOLOGIN NOREPLICATION NOBYPASSRLS;
+COMMENT ON ROLE "Ops ""Team"" ü" IS 'operators';
+CREATE ROLE postgres;
+ALTER ROLE postgres WITH SUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION BYPASSRLS;
+
+--
+-- User Configurations
+--
+
+ALTER ROLE app_owner SET search_path TO 'app', 'public';
+ALTER ROLE app_owner IN DATABASE core SET work_mem TO '64MB';
+
+--
+-- Role memberships
+--
+
+GRANT "Ops ""Team"" ü" TO app_owner GRANTED BY postgres;
+GRANT readers TO app_owner WITH ADMIN OPTION GRANTED BY gone_role;
+CREATE TABLESPACE fast OWNER postgres LOCATION '/ssd';
+`;
+
+describe('parseGlobalsRoles', () => {
+  const roles = parseGlobalsRoles(GLOBALS);
+  const byName = Object.fromEntries(roles.map((r) => [r.name, r]));
+
+  it('finds every role, unquoting quoted names', () => {
+    expect(roles.map((r) => r.name)).toEqual(['app_owner', 'Ops "Team" ü', 'postgres']);
+  });
+
+  it('keeps each role\'s CREATE, ALTER … WITH/SET/IN DATABASE and COMMENT statements in order', () => {
+    expect(byName.app_owner.statements).toEqual([
+      'CREATE ROLE app_owner;',
+      expect.stringMatching(/^ALTER ROLE app_owner WITH .* PASSWORD 'SCRAM-SHA-256/),
+      `ALTER ROLE app_owner SET search_path TO 'app', 'public';`,
+      `ALTER ROLE app_owner IN DATABASE core SET work_mem TO '64MB';`,
+    ]);
+    expect(byName['Ops "Team" ü'].statements).toHaveLength(3);
+  });
+
+  it('attaches memberships to the member and drops GRANTED BY (the grantor may not exist)', () => {
+    expect(byName.app_owner.memberships).toEqual(['GRANT "Ops ""Team"" ü" TO app_owner;', 'GRANT readers TO app_owner WITH ADMIN OPTION;']);
+    expect(byName.postgres.memberships).toEqual([]);
+  });
+});
