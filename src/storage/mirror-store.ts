@@ -20,7 +20,19 @@ export class MirrorStore implements Store {
           const waits: Promise<void>[] = [];
           for (const b of branches) {
             if (b.destroyed) continue;
-            if (!b.write(chunk)) waits.push(new Promise((r) => { b.once('drain', r); b.once('close', r); }));
+            if (!b.write(chunk))
+              waits.push(
+                new Promise<void>((r) => {
+                  // Remove both listeners once either fires: a long upload must not pile them up.
+                  const done = () => {
+                    b.off('drain', done);
+                    b.off('close', done);
+                    r();
+                  };
+                  b.on('drain', done);
+                  b.on('close', done);
+                }),
+              );
           }
           await Promise.all(waits);
         }
