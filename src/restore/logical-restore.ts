@@ -48,7 +48,8 @@ export async function missingRoles(env: PgEnv, roles: RoleDef[]): Promise<RoleDe
 
 /**
  * Create the given (missing) roles with their attributes, settings and memberships. All roles
- * are created in one transaction; a membership that cannot be granted is a warning.
+ * are created in one transaction; a membership or per-database setting that cannot be applied
+ * is a warning.
  * Statements are never logged: they may carry password hashes.
  */
 export async function createRoles(env: PgEnv, roles: RoleDef[]): Promise<string[]> {
@@ -75,8 +76,8 @@ export async function createRoles(env: PgEnv, roles: RoleDef[]): Promise<string[
       throw e;
     }
     for (const r of roles)
-      for (const s of r.memberships)
-        await c.query(s).catch((e: Error) => log.warn(`role "${r.name}": a membership from the backup was not granted (${e.message})`));
+      for (const s of r.bestEffort)
+        await c.query(s).catch((e: Error) => log.warn(`role "${r.name}": a membership or per-database setting from the backup was not applied (${e.message})`));
     log.info(`created role(s) from the backup's globals: ${roles.map((r) => r.name).join(', ')}`);
     return roles.map((r) => r.name);
   });

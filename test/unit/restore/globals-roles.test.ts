@@ -44,18 +44,21 @@ describe('parseGlobalsRoles', () => {
     expect(roles.map((r) => r.name)).toEqual(['app_owner', 'Ops "Team" ü', 'postgres']);
   });
 
-  it('keeps each role\'s CREATE, ALTER … WITH/SET/IN DATABASE and COMMENT statements in order', () => {
+  it('keeps each role\'s CREATE, ALTER … WITH/SET and COMMENT statements in order', () => {
     expect(byName.app_owner.statements).toEqual([
       'CREATE ROLE app_owner;',
       expect.stringMatching(/^ALTER ROLE app_owner WITH .* PASSWORD 'SCRAM-SHA-256/),
       `ALTER ROLE app_owner SET search_path TO 'app', 'public';`,
-      `ALTER ROLE app_owner IN DATABASE core SET work_mem TO '64MB';`,
     ]);
     expect(byName['Ops "Team" ü'].statements).toHaveLength(3);
   });
 
-  it('attaches memberships to the member and drops GRANTED BY (the grantor may not exist)', () => {
-    expect(byName.app_owner.memberships).toEqual(['GRANT "Ops ""Team"" ü" TO app_owner;', 'GRANT readers TO app_owner WITH ADMIN OPTION;']);
-    expect(byName.postgres.memberships).toEqual([]);
+  it('keeps memberships (without GRANTED BY: the grantor may not exist) and per-database settings apart, as best effort', () => {
+    expect(byName.app_owner.bestEffort).toEqual([
+      `ALTER ROLE app_owner IN DATABASE core SET work_mem TO '64MB';`,
+      'GRANT "Ops ""Team"" ü" TO app_owner;',
+      'GRANT readers TO app_owner WITH ADMIN OPTION;',
+    ]);
+    expect(byName.postgres.bestEffort).toEqual([]);
   });
 });
