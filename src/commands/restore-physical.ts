@@ -19,6 +19,7 @@ import { planRestore, type PlanTarget, type RestorePlan } from '../restore/plan.
 import { msToMicros, parseTargetTime } from '../restore/target-time.js';
 import { checkTargetDir, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
 import { repoUrlForServer } from '../restore/recovery-settings.js';
+import { newestArchivedCommit } from '../restore/last-commit.js';
 import type { RestoreResult } from './types.js';
 
 export type RestoreTarget =
@@ -103,7 +104,7 @@ export async function planPhysicalRestore(cfg: Config, opts: Pick<PhysicalRestor
   const target = toPlanTarget(opts.target);
   const [catalog, wal] = await Promise.all([loadCatalog(store), loadWalCatalog(store)]);
   const histories = await loadHistories(store, wal);
-  return planRestore({
+  const input = {
     backups: catalog.backups,
     wal,
     histories,
@@ -111,7 +112,18 @@ export async function planPhysicalRestore(cfg: Config, opts: Pick<PhysicalRestor
     targetTimeline: opts.timeline,
     backupId: opts.backup && opts.backup !== 'latest' ? opts.backup : undefined,
     nowMicros: msToMicros(Date.now()),
-  });
+  };
+  const plan = planRestore(input);
+  if (target.kind !== 'time') return plan;
+  // A time target needs an archived commit after it: read the newest one and plan again.
+  let binDir: string | undefined;
+  try {
+    binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
+  } catch {
+    return plan;
+  }
+  const last = await newestArchivedCommit(store, binDir, plan.wal.segments);
+  return last === undefined ? plan : planRestore({ ...input, lastArchivedCommitMicros: last });
 }
 
 export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions): Promise<PhysicalRestoreResult> {

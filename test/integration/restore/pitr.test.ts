@@ -206,6 +206,11 @@ describe('point-in-time restore (physical)', () => {
 
     it('a target after the newest archived WAL, and one in the future', async () => {
       const dir = path.join(work, 'r-after');
+      // After the last archived commit (pg_waldump reads it), though before the segment was archived.
+      const afterLast = microsToIso(commit(15).micros + 1n);
+      expect(await refused(['--time', afterLast], dir)).toContain(`not before the newest archived commit (${commit(15).ts})`);
+      expect(await refused(['--time', commit(15).ts], dir)).toMatch(/newest archived commit/);
+      expect((await pgkeep(['restore', '--time', microsToIso(commit(15).micros - 1n), '--dry-run'], env)).code).toBe(0);
       await sleep(1100);
       const justNow = new Date().toISOString();
       expect(await refused(['--time', justNow], dir)).toMatch(/after the newest archived WAL/);
