@@ -54,7 +54,7 @@ export function resolveCliPaths(env: Env): { node: string; cli: string } {
   else {
     // Running from the bundle (dist/cli/index.js, or the `pgkeep` bin link to it).
     const argv1 = process.argv[1];
-    if (argv1 && /(^|\/)(pgkeep|index\.js|pgkeep\.js)$/.test(argv1) && !/vitest|node_modules/.test(argv1)) {
+    if (argv1 && /(^|\/)(pgkeep|pgkeep\.js|cli\/index\.js)$/.test(argv1)) {
       try {
         candidates.push(realpathSync(argv1));
       } catch {
