@@ -3,6 +3,7 @@
 // record the run on the status branch, raise/close the alert issue, post the webhook, and turn
 // any failure into setFailed(message + hint). The command itself knows nothing of Actions.
 import * as core from '@actions/core';
+import path from 'node:path';
 import { loadConfig, type Config, type Env } from '../config/config.js';
 import { runStatus } from '../commands/status.js';
 import type { RepoStatus } from '../report/freshness.js';
@@ -55,7 +56,7 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
     if (cluster !== undefined && !CLUSTER_RE.test(cluster))
       throw new PgkeepError('bad-input', `Input "${Inputs.cluster}" is "${cluster}": expected letters, digits, dot, dash or underscore.`);
     opts = spec.parseInputs();
-    cfg = loadConfig(env, { repo: input(Inputs.repo) });
+    cfg = loadConfig(withCliPath(env), { repo: input(Inputs.repo) });
     outcome = await spec.execute(cfg, opts);
   } catch (e) {
     error = e;
@@ -128,6 +129,16 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
   await report(run, env);
 
   if (failure !== undefined) core.setFailed(errText!);
+}
+
+/**
+ * restore_command (restores, drills) must call the CLI bundle, not this action's bundle:
+ * dist/<action>/index.js sits beside dist/cli/index.js in every checkout of the actions.
+ * An explicit PGKEEP_CLI_PATH wins; a missing sibling fails later with restore's own hint.
+ */
+export function withCliPath(env: Env, entry = process.argv[1]): Env {
+  if (env.PGKEEP_CLI_PATH || !entry) return env;
+  return { ...env, PGKEEP_CLI_PATH: path.resolve(path.dirname(entry), '..', 'cli', 'index.js') };
 }
 
 /** Status branch + alert issue (with a token) and webhook; never fails the run itself. */

@@ -11,6 +11,7 @@ export const Inputs = {
   // pg-backup
   type: 'type',
   databases: 'databases',
+  checkpoint: 'checkpoint',
   // pg-restore
   timestamp: 'timestamp',
   lsn: 'lsn',
@@ -39,7 +40,7 @@ export const DEFAULT_STATUS_BRANCH = 'pgkeep-status';
 export const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, Inputs.statusBranch, Inputs.webhookUrl] as const;
 
 export const ACTION_INPUTS = {
-  'pg-backup': [Inputs.type, Inputs.databases, ...COMMON_INPUTS],
+  'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],
   'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.backup, ...COMMON_INPUTS],
   'pg-verify': [Inputs.mode, Inputs.backup, Inputs.maxAgeHours, ...COMMON_INPUTS],
 } as const;

@@ -18,7 +18,7 @@ export function secretValues(env: Env): string[] {
   };
   for (const [k, v] of Object.entries(env)) {
     if (!v) continue;
-    if (SECRET_NAMES.test(k) && !/^(INPUT_STATUS-BRANCH)$/i.test(k)) add(v);
+    if (SECRET_NAMES.test(k)) add(v);
     // Any URL carrying credentials (DATABASE_URL, PGKEEP_REPO, the repo input): the whole URL and its password.
     for (const part of v.split(',')) {
       const m = CRED_URL.exec(part.trim());

@@ -14,10 +14,14 @@ export function run(env = process.env): Promise<void> {
     {
       action: 'backup',
       title: (o) => `pgkeep backup${o ? ` (${o.type})` : ''}`,
-      parseInputs: () => ({ type: choiceInput(Inputs.type, TYPES, 'logical'), databases: listInput(Inputs.databases) }),
+      parseInputs: () => ({
+        type: choiceInput(Inputs.type, TYPES, 'logical'),
+        databases: listInput(Inputs.databases),
+        checkpoint: choiceInput(Inputs.checkpoint, ['spread', 'fast'] as const, 'spread'),
+      }),
       kind: (o) => o.type,
       async execute(cfg, o) {
-        const r = await runBackup(cfg, { type: o.type, databases: o.databases });
+        const r = await runBackup(cfg, { type: o.type, databases: o.databases, checkpoint: o.checkpoint });
         return {
           outputs: { [Outputs.backupId]: r.id, [Outputs.bytes]: r.bytes, [Outputs.durationSeconds]: r.durationSeconds.toFixed(1) },
           record: { backupId: r.id, bytes: r.bytes, rawBytes: r.rawBytes, durationSeconds: r.durationSeconds },

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
 import { NODE24 } from '../../helpers/cli.js';
+import { LocalCluster as Cluster } from '../../../src/postgres/local-cluster.js';
+import { archivingSettings, makeServerRepo } from '../../helpers/archiving.js';
 import { binDir, REPO_ROOT, startCluster, tableChecksums } from '../../helpers/pg.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
 import { runAction } from './run-action.js';
@@ -15,6 +17,12 @@ import { runAction } from './run-action.js';
 const PASSWORD = 'Pw-never-print-8842';
 // A database name with HTML in it: the summary must show it escaped.
 const ODD_DB = 'odd<b>&"db';
+
+// One build for both suites (two files building dist/ at once would race). Async: a blocking
+// build starves the vitest worker's RPC. The CLI bundle too: restore_command calls it.
+beforeAll(async () => {
+  await promisify(execFile)(NODE24, ['scripts/bundle.mjs', 'cli', 'pg-backup', 'pg-restore', 'pg-verify'], { cwd: REPO_ROOT });
+});
 
 describe('actions as a runner runs them', () => {
   let c: LocalCluster;
@@ -25,8 +33,6 @@ describe('actions as a runner runs them', () => {
   let before: Record<string, string>;
 
   beforeAll(async () => {
-    // Async: a blocking build starves the vitest worker's RPC.
-    await promisify(execFile)(NODE24, ['scripts/bundle.mjs', 'pg-backup', 'pg-restore', 'pg-verify'], { cwd: REPO_ROOT });
     c = await startCluster();
     await c.psql('create database shop');
     await c.psql(`create database "${ODD_DB.replace(/"/g, '""')}"`);
@@ -199,5 +205,96 @@ describe('actions as a runner runs them', () => {
     expect(r.summary).toContain(obj.name.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
     // A new alert issue is opened (the previous one was closed).
     expect(gh.issues.filter((i) => i.state === 'open')).toHaveLength(1);
+  });
+});
+
+describe('physical backup, point-in-time restore and drill through the actions', () => {
+  let c: LocalCluster;
+  let repo: { dir: string; url: string };
+  let env: Record<string, string>;
+  let work: string;
+  let fullId: string;
+  let target: string;
+  let restored: LocalCluster | undefined;
+
+  const count = async (cl: LocalCluster) => Number((await cl.psql('select count(*) from t', 'core')).trim());
+  async function waitArchived(): Promise<void> {
+    const current = (await c.psql('select pg_walfile_name(pg_current_wal_lsn())')).trim();
+    await c.psql('select pg_switch_wal()');
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {
+      const last = (await c.psql('select coalesce(last_archived_wal, \'\') from pg_stat_archiver')).trim();
+      if (last >= current) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`WAL ${current} was not archived within 60 s`);
+  }
+
+  beforeAll(async () => {
+    repo = await makeServerRepo();
+    c = await startCluster(archivingSettings(repo.url));
+    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_PG_BINDIR: binDir() };
+    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-actions-pitr-'));
+    await fsp.chmod(work, 0o755);
+    await c.psql('create database core');
+    await c.psql(`create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 10000) g`, 'core');
+  });
+  afterAll(async () => {
+    await restored?.destroy();
+    await c?.destroy();
+    if (work) await fsp.rm(work, { recursive: true, force: true });
+    if (repo) await fsp.rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('pg-backup type: full writes a full backup and reports it', async () => {
+    const r = await runAction('pg-backup', { type: 'full', checkpoint: 'fast' }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    fullId = r.outputs['backup-id'];
+    expect(fullId).toMatch(/-full$/);
+    const manifest = JSON.parse(await fsp.readFile(path.join(repo.dir, 'backups', fullId, 'manifest.json'), 'utf8'));
+    expect(Number(r.outputs.bytes)).toBe(manifest.bytes);
+    expect(r.summary).toContain(`<tr><th align="left">Backup id</th><td>${fullId}</td></tr>`);
+  });
+
+  it('pg-restore restores to a timestamp: dry run writes nothing, the real run recovers exactly the rows committed by then', async () => {
+    await c.psql(`insert into t select g, 'a' from generate_series(10001, 11000) g`, 'core');
+    const at = (await c.psql(`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)).trim();
+    await new Promise((r) => setTimeout(r, 1100));
+    await c.psql(`insert into t select g, 'b' from generate_series(11001, 12000) g`, 'core');
+    await waitArchived();
+    target = path.join(work, 'restored');
+
+    const dry = await runAction('pg-restore', { timestamp: at, target, 'dry-run': 'true' }, env);
+    expect(dry.stdout).not.toMatch(/::error::/);
+    expect(dry.code).toBe(0);
+    expect(dry.outputs['backup-id']).toBe(fullId);
+    expect(dry.summary).toContain('Restore plan (dry run: nothing was written)');
+    expect(await fsp.readdir(work)).toEqual([]);
+
+    const r = await runAction('pg-restore', { timestamp: at, target, 'dry-run': 'false' }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    expect(r.outputs['backup-id']).toBe(fullId);
+    // restore_command calls the CLI bundle beside the action's, never the action itself.
+    const auto = await fsp.readFile(path.join(target, 'postgresql.auto.conf'), 'utf8');
+    expect(auto).toContain(path.join(REPO_ROOT, 'dist/cli/index.js'));
+    expect(auto).not.toContain('pg-restore');
+    restored = await Cluster.create({ binDir: binDir(), existingDataDir: target, settings: { archive_mode: 'off' } });
+    await restored.start();
+    const end = Date.now() + 60_000;
+    while ((await restored.psql('select pg_is_in_recovery()')).trim() === 't' && Date.now() < end) await new Promise((res) => setTimeout(res, 200));
+    expect(await count(restored)).toBe(11000);
+    await restored.destroy();
+    restored = undefined;
+  });
+
+  it('pg-verify mode: drill restores the full backup, passes and reports an RTO', async () => {
+    const r = await runAction('pg-verify', { mode: 'drill' }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    expect(r.outputs.status).toBe('passed');
+    expect(Number(r.outputs['rto-seconds'])).toBeGreaterThan(0);
+    expect(r.summary).toMatch(/<th align="left">RTO<\/th><td>[\d.]+ s<\/td>/);
   });
 });
