@@ -10,6 +10,7 @@ import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
 import { NODE24 } from '../../helpers/cli.js';
 import { LocalCluster as Cluster } from '../../../src/postgres/local-cluster.js';
 import { archivingSettings, makeServerRepo } from '../../helpers/archiving.js';
+import { startS3, type TestS3 } from '../../helpers/s3.js';
 import { binDir, REPO_ROOT, startCluster, tableChecksums } from '../../helpers/pg.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
 import { runAction } from './run-action.js';
@@ -298,3 +299,46 @@ describe('physical backup, point-in-time restore and drill through the actions',
     expect(r.summary).toMatch(/<th align="left">RTO<\/th><td>[\d.]+ s<\/td>/);
   });
 });
+
+describe('actions against an S3 repository given as the repo input', () => {
+  let c: LocalCluster;
+  let s3: TestS3;
+  let env: Record<string, string>;
+  let repoUrl: string;
+  let before: Record<string, string>;
+
+  beforeAll(async () => {
+    s3 = await startS3();
+    repoUrl = `s3://${await s3.bucket('actions')}/prod`;
+    c = await startCluster();
+    await c.psql('create database shop');
+    await c.psql(`create table orders(id int primary key, item text); insert into orders select g, 'item ' || g from generate_series(1, 3000) g`, 'shop');
+    before = await tableChecksums(c, 'shop');
+    // No PGKEEP_REPO: the repo input is the only repository setting.
+    env = { ...c.env, ...s3.env, PGKEEP_PG_BINDIR: binDir() } as Record<string, string>;
+  });
+  afterAll(async () => {
+    await c?.destroy();
+    await s3?.stop();
+  });
+
+  it('backs up, verifies and restores one database; the S3 secret key is masked', async () => {
+    const b = await runAction('pg-backup', { type: 'logical', databases: 'shop', repo: repoUrl }, env);
+    expect(b.stdout).not.toMatch(/::error::/);
+    expect(b.code).toBe(0);
+    expect(b.outputs['backup-id']).toMatch(/-logical$/);
+    expect(b.stdout).toContain(`::add-mask::${s3.secretAccessKey}`);
+    expect(withoutMask(b.stdout) + b.stderr + b.summary).not.toContain(s3.secretAccessKey);
+
+    const v = await runAction('pg-verify', { mode: 'check', repo: repoUrl }, env);
+    expect(v.stdout).not.toMatch(/::error::/);
+    expect(v.outputs.status).toBe('passed');
+
+    const r = await runAction('pg-restore', { database: 'shop', target: 'shop_from_s3', repo: repoUrl }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.outputs['backup-id']).toBe(b.outputs['backup-id']);
+    expect(await tableChecksums(c, 'shop_from_s3')).toEqual(before);
+  });
+});
+
+const withoutMask = (s: string) => s.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
