@@ -13,7 +13,8 @@ export function badgeMessage(s: StatusFile, now: Date): { message: string; color
   const parts: string[] = [];
   const newest = s.window?.newest;
   parts.push(newest ? `restorable to ${formatAge(ageSeconds(newest, now))}` : 'no restorable backup');
-  if (drill) parts.push(`drill ${formatDuration(drill.rtoSeconds!)}`);
+  // Whole seconds under a minute: a badge is read at a glance ("drill 41 s").
+  if (drill) parts.push(`drill ${drill.rtoSeconds! < 60 ? `${Math.round(drill.rtoSeconds!)} s` : formatDuration(drill.rtoSeconds!)}`);
   let color = '#4c1';
   if (!newest) color = '#9f9f9f';
   if (last && !last.ok) {

@@ -43,7 +43,7 @@ describe('status record', () => {
 describe('badge', () => {
   it('says how recent the newest restorable instant is and the last drill RTO', () => {
     const s = history().reduce(appendRun, emptyStatus());
-    expect(badgeMessage(s, now).message).toBe('restorable to 2 min ago · drill 41.0 s');
+    expect(badgeMessage(s, now).message).toBe('restorable to 2 min ago · drill 41 s');
     const svg = renderBadge(s, now);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="\d+" height="20"/);
     expect(svg).toContain('#4c1');
