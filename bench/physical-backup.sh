@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Full physical backup side by side on one ~1 GB cluster of realistic rows:
 #   pgkeep backup --type full (pg_basebackup -D - -Ft -X none --compress=client-zstd, level 1, stored + verified)
-#   pg_basebackup -D - -Ft -X none --compress=client-zstd:level=1 (the alternative we did not pick)
+#   pg_basebackup -D - -Ft -X none --compress=client-zstd:level=1 to a file (pgkeep's floor)
 #   pg_basebackup -Ft -z -Xs (the "script" baseline)
 #   pgbackrest backup --type=full (compress-type=zst, process-max=2)
 # then WAL push under a heavy pgbench load (segments waiting in archive_status when it stops).

@@ -44,6 +44,17 @@ interface Marker {
   repo: string;
   sha256: string;
   bytes: number;
+  /** Identity of the local file that was pushed (inode, size, mtime in ns): a match skips re-hashing. */
+  stat?: string;
+}
+
+async function fileIdentity(file: string): Promise<string | null> {
+  try {
+    const st = await fsp.stat(file, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return null;
+  }
 }
 
 async function readMarker(dir: string, name: string): Promise<Marker | null> {
@@ -54,10 +65,10 @@ async function readMarker(dir: string, name: string): Promise<Marker | null> {
   }
 }
 
-async function writeMarker(dir: string, o: PushOutcome, repo: string): Promise<void> {
+async function writeMarker(dir: string, o: PushOutcome, repo: string, stat: string | null): Promise<void> {
   await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = path.join(dir, `.${o.name}.tmp`);
-  await fsp.writeFile(tmp, JSON.stringify({ repo, sha256: o.sha256, bytes: o.rawBytes } satisfies Marker));
+  await fsp.writeFile(tmp, JSON.stringify({ repo, sha256: o.sha256, bytes: o.rawBytes, ...(stat ? { stat } : {}) } satisfies Marker));
   await fsp.rename(tmp, path.join(dir, o.name));
 }
 
@@ -88,7 +99,10 @@ export async function walPush(store: Store, o: WalPushOptions): Promise<WalPushR
 
   const marker = await readMarker(markerDir, name);
   if (marker && marker.repo === o.repoUrl) {
-    const local = await hashFile(file).catch(() => null);
+    // PostgreSQL never rewrites a finished segment in place (recycling renames it), so the same
+    // inode, size and mtime is the same content; anything else is re-hashed.
+    const sameFile = !!marker.stat && marker.stat === (await fileIdentity(file));
+    const local = sameFile ? marker : await hashFile(file).catch(() => null);
     if (local && local.sha256 === marker.sha256 && local.bytes === marker.bytes) {
       await fsp.rm(path.join(markerDir, name), { force: true });
       return { name, status: 'already-pushed', ahead: [], durationSeconds: elapsed() };
@@ -110,8 +124,12 @@ export async function walPush(store: Store, o: WalPushOptions): Promise<WalPushR
       return;
     }
     try {
-      const r = await pushWalFile(store, path.join(walDir, n), n);
-      await writeMarker(markerDir, r, o.repoUrl);
+      const f = path.join(walDir, n);
+      const before = await fileIdentity(f);
+      const r = await pushWalFile(store, f, n);
+      // Only vouch for the identity if the file did not change while it was read.
+      const after = await fileIdentity(f);
+      await writeMarker(markerDir, r, o.repoUrl, before === after ? after : null);
       pushedAhead.push(n);
     } catch (e) {
       // The server will call us for this one later and the error will surface then.
