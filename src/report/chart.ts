@@ -6,11 +6,16 @@ import { CHART_DAYS, recentRuns, type RunRecord, type StatusFile } from './statu
 
 const W = 760;
 const PANEL_H = 110;
-const LEFT = 70;
+const LEFT = 78;
 const RIGHT = 20;
 const TOP = 30;
 const GAP = 40;
 const KIND_COLOR: Record<string, string> = { full: '#1f6feb', incr: '#79c0ff', logical: '#2da44e', drill: '#8250df', check: '#bf8700' };
+
+/** Short axis label: "40 s", "17 min", "1.5 h". */
+function axisDuration(s: number): string {
+  return s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+}
 
 function niceMax(v: number): number {
   if (v <= 0) return 1;
@@ -74,7 +79,7 @@ export function renderChart(s: StatusFile, now: Date, days = CHART_DAYS): string
   const timed = runs.filter((r) => r.ok && (r.rtoSeconds ?? r.durationSeconds) !== undefined && r.action !== 'restore');
   const secs = (r: RunRecord) => r.rtoSeconds ?? r.durationSeconds ?? 0;
   const maxSecs = niceMax(Math.max(0, ...timed.map(secs)));
-  panel(2, 'Duration (backups) and RTO (drills)', formatDuration(maxSecs), (y) =>
+  panel(2, 'Duration (backups) and RTO (drills)', axisDuration(maxSecs), (y) =>
     timed.map(
       (r) =>
         `<circle class="duration" cx="${x(r.at).toFixed(1)}" cy="${y(secs(r) / maxSecs).toFixed(1)}" r="3.5" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.at} ${r.action} ${r.kind ?? ''}: ${formatDuration(secs(r))}`)}</title></circle>`,
