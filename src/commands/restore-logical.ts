@@ -9,6 +9,7 @@ import { backupObjectKey } from '../repo/layout.js';
 import type { Manifest, ManifestObject } from '../repo/manifest.js';
 import { openObject, verifyObject } from '../repo/object-io.js';
 import { parseGlobalsRoles, type RoleDef } from '../restore/globals-roles.js';
+import { singleDatabasePitr } from '../restore/single-db-pitr.js';
 import {
   PROTECTED_DATABASES,
   checkDatabaseName,
@@ -33,7 +34,7 @@ export interface LogicalRestoreOptions {
   into?: string;
   replace: boolean;
   dryRun: boolean;
-  /** Point-in-time for a single database (PITR issue): restore the cluster to this instant in an ephemeral cluster, then dump + restore. */
+  /** Point-in-time for a single database: see src/restore/single-db-pitr.ts (physical backup + WAL, not a logical backup). */
   time?: string;
   /** pg_restore -j for large databases. */
   jobs?: number;
@@ -79,8 +80,18 @@ export async function readBackupRoles(store: Store, backup: Manifest): Promise<{
 }
 
 export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): Promise<RestoreResult> {
+  // One database as of a point in time: the cluster is recovered in an ephemeral cluster from a
+  // physical backup + WAL, then that database is dumped into <database>_restore here.
   if (opts.time)
-    throw new PgkeepError('not-implemented', 'A logical restore to a point in time (--time) is not available yet.', 'Restore the newest logical backup, or a physical backup with pgkeep restore --time … --to DIR.');
+    return singleDatabasePitr(cfg, {
+      database: opts.database,
+      time: opts.time,
+      into: opts.into,
+      replace: opts.replace,
+      dryRun: opts.dryRun,
+      backup: opts.backup === 'latest' ? undefined : opts.backup,
+      jobs: opts.jobs,
+    });
   const started = Date.now();
   const source = opts.database;
   const into = opts.into ?? `${source}_restore`;
