@@ -90,8 +90,9 @@ export class MultiFrameZstdDecompress extends Transform {
   }
 
   private async endFrame(): Promise<void> {
+    // Keep this.dec set until its output is drained: _read must be able to resume it when
+    // our consumer catches up (clearing it first deadlocks on a slow consumer).
     const dec = this.dec!;
-    this.dec = undefined;
     if (this.decError) throw this.decError;
     await new Promise<void>((resolve, reject) => {
       dec.once('end', resolve);
@@ -99,6 +100,7 @@ export class MultiFrameZstdDecompress extends Transform {
       dec.end();
       dec.resume();
     });
+    this.dec = undefined;
     this.state = 'magic';
   }
 

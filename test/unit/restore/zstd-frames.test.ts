@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Readable, PassThrough } from 'node:stream';
+import { Readable, PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
@@ -43,6 +43,24 @@ describe('MultiFrameZstdDecompress', () => {
     const skippable = Buffer.concat([Buffer.from([0x50, 0x2a, 0x4d, 0x18]), Buffer.from([3, 0, 0, 0]), Buffer.from('abc')]);
     const data = Buffer.concat([await streamedFrame(a), skippable, frame(c)]);
     expect((await decompress(data, 1000)).equals(Buffer.concat([a, c]))).toBe(true);
+  });
+
+  it('keeps flowing with a slow consumer across frame ends (back-pressure does not deadlock)', async () => {
+    const frames = [0, 1, 2, 3].map((i) => frame(Buffer.concat([randomBytes(256 * 1024), Buffer.alloc(3 << 20, i)])));
+    const want = Buffer.concat([0, 1, 2, 3].map((i) => zlib.zstdDecompressSync(frames[i])));
+    let got = 0;
+    const hash: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(c: Buffer, _e, cb) {
+        got += c.length;
+        hash.push(c);
+        setTimeout(cb, 0);
+      },
+    });
+    await pipeline(Readable.from(chunks(Buffer.concat(frames), 65536)), new MultiFrameZstdDecompress('slow'), slow);
+    expect(got).toBe(want.length);
+    expect(Buffer.concat(hash).equals(want)).toBe(true);
   });
 
   it('fails on a flipped byte, on truncation and on data that is not zstd', async () => {
