@@ -65,6 +65,17 @@ describe('logical backup and restore with S3', () => {
     expect(await tableChecksums(c, 'core_mirror')).toEqual(before.core);
   });
 
+  it('refuses a missing bucket before dumping anything', async () => {
+    const env = { ...c.env, ...s3.env, PGKEEP_REPO: 's3://pgkeep-no-such-bucket-4711/prod', PGKEEP_S3_MAX_ATTEMPTS: '1' };
+    const from = output.length;
+    const r = await pgkeep(['backup', '--type', 'logical', '--databases', 'core'], env);
+    output.push(r.stdout, r.stderr);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Bucket "pgkeep-no-such-bucket-4711" does not exist');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(output.slice(from).some((l) => l.startsWith('dump core') || l.startsWith('backup '))).toBe(false);
+  });
+
   it('never prints the S3 secret key', () => {
     const all = output.join('\n');
     expect(all.length).toBeGreaterThan(200);
