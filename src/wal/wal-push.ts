@@ -87,6 +87,25 @@ async function readyFiles(statusDir: string, except: string): Promise<string[]> 
     .sort((a, b) => Number(isHistoryName(b)) - Number(isHistoryName(a)) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * The marker check alone: true (and the marker consumed) when `file` was pushed ahead to
+ * `repoUrl` and is unchanged. Cheap enough for the CLI to run before loading anything else.
+ */
+export async function consumePushedMarker(file: string, repoUrl: string): Promise<boolean> {
+  const name = path.basename(file);
+  if (!isArchivableName(name)) return false;
+  const markerDir = path.join(path.dirname(path.resolve(file)), MARKER_DIR);
+  const marker = await readMarker(markerDir, name);
+  if (!marker || marker.repo !== repoUrl) return false;
+  // PostgreSQL never rewrites a finished segment in place (recycling renames it), so the same
+  // inode, size and mtime is the same content; anything else is re-hashed.
+  const sameFile = !!marker.stat && marker.stat === (await fileIdentity(file));
+  const local = sameFile ? marker : await hashFile(file).catch(() => null);
+  if (!local || local.sha256 !== marker.sha256 || local.bytes !== marker.bytes) return false;
+  await fsp.rm(path.join(markerDir, name), { force: true });
+  return true;
+}
+
 export async function walPush(store: Store, o: WalPushOptions): Promise<WalPushResult> {
   const t0 = Date.now();
   const file = o.file;
@@ -97,18 +116,9 @@ export async function walPush(store: Store, o: WalPushOptions): Promise<WalPushR
   const markerDir = path.join(walDir, MARKER_DIR);
   const elapsed = () => (Date.now() - t0) / 1000;
 
-  const marker = await readMarker(markerDir, name);
-  if (marker && marker.repo === o.repoUrl) {
-    // PostgreSQL never rewrites a finished segment in place (recycling renames it), so the same
-    // inode, size and mtime is the same content; anything else is re-hashed.
-    const sameFile = !!marker.stat && marker.stat === (await fileIdentity(file));
-    const local = sameFile ? marker : await hashFile(file).catch(() => null);
-    if (local && local.sha256 === marker.sha256 && local.bytes === marker.bytes) {
-      await fsp.rm(path.join(markerDir, name), { force: true });
-      return { name, status: 'already-pushed', ahead: [], durationSeconds: elapsed() };
-    }
-  }
-  if (marker) await fsp.rm(path.join(markerDir, name), { force: true });
+  if (await consumePushedMarker(file, o.repoUrl)) return { name, status: 'already-pushed', ahead: [], durationSeconds: elapsed() };
+  // A marker that did not match (other repository, changed file) must not be trusted later.
+  await fsp.rm(path.join(markerDir, name), { force: true });
 
   const ahead = (await readyFiles(path.join(walDir, 'archive_status'), name)).slice(0, o.lookAhead ?? o.parallel * 4);
   const pushedAhead: string[] = [];
