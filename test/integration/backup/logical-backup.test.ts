@@ -8,7 +8,7 @@ import { freePort, type LocalCluster } from '../../../src/postgres/local-cluster
 import { FsStore } from '../../../src/storage/fs-store.js';
 import { setLogSink } from '../../../src/util/log.js';
 import { NODE24, pgkeep, type CliResult } from '../../helpers/cli.js';
-import { REPO_ROOT, startCluster } from '../../helpers/pg.js';
+import { REPO_ROOT, startCluster, tableChecksums } from '../../helpers/pg.js';
 import { OWNER_PASSWORD, seedDatabases } from './seed-databases.js';
 
 const PW_USER_PASSWORD = 'pw-User-Right-5150';
@@ -181,6 +181,28 @@ describe('logical backup', () => {
     expect(await store.list('backups/')).toEqual(objects);
     expect((await backupFiles(repo)).filter((f) => f.includes('.') && !f.includes('.pgkeep-tmp-'))).toEqual(objects.map((o) => o.key.slice('backups/'.length)));
     expect(existsSync(path.join(repo, 'locks', 'backup-logical.lock'))).toBe(false);
+  });
+
+  it('round-trips through the bundled CLI as a password user, with no node_modules', async () => {
+    const bundle = (args: string[]) =>
+      new Promise<CliResult>((resolve) => {
+        const p = spawn(NODE24, [path.join(bundleDir, 'index.js'), ...args], {
+          cwd: '/',
+          env: { PATH: process.env.PATH, ...env, PGUSER: 'pwuser', PGPASSWORD: PW_USER_PASSWORD },
+        });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.on('data', (d) => (stdout += d));
+        p.stderr.on('data', (d) => (stderr += d));
+        p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+    const b = await bundle(['backup', '--type', 'logical', '--databases', 'keycloak']);
+    output.push(b.stdout, b.stderr);
+    expect(b.code, b.stderr).toBe(0);
+    const r = await bundle(['restore', '--logical', '--database', 'keycloak', '--into', 'keycloak_bundle']);
+    output.push(r.stdout, r.stderr);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await tableChecksums(c, 'keycloak_bundle')).toEqual(await tableChecksums(c, 'keycloak'));
   });
 
   it('never prints a password', () => {
