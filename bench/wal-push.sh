@@ -3,12 +3,13 @@
 # write load of large inserts for 40 s; prints the WAL rate, the most and the final number of
 # segments waiting in pg_wal/archive_status, and how long the archive took to drain.
 # Asserts nothing. Run as root (the server runs as postgres).
-# Usage: bench/wal-push.sh [scratch-dir] [clients=4] [seconds=40]
+# Usage: bench/wal-push.sh [scratch-dir] [clients=4] [seconds=40] [tx-per-second=36 (≈1.1 MB of WAL each; 0 = unthrottled)]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 S=${1:-/tmp/pgkeep-bench-wal}
 C=${2:-4}
 SECS=${3:-40}
+RATE=${4:-36}
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | head -1)
 PORT=${PORT:-55433}
 rm -rf "$S"; mkdir -p "$S/repo"; chmod 755 "$S"
@@ -33,7 +34,8 @@ echo "insert into w select g, repeat(md5(g::text), 16) from generate_series(1, 2
 MAX=0
 ( while sleep 0.5; do ls "$S/data/pg_wal/archive_status" | grep -c '\.ready$' || true; done > "$S/ready.log" ) & MON=$!
 L0=$(psql -qAtX -c "select pg_current_wal_lsn()")
-"$BIN/pgbench" -n -f "$S/load.sql" -c "$C" -j 2 -T "$SECS" >/dev/null 2>&1
+R=(); [ "$RATE" != 0 ] && R=(-R "$RATE")
+"$BIN/pgbench" -n -f "$S/load.sql" -c "$C" -j 2 -T "$SECS" "${R[@]}" >/dev/null 2>&1
 L1=$(psql -qAtX -c "select pg_current_wal_lsn()")
 END_READY=$(ls "$S/data/pg_wal/archive_status" | grep -c '\.ready$' || true)
 T0=$(date +%s.%N)
