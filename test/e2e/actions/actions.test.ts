@@ -1,29 +1,25 @@
 // The three actions, bundled and run as a runner runs them, against a real PostgreSQL, a file
 // repository and a local stand-in for the GitHub API (status branch, alert issue, webhook).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
-import { NODE24 } from '../../helpers/cli.js';
 import { LocalCluster as Cluster } from '../../../src/postgres/local-cluster.js';
 import { archivingSettings, makeServerRepo } from '../../helpers/archiving.js';
 import { startS3, type TestS3 } from '../../helpers/s3.js';
 import { binDir, REPO_ROOT, startCluster, tableChecksums } from '../../helpers/pg.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
+import { ensureActionBundles } from './action-bundles.js';
 import { runAction } from './run-action.js';
 
 const PASSWORD = 'Pw-never-print-8842';
 // A database name with HTML in it: the summary must show it escaped.
 const ODD_DB = 'odd<b>&"db';
 
-// One build for both suites (two files building dist/ at once would race). Async: a blocking
-// build starves the vitest worker's RPC. The CLI bundle too: restore_command calls it.
-beforeAll(async () => {
-  await promisify(execFile)(NODE24, ['scripts/bundle.mjs', 'cli', 'pg-backup', 'pg-restore', 'pg-verify'], { cwd: REPO_ROOT });
-});
+// The action bundles, rebuilt when src/ changed (dist/cli, which restore_command calls, is
+// rebuilt by test/global-setup.ts).
+beforeAll(ensureActionBundles, 900_000);
 
 describe('actions as a runner runs them', () => {
   let c: LocalCluster;

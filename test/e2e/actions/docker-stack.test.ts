@@ -5,8 +5,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE24 } from '../../helpers/cli.js';
 import { REPO_ROOT } from '../../helpers/pg.js';
+import { ensureActionBundles } from './action-bundles.js';
 
 const run = promisify(execFile);
 
@@ -37,7 +37,7 @@ const checksum = `select count(*) || ':' || md5(string_agg(md5(x::text), '' orde
 
 describe.skipIf(reason !== null)('docker stack (compose: postgres:16 + pgkeep archive_command, MinIO, runner)', () => {
   beforeAll(async () => {
-    await run(NODE24, ['scripts/bundle.mjs'], { cwd: REPO_ROOT });
+    await ensureActionBundles(); // dist/cli comes from test/global-setup.ts
     await compose('up', '-d', '--build', '--wait');
     await psql('create database shop');
     await psql(`create table orders(id int primary key, v text); insert into orders select g, md5(g::text) from generate_series(1, 20000) g`, 'shop');

@@ -1,0 +1,54 @@
+// Build dist/<action>/index.js for the e2e tests exactly as scripts/bundle.mjs does (ncc with
+// type checking, ESM, licences), but only when src/ is newer than the bundle, and into a temp
+// dir swapped in by rename, so a test file running the old bundle never sees a half-written
+// one (as test/global-setup.ts does for dist/cli). Not --transpile-only: that mode resolves
+// @actions/core (ESM-only) with `require` conditions and fails. Async: a blocking build starves
+// vitest's RPC.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, renameSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../../helpers/pg.js';
+
+export const ACTION_NAMES = ['pg-backup', 'pg-restore', 'pg-verify'] as const;
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+export async function ensureActionBundles(): Promise<void> {
+  const srcTime = newestMtime(path.join(REPO_ROOT, 'src'));
+  await Promise.all(
+    ACTION_NAMES.map(async (name) => {
+      const out = path.join(REPO_ROOT, 'dist', name);
+      const bundle = path.join(out, 'index.js');
+      if (process.env.PGKEEP_TEST_SKIP_BUNDLE === '1' && existsSync(bundle)) return;
+      if (existsSync(bundle) && statSync(bundle).mtimeMs >= srcTime) return;
+      const tmp = path.join(REPO_ROOT, 'dist', `.${name}-build-${process.pid}`);
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(path.dirname(tmp), { recursive: true });
+      await promisify(execFile)(
+        'npx',
+        ['ncc', 'build', `src/actions/${name}/index.ts`, '-o', tmp, '--license', 'licenses.txt', '--target', 'es2022', '-q'],
+        { cwd: REPO_ROOT, maxBuffer: 16 << 20 },
+      );
+      const old = path.join(REPO_ROOT, 'dist', `.${name}-old-${process.pid}`);
+      try {
+        if (existsSync(out)) renameSync(out, old);
+      } catch {
+        /* moved by a concurrent run */
+      }
+      try {
+        renameSync(tmp, out);
+      } catch {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+      rmSync(old, { recursive: true, force: true });
+    }),
+  );
+}
