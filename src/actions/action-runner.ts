@@ -78,7 +78,7 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
   const failure = error ?? outcome?.failure;
   const ok = failure === undefined;
   const errText = failure !== undefined ? redact(describeError(failure)) : undefined;
-  if (failure !== undefined && process.env.PGKEEP_DEBUG === '1' && failure instanceof Error && !isPgkeepError(failure))
+  if (failure !== undefined && env.PGKEEP_DEBUG === '1' && failure instanceof Error && !isPgkeepError(failure))
     core.debug(redact(failure.stack ?? ''));
 
   for (const [k, v] of Object.entries(outcome?.outputs ?? {})) if (v !== undefined) core.setOutput(k, String(v));
@@ -102,7 +102,6 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
   if (run.durationSeconds === undefined && spec.action !== 'verify') run.durationSeconds = (Date.now() - started) / 1000;
 
   if (env.GITHUB_STEP_SUMMARY) {
-    const pe = failure !== undefined ? failure : undefined;
     const summary: SummaryInput = {
       title: spec.title(opts),
       facts: [],
@@ -112,11 +111,11 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
       window: status?.window,
       warnings: [...(status?.problems ?? []), ...(status?.notes ?? [])].map(redact),
       error:
-        pe !== undefined
-          ? isPgkeepError(pe)
-            ? { message: redact(pe.message), hint: pe.hint ? redact(pe.hint) : undefined, code: pe.code }
-            : { message: errText! }
-          : undefined,
+        failure === undefined
+          ? undefined
+          : isPgkeepError(failure)
+            ? { message: redact(failure.message), hint: failure.hint ? redact(failure.hint) : undefined, code: failure.code }
+            : { message: errText! },
       now,
     };
     try {

@@ -27,6 +27,7 @@ export interface SummaryInput {
 }
 
 const e = escapeHtml;
+export const MAX_PROBLEMS = 50;
 
 function table(rows: [string, string | number | undefined][]): string {
   const body = rows
@@ -58,11 +59,14 @@ export function renderJobSummary(s: SummaryInput): string {
   if (s.verify) {
     out.push(`<h3>Verification: ${s.verify.ok ? 'passed' : 'FAILED'}</h3>\n`);
     if (s.verify.checked) out.push(table(Object.entries(s.verify.checked).map(([k, v]) => [k, v])));
-    if (s.verify.problems.length)
+    // A step summary is limited to 1 MiB: list the first problems, count the rest.
+    const shown = s.verify.problems.slice(0, MAX_PROBLEMS);
+    const more = s.verify.problems.length - shown.length;
+    if (shown.length)
       out.push(
-        `<ul>\n${s.verify.problems
+        `<ul>\n${shown
           .map((p) => `<li>${[p.backupId, p.object, p.copy].filter(Boolean).map((x) => `<code>${e(x)}</code>`).join(' ')} ${e(p.message)}</li>`)
-          .join('\n')}\n</ul>\n`,
+          .join('\n')}${more > 0 ? `\n<li>… and ${more} more (see the log)</li>` : ''}\n</ul>\n`,
       );
   }
   out.push('<h3>Recovery window</h3>\n');

@@ -38,6 +38,13 @@ describe('job summary', () => {
     expect(html).toContain('Restorable from <strong>2026-10-26T02:00:00Z</strong> to <strong>2026-11-25T11:58:00Z</strong> (2 min ago)');
   });
 
+  it('lists at most 50 verification problems and counts the rest (summaries are limited to 1 MiB)', () => {
+    const problems = Array.from({ length: 120 }, (_, i) => ({ object: `wal/${i}`, message: 'checksum mismatch' }));
+    const html = renderJobSummary({ title: 't', ok: false, now, facts: [], verify: { ok: false, problems } });
+    expect(html.match(/checksum mismatch/g)).toHaveLength(50);
+    expect(html).toContain('… and 70 more (see the log)');
+  });
+
   it('distinguishes an empty repository from one that was never read', () => {
     expect(renderJobSummary({ title: 't', ok: true, now, facts: [], window: {} })).toContain('Empty: the repository holds no restorable backup');
     expect(renderJobSummary({ title: 't', ok: false, now, facts: [] })).toContain('Not read');
