@@ -4,6 +4,7 @@
 import { runVerify } from '../../commands/verify.js';
 import { formatBytes, formatDuration } from '../../report/format.js';
 import { PgkeepError } from '../../util/errors.js';
+import { log } from '../../util/log.js';
 import { choiceInput, input, positiveNumberInput } from '../action-inputs.js';
 import { runAction } from '../action-runner.js';
 import { Inputs, Outputs } from '../constants.js';
@@ -30,6 +31,8 @@ export function run(env = process.env): Promise<void> {
       async execute(cfg, o) {
         const r = await runVerify(cfg, { backup: o.backup, drill: o.mode === 'drill' });
         const n = r.problems.length;
+        // Every problem in the log (the summary lists the first ones only).
+        for (const p of r.problems) log.warn([p.backupId, p.object, p.copy].filter(Boolean).join(' ') + `: ${p.message}`);
         return {
           outputs: { [Outputs.status]: r.ok ? 'passed' : 'failed', [Outputs.rtoSeconds]: r.rtoSeconds?.toFixed(1) },
           record: { backupId: r.backupId, rtoSeconds: r.rtoSeconds, durationSeconds: r.durationSeconds, recoveredTo: r.recoveredTo },
