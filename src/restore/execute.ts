@@ -15,6 +15,9 @@ import { backupObjectKey } from '../repo/layout.js';
 import { verifyingStream } from '../repo/object-io.js';
 import { PassThrough, type Transform } from 'node:stream';
 import { MultiFrameZstdDecompress } from './zstd-frames.js';
+import { fetchWalFile } from '../wal/wal-object.js';
+import { PREFETCH_DIR } from '../wal/wal-fetch.js';
+import { mapLimit } from '../util/streams.js';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
@@ -89,6 +92,26 @@ export interface WriteDataDirOptions {
   cli: string;
   repoUrl: string;
   archiveMode?: 'preserve' | 'off';
+  /** WAL segments fetched into the directory before start (0 disables). */
+  stageSegments?: number;
+}
+
+/** Segments staged into the data directory before start (16 MiB each by default: 1 GiB). */
+export const DEFAULT_STAGE_SEGMENTS = 64;
+
+/**
+ * Fetch (verified, decompressed) the first planned segments into pg_wal/pgkeep-prefetch, the
+ * spool wal-fetch also uses, so replay of them needs no process per segment. Returns how many.
+ */
+async function stageWal(store: Store, plan: RestorePlan, dir: string, max: number): Promise<number> {
+  const segs = plan.wal.segments.slice(0, Math.max(0, max));
+  if (!segs.length) return 0;
+  const spool = path.join(dir, 'pg_wal', PREFETCH_DIR);
+  await fsp.mkdir(spool, { recursive: true, mode: 0o700 });
+  const t0 = Date.now();
+  const sizes = await mapLimit(segs, 4, async (s) => (await fetchWalFile(store, s.name, path.join(spool, s.name))).rawBytes);
+  log.info(`restore ${plan.backup.id}: staged ${segs.length} of ${plan.wal.count} WAL segment(s) (${formatBytes(sizes.reduce((a, b) => a + b, 0))}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return segs.length;
 }
 
 export interface WrittenDataDir {
@@ -147,13 +170,14 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
 
     // Recovery setup. The backup holds no WAL: pg_wal must exist (empty) for the server to start.
     await fsp.mkdir(path.join(dir, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
+    const staged = await stageWal(o.store, plan, dir, o.stageSegments ?? DEFAULT_STAGE_SEGMENTS);
     for (const f of ['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.conf'])
       await fsp.rm(path.join(dir, f), { force: true });
     await fsp.writeFile(path.join(dir, 'recovery.signal'), '', { mode: 0o600 });
     const settings = recoverySettings({
       target: plan.target,
       targetTimeline: plan.targetTimeline,
-      restoreCommand: restoreCommandLine({ node: o.node, cli: o.cli, repoUrl: o.repoUrl }),
+      restoreCommand: restoreCommandLine({ node: o.node, cli: o.cli, repoUrl: o.repoUrl, spool: staged ? `pg_wal/${PREFETCH_DIR}` : undefined }),
       archiveMode: o.archiveMode,
     });
     await fsp.appendFile(
@@ -212,7 +236,7 @@ export async function startRestored(o: { dir: string; binDir: string; port?: num
     }
     if (inRecovery === false) break;
     if (Date.now() > deadline) throw await failed(`had not promoted after ${timeout} s`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
   const facts = await withClient(cluster.env, 'postgres', async (c) => {
     const r = await c.query<{ t: string | null; tli: string }>(
@@ -220,6 +244,8 @@ export async function startRestored(o: { dir: string; binDir: string; port?: num
     );
     return r.rows[0];
   });
+  // Staged segments recovery did not need (past the target) are of no further use.
+  await fsp.rm(path.join(cluster.dataDir, 'pg_wal', PREFETCH_DIR), { recursive: true, force: true }).catch(() => undefined);
   const stopLine = (await cluster.serverLog()).split('\n').find((l) => /recovery stopping (before|after)/.test(l));
   return {
     cluster,

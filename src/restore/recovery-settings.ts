@@ -44,8 +44,17 @@ export interface RestoreCommandParts {
   repoUrl: string;
 }
 
-export function restoreCommandLine(p: RestoreCommandParts): string {
-  return `${shellQuote(p.node)} ${shellQuote(p.cli)} wal-fetch --repo ${shellQuote(p.repoUrl)} %f %p`;
+/**
+ * `node cli wal-fetch --repo URL %f %p`. With `spool` (relative to the data directory), a
+ * segment already staged there by the restore is moved into place by the shell alone, so
+ * replaying the planned range costs no process start per segment; anything else (history
+ * files, segments beyond the staged ones) goes to wal-fetch.
+ */
+export function restoreCommandLine(p: RestoreCommandParts & { spool?: string }): string {
+  const fetch = `${shellQuote(p.node)} ${shellQuote(p.cli)} wal-fetch --repo ${shellQuote(p.repoUrl)} %f %p`;
+  if (!p.spool) return fetch;
+  const staged = `${shellQuote(p.spool)}/%f`;
+  return `if [ -f ${staged} ]; then mv -f ${staged} %p; else ${fetch}; fi`;
 }
 
 export interface RecoverySettingsInput {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import os from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../../src/config/config.js';
 import { resolveCliPaths } from '../../../src/restore/execute.js';
 import { confQuote, recoverySettings, repoUrlForServer, restoreCommandLine, shellQuote } from '../../../src/restore/recovery-settings.js';
@@ -19,6 +21,20 @@ describe('recovery settings', () => {
     expect(argv).toBe('[/opt/node 24/bin/node]\n[/srv/pgkeep/dist/cli/index.js]\n[wal-fetch]\n[--repo]\n[s3://bkt/prod?storage-class=STANDARD_IA&sse=aws:kms]\n[F]\n[P]\n');
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(confQuote("a'b")).toBe(`'a''b'`);
+  });
+
+  it('serves a staged segment by a rename in the shell, and anything else through wal-fetch', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-rc-'));
+    mkdirSync(path.join(dir, 'pg_wal/pgkeep-prefetch'), { recursive: true });
+    writeFileSync(path.join(dir, 'pg_wal/pgkeep-prefetch/000000010000000000000003'), 'segment');
+    // "node" is /bin/echo, so a wal-fetch call shows up on stdout.
+    const cmd = restoreCommandLine({ node: '/bin/echo', cli: '/srv/cli.js', repoUrl: 'file:///r', spool: 'pg_wal/pgkeep-prefetch' });
+    const run = (f: string) => execFileSync('sh', ['-c', cmd.replace(/%f/g, f).replace(/%p/g, 'pg_wal/RECOVERYXLOG')], { cwd: dir }).toString();
+    expect(run('000000010000000000000003')).toBe('');
+    expect(readFileSync(path.join(dir, 'pg_wal/RECOVERYXLOG'), 'utf8')).toBe('segment');
+    expect(existsSync(path.join(dir, 'pg_wal/pgkeep-prefetch/000000010000000000000003'))).toBe(false);
+    expect(run('00000002.history')).toBe('/srv/cli.js wal-fetch --repo file:///r 00000002.history pg_wal/RECOVERYXLOG\n');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('writes the target settings for each kind, always promoting on the planned timeline', () => {
