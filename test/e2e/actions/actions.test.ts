@@ -199,6 +199,7 @@ describe('actions as a runner runs them', () => {
     expect(r.outputs.status).toBe('failed');
     expect(r.stdout).toMatch(/^::error::Verification \(check\) found \d+ problem/m);
     expect(r.summary).toContain('Verification: FAILED');
+    expect(r.stdout).toMatch(new RegExp(`^warning: .*${obj.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
     expect(r.summary).toContain(obj.name.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
     // A new alert issue is opened (the previous one was closed).
     expect(gh.issues.filter((i) => i.state === 'open')).toHaveLength(1);
