@@ -48,6 +48,8 @@ chmod 644 "$W/pgbackrest.conf"
 BR="pgbackrest --config=$W/pgbackrest.conf --stanza=bench"
 REPO="file://$W/repo-pgkeep"
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
+# Like pgBackRest's --archive-mode=off below: the restored copies must not archive.
+export PGKEEP_RESTORE_ARCHIVE_MODE=off
 
 echo "== cluster: initdb, $ROWS rows"
 as_pg "$PGBIN/initdb -D $W/src -U postgres -A trust --no-sync >/dev/null"

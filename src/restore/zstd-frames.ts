@@ -80,7 +80,7 @@ export class MultiFrameZstdDecompress extends Transform {
   }
 
   private startFrame(): void {
-    const dec = zlib.createZstdDecompress();
+    const dec = zlib.createZstdDecompress({ chunkSize: 1 << 20 });
     dec.on('data', (c: Buffer) => {
       if (!this.push(c)) dec.pause();
     });
