@@ -10,7 +10,9 @@ import type { VerifyProblem } from '../commands/types.js';
 import { startTool, runTool } from '../postgres/pg-tools.js';
 import { backupObjectKey } from '../repo/layout.js';
 import type { Manifest, ManifestObject } from '../repo/manifest.js';
-import { openObject } from '../repo/object-io.js';
+import { verifyingStream } from '../repo/object-io.js';
+import { MultiFrameZstdDecompress } from '../restore/zstd-frames.js';
+import type { Transform } from 'node:stream';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
@@ -22,12 +24,17 @@ export function baseObject(m: Manifest): ManifestObject | undefined {
   return m.objects.find((o) => o.kind === 'base') ?? m.objects.find((o) => o.name.startsWith('base.tar'));
 }
 
-/** Stream a stored tar object (verified, decompressed) into `dir` with tar -x. */
+/**
+ * Stream a stored tar object into `dir` with tar -x: SHA-256 checked on the stored bytes, and
+ * every zstd frame decompressed (a base backup compressed in parallel is many frames).
+ */
 export async function extractTarObject(store: Store, key: string, obj: ManifestObject, dir: string): Promise<void> {
-  const src = await openObject(store, key, obj);
+  const src = await store.get(key);
   const tar = startTool('', 'tar', ['-x', '-f', '-', '-C', dir], { stdin: 'pipe', what: `tar -x of ${key}` });
   tar.stdout.resume();
-  const feed = pipeline(src, tar.stdin!);
+  const stages: NodeJS.ReadWriteStream[] = [verifyingStream(obj, key)];
+  if (obj.compression === 'zstd') stages.push(new MultiFrameZstdDecompress(key));
+  const feed = pipeline(src, ...(stages as [Transform]), tar.stdin!);
   const [f, t] = await Promise.allSettled([feed, tar.done]);
   // The checksum error (raised at the end of the stream) is the real cause when both fail.
   if (f.status === 'rejected' && (f.reason as { code?: string }).code !== 'EPIPE') throw f.reason;

@@ -27,7 +27,7 @@ const drillDirs = async () => (await fsp.readdir(os.tmpdir())).filter((d) => d.s
 const histories = async (root: string) => (await fsp.readdir(path.join(root, 'wal'), { recursive: true })).filter((f) => String(f).endsWith('.history.zst'));
 
 describe('pgkeep verify --drill', () => {
-  it('restores the newest full backup to the newest archived instant, checks it, and reports RTO/RPO', async () => {
+  it('restores the newest full backup to the newest archived instant, checks it, and reports RTO/RPO', { timeout: 600_000 }, async () => {
     // The last commit before the drill: the drill must reach it.
     await repo.cluster.psql(`insert into t(v) values ('canary')`, 'app');
     const lastCommit = (await repo.cluster.psql(`select to_char(max(at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') from t`, 'app')).trim();

@@ -4,7 +4,6 @@
 import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { expect } from 'vitest';
 import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
 import { FsStore } from '../../../src/storage/fs-store.js';
@@ -66,21 +65,26 @@ export async function makeRealRepo(opts: { rows?: number } = {}): Promise<RealRe
      insert into t(v) select md5(g::text) from generate_series(1, ${opts.rows ?? 5000}) g;`,
     'app',
   );
-  const full = await run(['backup', '--type', 'full', '--checkpoint', 'fast']);
-  if (full.code !== 0) {
-    // The physical producer is still being built: take the same backup by hand, in its format.
-    console.warn(`pgkeep backup --type full failed (${full.stderr.trim()}); using a hand-made full backup in format v1`);
-    await handMadeFull(cluster, repoDir, waitArchived);
-  }
+  const repo: RealRepo = { cluster, repoDir, repoUrl, env, run, moreWal, waitArchived };
+  await takeFull(repo);
   await moreWal(2);
   const logical = await run(['backup', '--type', 'logical']);
   expect(logical.code, logical.stderr).toBe(0);
   await moreWal(3);
-  return { cluster, repoDir, repoUrl, env, run, moreWal, waitArchived };
+  return repo;
+}
+
+/** `pgkeep backup --type full`; returns the new backup's id. */
+export async function takeFull(repo: RealRepo): Promise<string> {
+  const full = await repo.run(['backup', '--type', 'full', '--checkpoint', 'fast']);
+  if (full.code === 0) return full.json.id;
+  // The physical producer is still being built: take the same backup by hand, in its format.
+  console.warn(`pgkeep backup --type full failed (${full.stderr.trim()}); using a hand-made full backup in format v1`);
+  return handMadeFull(repo.cluster, repo.repoDir, repo.waitArchived);
 }
 
 /** pg_basebackup -Ft -X none into base.tar.zst (kind base) + manifest, WAL from the archive. */
-export async function handMadeFull(cluster: LocalCluster, repoDir: string, waitArchived: () => Promise<void>): Promise<void> {
+export async function handMadeFull(cluster: LocalCluster, repoDir: string, waitArchived: () => Promise<void>): Promise<string> {
   const store = new FsStore(repoDir);
   const start = new Date();
   const id = makeBackupId(start, 'full');
@@ -116,6 +120,7 @@ export async function handMadeFull(cluster: LocalCluster, repoDir: string, waitA
     objects: [{ name: 'base.tar.zst', kind: 'base', ...obj }],
     tool: { name: 'pgkeep', version: 'test' },
   });
+  return id;
 }
 
 /** A file-only copy of a file repository (for tests that damage it). */
@@ -124,4 +129,3 @@ export async function copyRepo(from: string, to: string): Promise<string> {
   return `file://${to}`;
 }
 
-export { Readable };
