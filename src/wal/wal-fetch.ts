@@ -2,7 +2,7 @@
 // %p atomically. During replay PostgreSQL asks for segments one at a time, so each call also
 // fetches the next N segments of the same timeline in parallel into a spool directory
 // (pg_wal/pgkeep-prefetch/, verified and decompressed); the next calls are served from there
-// by a rename. Spool files behind the requested segment are deleted on every call.
+// by a rename. Spool files behind the requested segment on its timeline are deleted on every call.
 // Missing file → PgkeepError `not-found` (the CLI exits 1 with one line, quickly): PostgreSQL
 // asks for files that do not exist (the next timeline's .history, the end of the archive).
 import { promises as fsp } from 'node:fs';
@@ -48,11 +48,16 @@ export async function walFetch(store: Store, o: WalFetchOptions): Promise<WalFet
 
   const id = parseSegmentName(name);
   const spooled = await fsp.readdir(spool).catch(() => [] as string[]);
-  // Forget what replay has passed (and anything of another timeline that sorts before us).
+  // Forget what replay has passed on this timeline. Other timelines are left alone: across a
+  // timeline switch PostgreSQL asks for the newer timeline's name first and then falls back to
+  // the older one at the same position (the restore executor also stages files here).
+  const tli = name.slice(0, 8);
   await Promise.all(
-    spooled.filter((f) => isSegmentName(f) && f < name).map((f) => fsp.rm(path.join(spool, f), { force: true })),
+    spooled
+      .filter((f) => isSegmentName(f) && f.slice(0, 8) === tli && f < name)
+      .map((f) => fsp.rm(path.join(spool, f), { force: true })),
   );
-  const have = new Set(spooled.filter((f) => isSegmentName(f) && f >= name));
+  const have = new Set(spooled.filter((f) => isSegmentName(f) && f.slice(0, 8) === tli && f >= name));
 
   let source: WalFetchResult['source'] = 'repository';
   if (have.has(name)) {

@@ -105,6 +105,10 @@ describe('WAL objects: push, fetch, look-ahead, prefetch', () => {
     expect(a.prefetched).toBe(4);
     expect(sha(await fsp.readFile(dest))).toBe(sha(contents.get(seg(1))!));
     expect((await fsp.readdir(path.join(rdir, PREFETCH_DIR))).sort()).toEqual([seg(2), seg(3), seg(4), seg(5)]);
+    // Across a timeline switch PostgreSQL first asks for the newer timeline's name: missing,
+    // and the spooled segments of timeline 1 must survive it.
+    await expect(walFetch(store, { name: '00000002' + seg(2).slice(8), dest, prefetch: 4, parallel: 2 })).rejects.toMatchObject({ code: 'not-found' });
+    expect((await fsp.readdir(path.join(rdir, PREFETCH_DIR))).sort()).toEqual([seg(2), seg(3), seg(4), seg(5)]);
     const b = await walFetch(store, { name: seg(2), dest, prefetch: 4, parallel: 2 });
     expect(b.source).toBe('spool');
     expect(sha(await fsp.readFile(dest))).toBe(sha(contents.get(seg(2))!));
