@@ -75,6 +75,16 @@ describe('WAL pull over a replication slot (archive_mode off)', () => {
     for (let i = 1; i < segs.length; i++) expect(segs[i]).toBe(segs[i - 1] + 1n);
   });
 
+  it('wal-pull (once) switches WAL and stores everything up to that point', async () => {
+    await c.psql(`insert into t select g, 'once' from generate_series(70001, 80000) g`);
+    const before = (await c.psql(`select pg_walfile_name(pg_current_wal_lsn())`)).trim();
+    const r = await pgkeep(['wal-pull', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.upTo).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(existsSync(path.join(repoDir, walKey(before)))).toBe(true);
+  });
+
   it('wal-pull --follow streams completed segments (never .partial) and stops cleanly on SIGTERM', async () => {
     const spool = path.join(tmp, 'spool');
     const child = spawn(NODE24, [CLI_BUNDLE, 'wal-pull', '--follow', '--spool', spool], { env: { PATH: process.env.PATH, ...env } });
