@@ -54,6 +54,8 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   const totalBytes = selected.reduce((a, b) => a + b.bytes, 0) * copies.length;
   const prog = progress('verify checksums', totalBytes);
   const perCopy: CopyReport[] = [];
+  // Mirrors: a WAL file another copy holds must be on every copy (each copy must restore alone).
+  const unionWal = copies.length > 1 ? await loadWalCatalog(store) : null;
   let objects = 0;
   let bytes = 0;
   let walSegments = 0;
@@ -76,7 +78,7 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
     objects += obj.objects;
     bytes += obj.bytes;
 
-    const walRes = await checkWal(copy, selected, copyName, problems, cfg.parallel);
+    const walRes = await checkWal(copy, selected, copyName, problems, cfg.parallel, unionWal);
     walSegments += walRes;
     perCopy.push({ copy: copy.description, ok: problems.length === before, objects: obj.objects, bytes: obj.bytes, walSegments: walRes, problems: problems.length - before });
   }
@@ -144,7 +146,14 @@ async function readHistories(store: Store, wal: WalCatalog, problems: VerifyProb
 }
 
 /** WAL chain from the oldest selected physical backup onward, plus every needed segment's frame. */
-async function checkWal(copy: Store, selected: Manifest[], copyName: string | undefined, problems: VerifyProblem[], parallel: number): Promise<number> {
+async function checkWal(
+  copy: Store,
+  selected: Manifest[],
+  copyName: string | undefined,
+  problems: VerifyProblem[],
+  parallel: number,
+  unionWal: WalCatalog | null,
+): Promise<number> {
   const physical = selected.filter((b) => b.type !== 'logical');
   let wal: WalCatalog;
   try {
@@ -159,6 +168,11 @@ async function checkWal(copy: Store, selected: Manifest[], copyName: string | un
   };
   const starts = physical.map(startOf).filter((s): s is { timeline: number; segno: bigint } => s !== null);
   const start = starts.sort((a, b) => (a.segno < b.segno ? -1 : a.segno > b.segno ? 1 : a.timeline - b.timeline))[0] ?? null;
+  if (unionWal) {
+    const mine = new Set([...wal.segments, ...wal.histories].map((x) => x.key));
+    for (const x of [...unionWal.segments, ...unionWal.histories])
+      if (!mine.has(x.key)) problems.push({ object: x.key, copy: copyName, message: `WAL file ${x.name} is missing on ${copy.description} (another copy has it)` });
+  }
   const histories = await readHistories(copy, wal, problems, copyName);
   const chain = checkWalChain({ wal, start, histories });
   for (const g of chain.gaps) problems.push({ object: walKey(g.first), copy: copyName, message: describeGap(g) });

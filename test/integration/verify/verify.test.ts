@@ -73,6 +73,10 @@ describe('pgkeep verify', () => {
     const r = await repo.run(['verify'], url);
     expect(r.code).toBe(1);
     expect(r.json.problems.map((p: any) => p.message)).toContain(`WAL segment ${victim} is missing on timeline 1`);
+    // And a restore past the gap refuses before writing anything.
+    const rr = await repo.run(['restore', '--latest', '--dry-run'], url);
+    expect(rr.code).not.toBe(0);
+    expect(rr.stderr).toContain(victim);
   });
 
   it('fails when a logical dump is truncated, naming it', async () => {
@@ -115,6 +119,29 @@ describe('pgkeep verify', () => {
     const r = await repo.run(['verify', '--backup', full.id], url);
     expect(r.code).toBe(1);
     expect(r.json.problems.map((p: any) => p.message).join(' ')).toMatch(/pg_verifybackup.*PG_VERSION/);
+  });
+
+  it('checks each copy of a mirror on its own and names the damaged copy', async () => {
+    const a = damaged();
+    const b = damaged();
+    await copyRepo(repo.repoDir, a);
+    await copyRepo(repo.repoDir, b);
+    const logical = (await manifests(b)).find((m: any) => m.type === 'logical');
+    const dump = logical.objects.find((o: any) => o.database === 'app');
+    const file = path.join(b, 'backups', logical.id, dump.name);
+    const buf = await fsp.readFile(file);
+    buf[10] ^= 0xff;
+    await fsp.writeFile(file, buf);
+    const walDir = path.join(b, 'wal', '00000001');
+    const lastSeg = (await fsp.readdir(walDir)).filter((f) => /^[0-9A-F]{24}\.zst$/.test(f)).sort().pop()!;
+    await fsp.rm(path.join(walDir, lastSeg));
+    const r = await repo.run(['verify', '--checksums-only'], `file://${a},file://${b}`);
+    expect(r.code).toBe(1);
+    expect(r.json.copies.map((c: any) => [c.copy, c.ok])).toEqual([[`file://${a}`, true], [`file://${b}`, false]]);
+    expect(r.json.problems.every((p: any) => p.copy === `file://${b}`)).toBe(true);
+    expect(r.json.problems.some((p: any) => p.object === dump.name && p.backupId === logical.id)).toBe(true);
+    // The newest segment is missing on copy b only: the union listing still has it, the copy does not.
+    expect(r.json.problems.some((p: any) => p.message.includes(lastSeg.slice(0, 24)))).toBe(true);
   });
 
   it('reports a backup without a manifest as a warning, not a failure', async () => {
