@@ -83,6 +83,7 @@ t=$(now); as_pg "$BR backup --type=full" >/dev/null
 echo "   pgbackrest full backup: $(echo "$(now) - $t" | bc) s"
 
 echo "== commits after the backups; target = a commit in the middle"
+sleep 3   # pgBackRest records its stop time after the archive check: keep the target clear of it
 for i in $(seq 1 40); do $PSQL -c "update orders set status = 'audited-$i' where id = $i"; done
 TARGET=$($PSQL -c "select to_char(pg_xact_commit_timestamp(xmin) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from orders where id = 20")
 for i in $(seq 41 60); do $PSQL -c "update orders set status = 'audited-$i' where id = $i"; done

@@ -3,23 +3,15 @@
 // write the data directory (src/restore/execute.ts) and optionally start it. Every refusal
 // (bad input, non-empty DIR, target outside the window, unknown timeline, WAL gap) happens
 // before anything is written.
-import { pipeline } from 'node:stream/promises';
-import { PassThrough } from 'node:stream';
 import type { Config } from '../config/config.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
-import { loadCatalog } from '../repo/catalog.js';
-import { loadWalCatalog, type WalCatalog } from '../repo/wal-catalog.js';
 import { openStore } from '../storage/open-store.js';
-import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
-import { streamToBuffer, zstdDecompress } from '../util/streams.js';
-import { parseHistoryFile, parseLsn, type HistoryEntry } from '../wal/segment.js';
-import { planRestore, type PlanTarget, type RestorePlan } from '../restore/plan.js';
-import { msToMicros, parseTargetTime } from '../restore/target-time.js';
+import type { RestorePlan } from '../restore/plan.js';
+import { loadHistories, planFromRepository, toPlanTarget } from '../restore/plan-from-repo.js';
 import { checkTargetDir, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
 import { repoUrlForServer } from '../restore/recovery-settings.js';
-import { newestArchivedCommit } from '../restore/last-commit.js';
 import type { RestoreResult } from './types.js';
 
 export type RestoreTarget =
@@ -74,63 +66,19 @@ export function archiveModeOf(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'a
   throw new PgkeepError('bad-config', `PGKEEP_RESTORE_ARCHIVE_MODE="${v}" is not valid: expected preserve or off.`);
 }
 
-/** Input target → planner target; a bad time or LSN fails here, before any I/O. */
-export function toPlanTarget(t: RestoreTarget): PlanTarget {
-  switch (t.kind) {
-    case 'time':
-      return { kind: 'time', time: parseTargetTime(t.time) };
-    case 'lsn':
-      return { kind: 'lsn', lsn: parseLsn(t.lsn) };
-    default:
-      return t;
-  }
-}
-
-async function readHistory(store: Store, key: string): Promise<HistoryEntry[]> {
-  const out = new PassThrough();
-  const done = pipeline(await store.get(key), zstdDecompress(), out);
-  const [buf] = await Promise.all([streamToBuffer(out), done]);
-  return parseHistoryFile(buf.toString('utf8'));
-}
-
-export async function loadHistories(store: Store, wal: WalCatalog): Promise<Map<number, HistoryEntry[]>> {
-  const m = new Map<number, HistoryEntry[]>();
-  for (const h of wal.histories) m.set(h.timeline, await readHistory(store, h.key));
-  return m;
-}
+export { toPlanTarget, loadHistories };
 
 /** Read the repository and plan; writes nothing. */
 export async function planPhysicalRestore(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'target' | 'backup' | 'timeline'>, store = openStore(cfg)): Promise<RestorePlan> {
-  const target = toPlanTarget(opts.target);
-  const [catalog, wal] = await Promise.all([loadCatalog(store), loadWalCatalog(store)]);
-  const histories = await loadHistories(store, wal);
-  const input = {
-    backups: catalog.backups,
-    wal,
-    histories,
-    target,
-    targetTimeline: opts.timeline,
-    backupId: opts.backup && opts.backup !== 'latest' ? opts.backup : undefined,
-    nowMicros: msToMicros(Date.now()),
-  };
-  const plan = planRestore(input);
-  if (target.kind !== 'time') return plan;
-  // A time target needs an archived commit after it: read the newest one and plan again.
-  let binDir: string | undefined;
-  try {
-    binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
-  } catch {
-    return plan;
-  }
-  const last = await newestArchivedCommit(store, binDir, plan.wal.segments);
-  return last === undefined ? plan : planRestore({ ...input, lastArchivedCommitMicros: last });
+  return planFromRepository(store, { ...opts, pgBinDir: cfg.pgBinDir });
 }
 
 export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions): Promise<PhysicalRestoreResult> {
   const t0 = Date.now();
   const target = toPlanTarget(opts.target);
-  // The cheapest refusal first: a non-empty directory (checked again right before writing).
-  if (!opts.dryRun) await checkTargetDir(opts.to);
+  // The cheapest refusal first: a non-empty directory (checked again right before writing);
+  // a dry run with --to reports the same refusal the real run would.
+  if (!opts.dryRun || opts.to) await checkTargetDir(opts.to);
   if (opts.port !== undefined && !opts.start) throw new PgkeepError('bad-usage', '--port applies only with --start.');
   const store = openStore(cfg);
   const plan = await planPhysicalRestore(cfg, opts, store);

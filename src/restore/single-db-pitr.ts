@@ -17,7 +17,7 @@ import { openStore } from '../storage/open-store.js';
 import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import type { RestoreResult } from '../commands/types.js';
-import { planPhysicalRestore } from '../commands/restore-physical.js';
+import { planFromRepository } from './plan-from-repo.js';
 import { normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir } from './execute.js';
 import { parseGlobalsRoles } from './globals-roles.js';
 import { PROTECTED_DATABASES, checkDatabaseName, createRoles, databaseExists, missingRoles, restoreDumpInto } from './logical-restore.js';
@@ -70,7 +70,7 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
     throw new PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
 
   const store = openStore(cfg);
-  const plan = await planPhysicalRestore(cfg, { target: { kind: 'time', time: o.time }, backup: o.backup }, store);
+  const plan = await planFromRepository(store, { target: { kind: 'time', time: o.time }, backup: o.backup, pgBinDir: cfg.pgBinDir });
   const lines = [
     ...plan.lines,
     `Then: start it as an ephemeral local cluster (archive_mode off), wait for promotion at ${time.iso}`,

@@ -238,6 +238,7 @@ describe('point-in-time restore (physical)', () => {
       await fsp.mkdir(dir);
       await fsp.writeFile(path.join(dir, 'precious'), 'keep me');
       expect(await refused(['--time', commit(9).ts], dir)).toMatch(/is not empty/);
+      expect(await refused(['--time', commit(9).ts, '--dry-run'], dir)).toMatch(/is not empty/);
       expect(await fsp.readdir(dir)).toEqual(['precious']);
       expect(await fsp.readFile(path.join(dir, 'precious'), 'utf8')).toBe('keep me');
     });
