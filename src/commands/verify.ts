@@ -73,12 +73,16 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
       if (!sameObjects(mine, b)) problems.push({ backupId: b.id, copy: copyName, message: `manifest of ${b.id} on ${copy.description} differs from the other copies` });
       manifests.push(mine);
     }
-    const obj = await checkBackupObjects(copy, manifests, { parallel: Math.max(2, cfg.parallel), copy: copyName, onBytes: (n) => prog.add(n) });
+    // Objects and WAL of one copy are read side by side: a big base tar is one stream (one
+    // core hashing), WAL decompression keeps the other cores busy.
+    const [obj, walRes] = await Promise.all([
+      checkBackupObjects(copy, manifests, { parallel: Math.max(2, cfg.parallel), copy: copyName, onBytes: (n) => prog.add(n) }),
+      checkWal(copy, selected, copyName, problems, cfg.parallel, unionWal),
+    ]);
     problems.push(...obj.problems);
     objects += obj.objects;
     bytes += obj.bytes;
 
-    const walRes = await checkWal(copy, selected, copyName, problems, cfg.parallel, unionWal);
     walSegments += walRes;
     perCopy.push({ copy: copy.description, ok: problems.length === before, objects: obj.objects, bytes: obj.bytes, walSegments: walRes, problems: problems.length - before });
   }

@@ -79,6 +79,21 @@ describe('pgkeep verify', () => {
     expect(rr.stderr).toContain(victim);
   });
 
+  it('names a WAL segment whose stored bytes were altered', async () => {
+    const root = damaged();
+    const url = await copyRepo(repo.repoDir, root);
+    const tlDir = path.join(root, 'wal', '00000001');
+    const seg = (await fsp.readdir(tlDir)).filter((f) => /^[0-9A-F]{24}\.zst$/.test(f)).sort().pop()!;
+    const file = path.join(tlDir, seg);
+    const buf = await fsp.readFile(file);
+    buf[Math.floor(buf.length / 2)] ^= 0x10;
+    await fsp.writeFile(file, buf);
+    const r = await repo.run(['verify', '--checksums-only'], url);
+    expect(r.code).toBe(1);
+    const p = r.json.problems.find((x: any) => x.object === `wal/00000001/${seg}`);
+    expect(p?.message).toMatch(new RegExp(`WAL segment ${seg.slice(0, 24)} is corrupt`));
+  });
+
   it('fails when a logical dump is truncated, naming it', async () => {
     const root = damaged();
     const url = await copyRepo(repo.repoDir, root);
