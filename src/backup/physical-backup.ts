@@ -61,7 +61,7 @@ import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
-import { HashCounter, zstdDecompress } from '../util/streams.js';
+import { HashCounter, streamToBuffer, zstdDecompress } from '../util/streams.js';
 import { VERSION } from '../version.js';
 import { pullWalTo, ensureSlot, DEFAULT_SLOT } from '../wal/wal-pull.js';
 import { formatLsn, parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../wal/segment.js';
@@ -79,6 +79,8 @@ export interface PhysicalPreflight {
   totalBytes: number;
   canReplicate: boolean;
   inRecovery: boolean;
+  /** Timeline being written now. */
+  timeline: number;
 }
 
 export async function preflight(env: Record<string, string>): Promise<PhysicalPreflight> {
@@ -93,6 +95,8 @@ export async function preflight(env: Record<string, string>): Promise<PhysicalPr
     const size = await c.query<{ total: string }>(`select coalesce(sum(pg_database_size(oid)),0)::text as total from pg_database where datallowconn`);
     const role = await c.query<{ ok: boolean }>(`select rolsuper or rolreplication as ok from pg_roles where rolname = current_user`);
     const rec = await c.query<{ r: boolean }>(`select pg_is_in_recovery() as r`);
+    // The timeline being written now (pg_control_checkpoint lags behind a promotion until the next checkpoint).
+    const tli = await c.query<{ t: string }>(`select case when pg_is_in_recovery() then (select timeline_id::text from pg_control_checkpoint()) else substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) end as t`);
     return {
       walLevel: get('wal_level'),
       archiveMode: get('archive_mode'),
@@ -102,11 +106,17 @@ export async function preflight(env: Record<string, string>): Promise<PhysicalPr
       totalBytes: Number(size.rows[0]?.total ?? 0),
       canReplicate: !!role.rows[0]?.ok,
       inRecovery: !!rec.rows[0]?.r,
+      timeline: parseTimeline(tli.rows[0]?.t),
     };
   });
 }
 
 export type WalSource = 'archive' | 'pull';
+
+function parseTimeline(t: string | undefined): number {
+  if (!t) return 1;
+  return /^[0-9A-F]{8}$/.test(t) ? parseInt(t, 16) : Number(t) || 1;
+}
 
 /** Refuse what cannot produce a restorable backup, before anything is written. */
 export function checkPreflight(p: PhysicalPreflight): WalSource {
@@ -180,8 +190,33 @@ export async function waitForWal(store: Store, timeline: number, startWal: strin
 
 interface BaseRun {
   object: ManifestObject;
-  label: BackupLabel;
-  stopLsn: string;
+  /** Null when the stream was not decoded (archive mode: the .backup history file has them). */
+  label: BackupLabel | null;
+  stopLsn: string | null;
+}
+
+/**
+ * The backup history file (`<startWal>.<offset>.backup`) the server archives when a backup
+ * ends: start/stop LSN and timeline of the backup labelled `pgkeep <id>`. Bounded wait.
+ */
+export async function findBackupHistory(store: Store, timeline: number, id: string, timeoutSeconds: number): Promise<{ label: BackupLabel; stopLsn: string } | null> {
+  const prefix = `${WAL_PREFIX}${timeline.toString(16).toUpperCase().padStart(8, '0')}/`;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const seen = new Set<string>();
+  for (;;) {
+    const keys = (await store.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.backup.zst') && !seen.has(k)).sort().reverse();
+    for (const k of keys) {
+      seen.add(k);
+      const buf = await streamToBuffer((await store.get(k)).pipe(zstdDecompress()));
+      const text = buf.toString('utf8');
+      if (!text.includes(`LABEL: pgkeep ${id}\n`)) continue;
+      const label = parseBackupLabel(text);
+      const stop = /STOP WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(text);
+      if (label && stop) return { label, stopLsn: stop[1] };
+    }
+    if (Date.now() > deadline) return null;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** Run pg_basebackup into backups/<id>/base.tar.zst; returns the object and WAL positions. */
@@ -190,19 +225,31 @@ async function streamBase(
   store: Store,
   id: string,
   binDir: string,
-  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; totalBytes: number; incrementalManifest?: string },
+  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; totalBytes: number; incrementalManifest?: string; decode: boolean },
 ): Promise<BaseRun> {
   // client-zstd: libzstd inside pg_basebackup, one frame, worker threads (Node's zstd stream
   // with nbWorkers fails, and multi-frame output is misread by Node's decompressor).
   const zdetail = `level=${opts.level}${opts.workers > 0 ? `,workers=${opts.workers}` : ''}`;
   const args = ['-D', '-', '-Ft', '-X', 'none', `--checkpoint=${opts.checkpoint}`, '-v', '-l', `pgkeep ${id}`, `--compress=client-zstd:${zdetail}`];
   if (opts.incrementalManifest) args.push(`--incremental=${opts.incrementalManifest}`);
+  // Without decoding, pg_basebackup's own progress (-P, "done/total kB") gives bytes and ETA.
+  if (!opts.decode) args.push('-P');
   const run = startTool(binDir, 'pg_basebackup', args, { env: cfg.pgEnv, what: 'pg_basebackup' });
   let verbose = '';
-  run.child.stderr!.on('data', (c: Buffer) => {
-    verbose = (verbose + c.toString('utf8')).slice(-65536);
-  });
+  let reportedKb = 0;
+  let totalKb = 0;
   const prog = progress(`backup ${id}`, opts.totalBytes);
+  run.child.stderr!.on('data', (c: Buffer) => {
+    const text = c.toString('utf8');
+    verbose = (verbose + text).slice(-65536);
+    if (opts.decode) return;
+    for (const m of text.matchAll(/(\d+)\/(\d+) kB/g)) {
+      const done = Number(m[1]);
+      totalKb = Number(m[2]);
+      if (done > reportedKb) prog.add((done - reportedKb) * 1024);
+      reportedKb = Math.max(reportedKb, done);
+    }
+  });
   // Side branch: decompress what is being stored to count raw bytes (progress, rawBytes) and
   // read backup_label and the backup_manifest tail as they pass. It also proves the stored
   // stream decompresses. Back-pressure: the tap waits for the side branch.
@@ -217,14 +264,17 @@ async function streamBase(
   });
   const scan = new TarScan(new Set(['backup_label']), 1 << 20, new Map([['backup_manifest', 64 * 1024]]));
   // 1 MiB output chunks: the default 16 KiB costs seconds of per-chunk stream overhead per GB.
-  const sideDone = pipeline(side, zlib.createZstdDecompress({ chunkSize: 1 << 20 }), raw, scan, new Writable({ write: (_c, _e, cb) => cb() }));
+  const sideDone = opts.decode
+    ? pipeline(side, zlib.createZstdDecompress({ chunkSize: 1 << 20 }), raw, scan, new Writable({ write: (_c, _e, cb) => cb() }))
+    : Promise.resolve();
   const tap = new Transform({
     transform(chunk: Buffer, _e, cb) {
-      if (side.write(chunk)) cb(null, chunk);
+      if (!opts.decode) cb(null, chunk);
+      else if (side.write(chunk)) cb(null, chunk);
       else side.once('drain', () => cb(null, chunk));
     },
     flush(cb) {
-      side.end();
+      if (opts.decode) side.end();
       sideDone.then(() => cb(), cb);
     },
   });
@@ -268,6 +318,12 @@ async function streamBase(
   // pg_basebackup -D - prints no WAL end point; the injected backup_manifest ends with it.
   const range = parseManifestWalRange(scan.captured.get('backup_manifest')?.toString('utf8') ?? '');
   const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(verbose)?.[1] ?? range?.endLsn;
+  if (!opts.decode)
+    return {
+      object: { name: BASE_OBJECT, kind: BASE_KIND, bytes: w.value.bytes, sha256: w.value.sha256, rawBytes: Math.max(reportedKb, totalKb) * 1024, compression: 'zstd' },
+      label: null,
+      stopLsn: null,
+    };
   if (!label || !end)
     throw new PgkeepError('backup-label-missing', `pg_basebackup finished but its output lacked ${!label ? 'backup_label' : 'the WAL end point'}; the backup is unusable.`, 'Check the pg_basebackup version matches the server (PGKEEP_PG_BINDIR).');
   return {
@@ -329,17 +385,27 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     log.info(`backup ${id}: pg_basebackup (${checkpoint} checkpoint, zstd level ${level}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}`);
     let base: BaseRun;
     try {
-      base = await streamBase(cfg, store, id, binDir, { checkpoint, level, workers, totalBytes: pre.totalBytes, incrementalManifest });
+      // With archive_command the server archives a .backup history file holding the start/stop
+      // positions, so the stream need not be decoded (≈30% less CPU, bench/physical-backup.sh).
+      base = await streamBase(cfg, store, id, binDir, { checkpoint, level, workers, totalBytes: pre.totalBytes, incrementalManifest, decode: walSource !== 'archive' });
     } finally {
       if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
     }
-    const { label, stopLsn } = base;
+    const waitSeconds = intFromEnv(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
+    let label = base.label;
+    let stopLsn = base.stopLsn;
+    if (!label || !stopLsn) {
+      const hist = await findBackupHistory(store, pre.timeline, id, waitSeconds);
+      if (!hist)
+        throw new PgkeepError('wal-not-archived', `The backup history file of ${id} did not reach ${store.description} within ${waitSeconds} s.`, "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal.");
+      label = hist.label;
+      stopLsn = hist.stopLsn;
+    }
     const stopWal = segmentName(label.timeline, segnoForLsn(parseLsn(stopLsn) - 1n, pre.segSize), pre.segSize);
     if (walSource === 'pull') {
       const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(stopLsn), pre.segSize, facts.systemIdentifier);
       log.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
     }
-    const waitSeconds = intFromEnv(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
     const segs = await waitForWal(store, label.timeline, label.startWal, stopWal, pre.segSize, waitSeconds);
     const stopTime = await serverNow(cfg.pgEnv);
     const manifest: Manifest = {

@@ -148,7 +148,7 @@ describe('physical full backup (pg_basebackup stream, WAL from archive_command)'
 describe('physical backup preflight', () => {
   const ok: PhysicalPreflight = {
     walLevel: 'replica', archiveMode: 'on', archiveCommand: 'pgkeep wal-push %p', segSize: 16 << 20,
-    tablespaces: [], totalBytes: 0, canReplicate: true, inRecovery: false,
+    tablespaces: [], totalBytes: 0, canReplicate: true, inRecovery: false, timeline: 1,
   };
   it('uses the archive when archive_mode is on, a slot pull when it is off', () => {
     expect(checkPreflight(ok)).toBe('archive');
