@@ -48,6 +48,7 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   const selected = opts.backup ? [findBackup(cat, opts.backup)] : cat.backups;
   const problems: VerifyProblem[] = [];
   const warnings: string[] = [];
+  if (!cat.backups.length) warnings.push(`${store.description} holds no complete backup yet: there is nothing to restore`);
   if (!opts.backup)
     for (const id of cat.incomplete) warnings.push(`backup ${id} has objects but no manifest (killed or still running); it is not restorable and expire removes it after 24 h`);
 
