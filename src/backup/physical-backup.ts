@@ -1,5 +1,5 @@
-// Physical backups: `pg_basebackup -D - -Ft -X none` streamed through zstd (worker threads)
-// and SHA-256 into backups/<id>/base.tar.zst, then the manifest, written last.
+// Physical backups: `pg_basebackup -D - -Ft -X none --compress=client-zstd` streamed
+// through SHA-256 into backups/<id>/base.tar.zst, then the manifest, written last.
 //
 // Repository objects of a full backup (format v1), for the restore planner:
 //   backups/<id>/base.tar.zst    kind "base": one tar of the data directory, zstd. It contains
@@ -20,10 +20,12 @@
 // pg_basebackup; one zstd frame). Streaming the raw tar through Node's zstd instead was tried
 // and rejected: Node 24's zstd stream with ZSTD_c_nbWorkers fails ("push() after EOF"), one
 // thread is too slow, and independent frames per block (parallel on the thread pool) are
-// silently truncated by Node's zstd decompressor, which the restore side uses. The compressed
-// stream is teed into a decompressor that counts raw bytes (progress, ETA against
-// pg_database_size, rawBytes) and reads backup_label + the backup_manifest tail (stop LSN) as
-// they pass. `server-zstd` cannot keep the manifest with -D -, so it is not used.
+// silently truncated by Node's zstd decompressor, which the restore side uses.
+// Positions: with archive_command, from the `.backup` history file the server archives at the
+// end (label `pgkeep <id>`), progress from `pg_basebackup -P`, rawBytes = its kB total; the
+// stream is not decoded. In pull mode (no .backup file) the compressed stream is teed into a
+// decompressor that counts raw bytes and reads backup_label + the backup_manifest tail (stop
+// LSN) as they pass. `server-zstd` cannot keep the manifest with -D -, so it is not used.
 // Level: 1, or PGKEEP_COMPRESS=zstd:N; threads: PGKEEP_ZSTD_WORKERS (default 0 on ≤ 2 CPUs, else min(4, CPUs − 2)).
 //
 // WAL source: with archive_mode on, `-X none` makes the server wait until the stop segment is
