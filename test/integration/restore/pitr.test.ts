@@ -3,7 +3,7 @@
 // records when it committed, so after a restore to T exactly the rows committed at or before
 // T must exist.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,9 +140,14 @@ describe('point-in-time restore (physical)', () => {
 
   it('writes a directory that plain pg_ctl start replays and promotes (no --start)', async () => {
     const dir = path.join(work, 'plain');
-    const r = await pgkeep(['restore', '--time', commit(9).ts, '--to', dir], env);
-    expect(r.code).toBe(0);
+    // The bundle as an operator runs it; restore_command names that same node and bundle.
+    const cli = serverReadableCli();
+    const { PGKEEP_CLI_PATH: _c, PGKEEP_NODE_PATH: _n, ...plainEnv } = env;
+    const r = spawnSync(cli.node, [cli.bundle, 'restore', '--time', commit(9).ts, '--to', dir], { env: { PATH: process.env.PATH, ...plainEnv }, encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/pgkeep restore:/);
+    expect(r.status).toBe(0);
     expect(r.stdout).toContain(`Restored backup ${backupId}`);
+    expect(await fsp.readFile(path.join(dir, 'postgresql.auto.conf'), 'utf8')).toContain(`else ${cli.node} ${cli.bundle} wal-fetch`);
     expect((await fsp.stat(dir)).mode & 0o777).toBe(0o700);
     expect(existsSync(path.join(dir, 'recovery.signal'))).toBe(true);
     expect(existsSync(path.join(dir, 'backup_manifest'))).toBe(true);
