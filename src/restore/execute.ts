@@ -137,7 +137,11 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
   await fsp.chmod(dir, 0o700);
   const created = state === 'absent';
   const prog = progress(`restore ${plan.backup.id}: extracting ${obj.name}`, obj.rawBytes);
+  // WAL is staged while the base backup extracts (different objects, different directories).
+  let staging: Promise<number> | undefined;
   try {
+    staging = stageWal(o.store, plan, dir, o.stageSegments ?? DEFAULT_STAGE_SEGMENTS);
+    staging.catch(() => undefined);
     // Stored bytes → size + SHA-256 check (fails at the end) → every zstd frame → tar.
     const stored = await o.store.get(key);
     const stages: NodeJS.ReadWriteStream[] = [verifyingStream(obj, `${obj.name} of backup ${plan.backup.id}`)];
@@ -170,7 +174,7 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
 
     // Recovery setup. The backup holds no WAL: pg_wal must exist (empty) for the server to start.
     await fsp.mkdir(path.join(dir, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
-    const staged = await stageWal(o.store, plan, dir, o.stageSegments ?? DEFAULT_STAGE_SEGMENTS);
+    const staged = await staging;
     for (const f of ['postmaster.pid', 'postmaster.opts', 'standby.signal', 'recovery.conf'])
       await fsp.rm(path.join(dir, f), { force: true });
     await fsp.writeFile(path.join(dir, 'recovery.signal'), '', { mode: 0o600 });
@@ -190,6 +194,7 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
     log.info(`restore ${plan.backup.id}: ${dir} ready (${formatBytes(prog.bytes)}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
     return { dir, rawBytes: prog.bytes, settings };
   } catch (e) {
+    await staging?.catch(() => undefined);
     await emptyDir(dir, created).catch(() => undefined);
     throw e;
   }
