@@ -60,6 +60,9 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   let objects = 0;
   let bytes = 0;
   let walSegments = 0;
+  // Content checks with PostgreSQL's tools, once (reads come from the first copy that has it),
+  // running beside the checksum pass so both cores stay busy.
+  const content = opts.checksumsOnly ? Promise.resolve([]) : contentChecks(cfg, store, selected, warnings);
   for (const copy of copies) {
     const copyName = copies.length > 1 ? copy.description : undefined;
     const before = problems.length;
@@ -89,15 +92,7 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   }
   prog.done();
 
-  // Content checks with PostgreSQL's tools, once (reads come from the first copy that has it).
-  if (!opts.checksumsOnly) {
-    for (const b of selected) {
-      const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
-      if (b.type === 'logical') problems.push(...(await checkLogicalBackup(store, b, binDir)).map((p) => ({ backupId: b.id, ...p })));
-      else if (b.type === 'full') problems.push(...(await checkPhysicalBackup(store, b, binDir)));
-      else warnings.push(`incremental backup ${b.id}: pg_verifybackup needs it combined with its parents; checksums only`);
-    }
-  }
+  problems.push(...(await content));
 
   const durationSeconds = (Date.now() - started) / 1000;
   const ok = problems.length === 0;
@@ -111,6 +106,21 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
     durationSeconds,
     throughputMiBps: durationSeconds > 0 ? Math.round((bytes / 1048576 / durationSeconds) * 10) / 10 : 0,
   };
+}
+
+async function contentChecks(cfg: Config, store: Store, selected: Manifest[], warnings: string[]): Promise<VerifyProblem[]> {
+  const problems: VerifyProblem[] = [];
+  for (const b of selected) {
+    try {
+      const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
+      if (b.type === 'logical') problems.push(...(await checkLogicalBackup(store, b, binDir)).map((p) => ({ backupId: b.id, ...p })));
+      else if (b.type === 'full') problems.push(...(await checkPhysicalBackup(store, b, binDir)));
+      else warnings.push(`incremental backup ${b.id}: pg_verifybackup needs it combined with its parents; checksums only`);
+    } catch (e) {
+      problems.push({ backupId: b.id, message: `could not check backup ${b.id}: ${(e as Error).message}` });
+    }
+  }
+  return problems;
 }
 
 async function loadCatalogOrProblem(copy: Store, problems: VerifyProblem[], copyName?: string): Promise<Catalog | null> {
