@@ -1,17 +1,9 @@
 // A real repository for the verify/retention/drill tests: a PostgreSQL 15 cluster archiving WAL
 // with `pgkeep wal-push` (the CLI bundle as archive_command), a full backup, a logical backup,
 // then more writes and WAL switches, all archived.
-import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'vitest';
 import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
-import { FsStore } from '../../../src/storage/fs-store.js';
-import { writeObject } from '../../../src/repo/object-io.js';
-import { writeJson } from '../../../src/repo/catalog.js';
-import { backupObjectKey, makeBackupId, manifestKey } from '../../../src/repo/layout.js';
-import { parseLsn, segmentName, segnoForLsn } from '../../../src/wal/segment.js';
-import { startTool } from '../../../src/postgres/pg-tools.js';
 import { binDir, startCluster } from '../../helpers/pg.js';
 import { pgkeep } from '../../helpers/cli.js';
 import { archivingSettings, makeServerRepo } from '../../helpers/archiving.js';
@@ -74,53 +66,11 @@ export async function makeRealRepo(opts: { rows?: number } = {}): Promise<RealRe
   return repo;
 }
 
-/** `pgkeep backup --type full`; returns the new backup's id. */
+/** `pgkeep backup --type full` (the real producer); returns the new backup's id. */
 export async function takeFull(repo: RealRepo): Promise<string> {
   const full = await repo.run(['backup', '--type', 'full', '--checkpoint', 'fast']);
-  if (full.code === 0) return full.json.id;
-  // The physical producer is still being built: take the same backup by hand, in its format.
-  console.warn(`pgkeep backup --type full failed (${full.stderr.trim()}); using a hand-made full backup in format v1`);
-  return handMadeFull(repo.cluster, repo.repoDir, repo.waitArchived);
-}
-
-/** pg_basebackup -Ft -X none into base.tar.zst (kind base) + manifest, WAL from the archive. */
-export async function handMadeFull(cluster: LocalCluster, repoDir: string, waitArchived: () => Promise<void>): Promise<string> {
-  const store = new FsStore(repoDir);
-  const start = new Date();
-  const id = makeBackupId(start, 'full');
-  const run = startTool(binDir(), 'pg_basebackup', ['-D', '-', '-Ft', '-X', 'none', '--checkpoint=fast'], { env: cluster.env });
-  const written = writeObject(store, backupObjectKey(id, 'base.tar.zst'), run.stdout, { kind: 'zstd', level: 3 });
-  await Promise.all([run.done, written]);
-  const obj = await written;
-  const stop = new Date();
-  const man = JSON.parse(
-    execFileSync('sh', ['-c', `zstd -dc '${path.join(repoDir, backupObjectKey(id, 'base.tar.zst'))}' | tar -xOf - backup_manifest`], { maxBuffer: 1 << 26 }).toString(),
-  );
-  const range = man['WAL-Ranges'][0];
-  const tl = range.Timeline as number;
-  await waitArchived();
-  const sys = (await cluster.psql('select system_identifier from pg_control_system()')).trim();
-  const ver = (await cluster.psql(`select current_setting('server_version_num')`)).trim();
-  await writeJson(store, manifestKey(id), {
-    format: 1,
-    id,
-    type: 'full',
-    startTime: start.toISOString(),
-    stopTime: stop.toISOString(),
-    pgVersion: '15',
-    pgVersionNum: Number(ver),
-    systemIdentifier: sys,
-    timeline: tl,
-    startLsn: range['Start-LSN'],
-    stopLsn: range['End-LSN'],
-    startWal: segmentName(tl, segnoForLsn(parseLsn(range['Start-LSN']))),
-    stopWal: segmentName(tl, segnoForLsn(parseLsn(range['End-LSN']))),
-    bytes: obj.bytes,
-    rawBytes: obj.rawBytes,
-    objects: [{ name: 'base.tar.zst', kind: 'base', ...obj }],
-    tool: { name: 'pgkeep', version: 'test' },
-  });
-  return id;
+  expect(full.code, full.stderr).toBe(0);
+  return full.json.id;
 }
 
 /** A file-only copy of a file repository (for tests that damage it). */
