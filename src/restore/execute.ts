@@ -14,7 +14,7 @@ import { chownForServer, LocalCluster } from '../postgres/local-cluster.js';
 import { backupObjectKey } from '../repo/layout.js';
 import { verifyingStream } from '../repo/object-io.js';
 import { PassThrough, type Transform } from 'node:stream';
-import { MultiFrameZstdDecompress } from './zstd-frames.js';
+import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import { fetchWalFile } from '../wal/wal-object.js';
 import { PREFETCH_DIR } from '../wal/wal-fetch.js';
 import { mapLimit } from '../util/streams.js';

@@ -3,6 +3,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
+import { MultiFrameZstdDecompress } from './zstd-frames.js';
 
 /** Pass-through that counts bytes and hashes them (SHA-256) without holding them. */
 export class HashCounter extends Transform {
@@ -32,8 +33,12 @@ export function zstdCompress(level: number, workers = 0): Transform {
   return zlib.createZstdCompress({ params });
 }
 
-export function zstdDecompress(): Transform {
-  return zlib.createZstdDecompress();
+/**
+ * Decompress every frame of a zstd stream. Node's own decompressor stops after the first
+ * frame without an error; parallel compressors write many frames (see zstd-frames.ts).
+ */
+export function zstdDecompress(what?: string): Transform {
+  return new MultiFrameZstdDecompress(what);
 }
 
 export function compressor(c: Compression): Transform | null {

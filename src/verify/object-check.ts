@@ -15,7 +15,7 @@ import { mapLimit } from '../util/streams.js';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { plausibleSegmentSize } from '../wal/wal-object.js';
-import { MultiFrameZstdDecompress } from '../restore/zstd-frames.js';
+import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import type { ArchivedSegment } from '../repo/wal-catalog.js';
 
 export interface ObjectCheckResult {

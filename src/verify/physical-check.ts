@@ -11,7 +11,7 @@ import { startTool, runTool } from '../postgres/pg-tools.js';
 import { backupObjectKey } from '../repo/layout.js';
 import type { Manifest, ManifestObject } from '../repo/manifest.js';
 import { verifyingStream } from '../repo/object-io.js';
-import { MultiFrameZstdDecompress } from '../restore/zstd-frames.js';
+import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import type { Transform } from 'node:stream';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
