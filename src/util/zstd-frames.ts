@@ -7,7 +7,7 @@
 // the frame sizes.
 import { Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { PgkeepError } from '../util/errors.js';
+import { PgkeepError } from './errors.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
 

@@ -3,7 +3,7 @@ import { Readable, PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import { MultiFrameZstdDecompress } from '../../../src/restore/zstd-frames.js';
+import { MultiFrameZstdDecompress } from '../../../src/util/zstd-frames.js';
 import { streamToBuffer } from '../../../src/util/streams.js';
 
 const frame = (b: Buffer, checksum = true) =>
