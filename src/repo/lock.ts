@@ -3,6 +3,7 @@
 // A lock left by a dead process on this host, or older than maxAgeHours, is stale and taken over.
 import os from 'node:os';
 import type { Store } from '../storage/store.js';
+import { MirrorStore } from '../storage/mirror-store.js';
 import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { LOCKS_PREFIX, lockKey } from './layout.js';
@@ -52,23 +53,40 @@ export async function acquireLock(store: Store, name: string, opts: { conflictsW
   for (const l of await listLocks(store)) {
     if (l.name !== name && opts.conflictsWith?.(l) && !isStale(l)) throw busy(l, store);
   }
+  // Each copy of a mirror is locked on its own, in order: a lock left on one copy only (a
+  // copy failed mid-write) is then judged on that copy, stale or not, like any other.
+  const copies = store instanceof MirrorStore ? store.copies : [store];
+  const held: Store[] = [];
+  try {
+    for (const copy of copies) {
+      await lockOne(copy, key, mine);
+      held.push(copy);
+    }
+  } catch (e) {
+    await Promise.all(held.map((c) => c.delete(key).catch(() => undefined)));
+    throw e;
+  }
+  return {
+    release: async () => {
+      await Promise.all(copies.map((c) => c.delete(key).catch(() => undefined)));
+    },
+  };
+}
+
+async function lockOne(store: Store, key: string, mine: LockInfo): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeJson(store, key, mine, true);
-      return {
-        release: async () => {
-          await store.delete(key).catch(() => undefined);
-        },
-      };
+      return;
     } catch (e) {
       if (!(e instanceof PgkeepError && e.code === 'exists')) throw e;
       const held = (await readJson(store, key).catch(() => null)) as LockInfo | null;
       if (held && !isStale(held)) throw busy(held, store);
-      log.warn(`taking over stale lock ${name} (held by ${held?.host}:${held?.pid} since ${held?.since})`);
+      log.warn(`taking over stale lock ${mine.name} in ${store.description} (held by ${held?.host}:${held?.pid} since ${held?.since})`);
       await store.delete(key);
     }
   }
-  throw new PgkeepError('locked', `Could not take lock ${name} in ${store.description}.`);
+  throw new PgkeepError('locked', `Could not take lock ${mine.name} in ${store.description}.`);
 }
 
 function busy(l: LockInfo, store: Store): PgkeepError {
