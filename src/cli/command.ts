@@ -26,6 +26,8 @@ export interface CliCommand {
   options: NonNullable<ParseArgsConfig['options']>;
   /** false for commands that run without a repository (none yet). */
   needsConfig?: boolean;
+  /** false for commands that never touch the repository (swap): PGKEEP_REPO may be unset. */
+  needsRepo?: boolean;
   run(ctx: CommandContext): Promise<CommandOutput>;
 }
 

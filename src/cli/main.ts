@@ -48,7 +48,7 @@ export async function main(argv: string[], env: Env, io: CliIo = defaultIo): Pro
       return 0;
     }
     if (flags.quiet || name === 'wal-push' || name === 'wal-fetch') setQuiet(flags.quiet === true);
-    const cfg: Config | null = cmd.needsConfig === false ? null : loadConfig(env, overridesFrom(flags));
+    const cfg: Config | null = cmd.needsConfig === false ? null : loadConfig(env, overridesFrom(flags), { requireRepo: cmd.needsRepo !== false });
     const out = await cmd.run({ cfg: cfg as Config, flags, positionals, env, io });
     if (json) io.stdout(JSON.stringify(out.json, null, 2) + '\n');
     else if (out.text) io.stdout(redact(out.text.endsWith('\n') ? out.text : out.text + '\n'));

@@ -145,15 +145,16 @@ export function databaseUrlToEnv(raw: string): Record<string, string> {
   return env;
 }
 
-export function loadConfig(env: Env, o: Overrides = {}): Config {
+/** `requireRepo: false` for commands that only talk to the server (swap): repos is then empty. */
+export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } = {}): Config {
   const repoRaw = (given(o.repo, env.PGKEEP_REPO) ?? '').trim();
-  if (!repoRaw)
+  if (!repoRaw && requireRepo)
     throw new PgkeepError(
       'bad-config',
       'No repository configured: PGKEEP_REPO is empty.',
       'Set PGKEEP_REPO=file:///var/lib/pgkeep or s3://bucket/prefix (or pass --repo / the repo input).',
     );
-  const repos = parseRepoList(repoRaw);
+  const repos = repoRaw ? parseRepoList(repoRaw) : [];
 
   const pgEnv: Record<string, string> = {};
   for (const k of LIBPQ_VARS) {

@@ -10,6 +10,7 @@ export const swapCommand: CliCommand = {
     'Checks <database>_restore (or --from) is connectable and has tables, ends sessions on both, then renames\n' +
     '<database> → <database>_before_<UTC time> and <database>_restore → <database> in one transaction.\n' +
     'Undo: pgkeep swap <database> --from <database>_before_<time> (printed after each swap).',
+  needsRepo: false,
   options: {
     from: { type: 'string' },
     'dry-run': { type: 'boolean' },

@@ -36,6 +36,14 @@ describe('pgkeep swap', () => {
     expect(await databases()).toEqual(['core', 'grafana', 'keycloak', 'postgres']);
   });
 
+  it('needs no repository: the same refusal without PGKEEP_REPO set', async () => {
+    const { PGKEEP_REPO: _unused, ...noRepo } = env;
+    const r = await pgkeep(['swap', 'core'], noRepo);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Database "core_restore" does not exist');
+    expect(r.stderr).not.toContain('PGKEEP_REPO');
+  });
+
   it('refuses an empty <db>_restore', async () => {
     await c.psql('create database grafana_restore');
     const r = await pgkeep(['swap', 'grafana'], env);
