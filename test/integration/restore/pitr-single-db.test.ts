@@ -83,6 +83,19 @@ describe('single-database point-in-time restore', () => {
     expect(leftovers()).toEqual(before);
   });
 
+  it('pgkeep restore --logical --database core --time T (the CLI) restores core as of T', async () => {
+    const r = await pgkeep(['restore', '--logical', '--database', 'core', '--time', ts[5], '--into', 'core_at5', '--json'], env);
+    expect(r.stderr).not.toMatch(/pgkeep restore:/);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ dryRun: false, target: 'core_at5', database: 'core', recoveredTo: ts[5] });
+    expect((await c.psql('select id from orders order by id', 'core_at5')).trim().split('\n')).toEqual(['1', '2', '3', '4', '5']);
+    const bad = await pgkeep(['restore', '--logical', '--database', 'core', '--time', 'yesterday'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('"yesterday" is not a valid restore time');
+    expect(leftovers()).toEqual(before);
+  });
+
   it('dry run: prints the physical plan and the dump/restore steps, creates nothing', async () => {
     const r = await singleDatabasePitr(loadConfig(env), { database: 'core', time: ts[5], into: 'core_dry', replace: false, dryRun: true });
     expect(r.dryRun).toBe(true);
