@@ -35,6 +35,7 @@ describe('point-in-time restore (physical)', () => {
   const commits: Commit[] = [];
   let lsnAfter8 = '';
   const running: string[] = [];
+  const copies: string[] = [];
 
   async function commitRows(ids: number[], on: LocalCluster = c): Promise<Commit[]> {
     const out: Commit[] = [];
@@ -117,6 +118,7 @@ describe('point-in-time restore (physical)', () => {
     await c?.destroy();
     await fsp.rm(work, { recursive: true, force: true });
     await fsp.rm(repo.dir, { recursive: true, force: true });
+    for (const d of copies) await fsp.rm(d, { recursive: true, force: true });
   });
 
   const commit = (id: number) => commits.find((x) => x.id === id)!;
@@ -250,6 +252,7 @@ describe('point-in-time restore (physical)', () => {
 
     it('a missing WAL segment in the middle of the chain (the dry run names it)', async () => {
       const copy = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pitr-gap-'));
+      copies.push(copy);
       execFileSync('cp', ['-a', `${repo.dir}/.`, copy]);
       const gap = segmentName(1, parseSegmentName(stopWal).segno + 1n);
       await fsp.rm(path.join(copy, walKey(gap)));
@@ -269,6 +272,7 @@ describe('point-in-time restore (physical)', () => {
 
     it('a corrupt base backup found at the end of the stream: what was extracted is removed', async () => {
       const copy = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pitr-bad-'));
+      copies.push(copy);
       execFileSync('cp', ['-a', `${repo.dir}/.`, copy]);
       const obj = path.join(copy, backupObjectKey(backupId, 'base.tar.zst'));
       const buf = await fsp.readFile(obj);
