@@ -98,7 +98,8 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
     estimatedSeconds: plan.estimatedSeconds,
     warnings: plan.warnings,
   };
-  for (const l of plan.lines) log.info(`restore plan: ${l}`);
+  // A dry run returns the plan to its caller (CLI text, job summary); a real run logs it as step one.
+  if (!opts.dryRun) for (const l of plan.lines) log.info(`restore plan: ${l}`);
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts) });

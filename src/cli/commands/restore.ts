@@ -77,8 +77,7 @@ export const restoreCommand: CliCommand = {
       });
     }
     const text = [
-      ...(r.dryRun ? ['Dry run: nothing was written. Plan:'] : []),
-      ...r.plan.map((l) => `  ${l}`),
+      ...(r.dryRun ? ['Dry run: nothing was written. Plan:', ...r.plan.map((l) => `  ${l}`)] : []),
       ...(r.dryRun ? [] : [`Restored backup ${r.backupId}${r.recoveredTo ? ` to ${r.recoveredTo}` : ''}${r.target ? ` into ${r.target}` : ''} in ${r.durationSeconds.toFixed(1)} s.`]),
     ].join('\n');
     return { json: r, text };
