@@ -50,7 +50,7 @@ import zlib from 'node:zlib';
 import path from 'node:path';
 import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Config } from '../config/config.js';
+import { configInt, type Config } from '../config/config.js';
 import type { BackupOptions } from '../commands/backup.js';
 import type { BackupResult } from '../commands/types.js';
 import { serverFacts, withClient, type ServerFacts } from '../postgres/client.js';
@@ -157,15 +157,6 @@ async function freshId(store: Store, at: Date, type: 'full' | 'incr'): Promise<s
     if ((await store.list(backupPrefix(id))).length === 0) return id;
   }
   throw new PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
-}
-
-function intFromEnv(cfg: Config, name: string, dflt: number, min: number, max: number): number {
-  const raw = cfg.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
-  return n;
 }
 
 /** Wait until every segment start..stop is in the repository (bounded); return how many. */
@@ -383,7 +374,7 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     // zstd threads compete with the walsender and pg_basebackup itself: on 2 CPUs inline
     // compression (0 workers) measured fastest (6.3 s vs 8.8 s with 2 workers, 1.4 GB).
     const cpus = os.availableParallelism();
-    const workers = intFromEnv(cfg, 'PGKEEP_ZSTD_WORKERS', cpus > 2 ? Math.min(4, cpus - 2) : 0, 0, 64);
+    const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', cpus > 2 ? Math.min(4, cpus - 2) : 0, 0, 64);
     log.info(`backup ${id}: pg_basebackup (${checkpoint} checkpoint, zstd level ${level}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}`);
     let base: BaseRun;
     try {
@@ -393,7 +384,7 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     } finally {
       if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
     }
-    const waitSeconds = intFromEnv(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
+    const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
     let label = base.label;
     let stopLsn = base.stopLsn;
     if (!label || !stopLsn) {

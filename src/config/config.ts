@@ -206,3 +206,13 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
 
   return { repoUrl: repoRaw, repos, s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
 }
+
+/** A whole-number setting read from the configuration's environment (for settings one command alone uses). */
+export function configInt(cfg: Pick<Config, 'env'>, name: string, dflt: number, min: number, max: number): number {
+  const raw = cfg.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+  return n;
+}
