@@ -5,7 +5,6 @@ import { configInt, type Config } from '../config/config.js';
 import { serverFacts } from '../postgres/client.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { openStore } from '../storage/open-store.js';
-import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { walFetch, type WalFetchResult } from '../wal/wal-fetch.js';
 import { pullWalFollow, pullWalTo, DEFAULT_SLOT } from '../wal/wal-pull.js';
