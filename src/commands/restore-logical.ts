@@ -140,6 +140,7 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
     durationSeconds: (Date.now() - started) / 1000,
   });
   if (opts.dryRun) return result(true);
+  for (const l of plan) log.info(`restore plan: ${l}`);
 
   const key = backupObjectKey(backup.id, dump.name);
   log.info(`verifying ${dump.name} (${formatBytes(dump.bytes)})`);

@@ -149,7 +149,11 @@ export async function restoreDumpInto(
       const [f, d] = await Promise.allSettled([feed, run.done]);
       // pg_restore stopping early breaks the pipe: its own error explains why.
       if (d.status === 'rejected' && !(f.status === 'rejected' && run.child.signalCode)) throw d.reason;
-      if (f.status === 'rejected') throw f.reason;
+      // pg_restore may exit (successfully) the instant it has read its last block, closing its
+      // stdin before our side saw 'finish': that race is not a failure. The dump's checksum was
+      // verified before the server was touched, so nothing unchecked slips through here.
+      const closedByReader = (e: unknown) => ['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE'].includes((e as NodeJS.ErrnoException)?.code ?? '');
+      if (f.status === 'rejected' && !(d.status === 'fulfilled' && closedByReader(f.reason))) throw f.reason;
     }
     p.done();
   } catch (e) {
