@@ -148,7 +148,9 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
     if (obj.compression === 'zstd') stages.push(new MultiFrameZstdDecompress(`${obj.name} of backup ${plan.backup.id}`));
     const counted = new PassThrough({ highWaterMark: 1 << 20 });
     counted.on('data', (c: Buffer) => prog.add(c.length));
-    const tar = spawn('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    // --ignore-zeros: tar reads to the real end of input instead of stopping at the end-of-archive
+    // blocks, so it never closes the pipe early and every byte passes the SHA-256 check.
+    const tar = spawn('tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     tar.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4096)));
     const exited = new Promise<number | null>((resolve, reject) => {

@@ -30,7 +30,7 @@ export function baseObject(m: Manifest): ManifestObject | undefined {
  */
 export async function extractTarObject(store: Store, key: string, obj: ManifestObject, dir: string): Promise<void> {
   const src = await store.get(key);
-  const tar = startTool('', 'tar', ['-x', '-f', '-', '-C', dir], { stdin: 'pipe', what: `tar -x of ${key}` });
+  const tar = startTool('', 'tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir], { stdin: 'pipe', what: `tar -x of ${key}` });
   tar.stdout.resume();
   const stages: NodeJS.ReadWriteStream[] = [verifyingStream(obj, key)];
   if (obj.compression === 'zstd') stages.push(new MultiFrameZstdDecompress(key));
