@@ -3,11 +3,11 @@ import type { Config } from '../config/config.js';
 import type { RepoLocation } from '../config/repo-url.js';
 import { FsStore } from './fs-store.js';
 import { MirrorStore } from './mirror-store.js';
-import { S3Store } from './s3-store.js';
+import { LazyS3Store } from './lazy-s3-store.js';
 import type { Store } from './store.js';
 
 export function openLocation(loc: RepoLocation, cfg: Config): Store {
-  return loc.kind === 'file' ? new FsStore(loc.path) : new S3Store(loc, cfg.s3);
+  return loc.kind === 'file' ? new FsStore(loc.path) : new LazyS3Store(loc, cfg.s3);
 }
 
 export function openStore(cfg: Config): Store {
