@@ -68584,7 +68584,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1773);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8210);
 // pg-backup action entry point (bundled to dist/pg-backup/index.js).
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -68594,7 +68594,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1773:
+/***/ 8210:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68627,31 +68627,8 @@ const defaults = lib.defaults
 // Re-export the default
 /* harmony default export */ const esm = (lib);
 
-;// CONCATENATED MODULE: ./src/util/errors.ts
-// Errors that reach a person: one sentence with the wrong value, plus a hint.
-// The CLI prints `message` + `hint` and exits non-zero; actions call setFailed with the same.
-class errors_PgkeepError extends Error {
-    code;
-    hint;
-    constructor(code, message, hint) {
-        super(message);
-        this.name = 'PgkeepError';
-        this.code = code;
-        this.hint = hint;
-    }
-}
-function isPgkeepError(e) {
-    return e instanceof errors_PgkeepError;
-}
-/** One paragraph for a person: message and hint, no stack. Unexpected errors keep their message. */
-function describeError(e) {
-    if (isPgkeepError(e))
-        return e.hint ? `${e.message} Hint: ${e.hint}` : e.message;
-    if (e instanceof Error)
-        return `unexpected error: ${e.message}`;
-    return `unexpected error: ${String(e)}`;
-}
-
+// EXTERNAL MODULE: ./src/util/errors.ts
+var util_errors = __nccwpck_require__(17);
 ;// CONCATENATED MODULE: ./src/postgres/client.ts
 // Introspection over node-postgres with the same libpq environment the tools use.
 // Connection failures become PgkeepErrors a person can act on.
@@ -68677,11 +68654,11 @@ function mapPgError(e, env, database) {
     const err = e;
     const where = describeTarget(env, database);
     if (err.code === '28P01' || err.code === '28000')
-        return new errors_PgkeepError('auth-failed', `Authentication failed for ${where}.`, 'Check PGUSER and PGPASSWORD (or DATABASE_URL).');
+        return new util_errors/* PgkeepError */.$Z('auth-failed', `Authentication failed for ${where}.`, 'Check PGUSER and PGPASSWORD (or DATABASE_URL).');
     if (err.code === '3D000')
-        return new errors_PgkeepError('unknown-database', `Database "${database ?? env.PGDATABASE}" does not exist on ${where}.`, 'Check the name; pgkeep list shows what each backup holds.');
+        return new util_errors/* PgkeepError */.$Z('unknown-database', `Database "${database ?? env.PGDATABASE}" does not exist on ${where}.`, 'Check the name; pgkeep list shows what each backup holds.');
     if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOENT', 'EAI_AGAIN'].includes(err.code ?? '') || /timeout/i.test(err.message ?? ''))
-        return new errors_PgkeepError('db-unreachable', `Cannot connect to PostgreSQL at ${where} (${err.code ?? err.message}).`, 'Check PGHOST/PGPORT and that the server accepts connections from this machine.');
+        return new util_errors/* PgkeepError */.$Z('db-unreachable', `Cannot connect to PostgreSQL at ${where} (${err.code ?? err.message}).`, 'Check PGHOST/PGPORT and that the server accepts connections from this machine.');
     return e;
 }
 async function withClient(env, database, fn) {
@@ -68732,110 +68709,10 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: ./src/util/redact.ts
-// Secrets never reach logs or summaries: every string we print about a URL or a
-// connection goes through here first.
-const registered = new Set();
-/** Remember a secret value so `redact` removes it wherever it appears. */
-function registerSecret(value) {
-    if (value && value.length >= 3)
-        registered.add(value);
-}
-function registeredSecrets() {
-    return [...registered];
-}
-/** Remove credentials from URLs (user:pass@), known secret query params and registered secrets. */
-function redact(text) {
-    let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi, (_m, scheme) => `${scheme}***@`);
-    out = out.replace(/((?:password|secret|token|key|sig|signature|x-amz-credential|x-amz-signature)=)[^&\s]+/gi, '$1***');
-    for (const s of registered)
-        out = out.split(s).join('***');
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/util/log.ts
-// Logging: one line per step on stderr (stdout is kept for --json and for tool output),
-// with every line redacted. Progress lines carry bytes, rate and ETA.
-
-let sink = (line) => process.stderr.write(line + '\n');
-let quiet = false;
-const debugOn = () => process.env.PGKEEP_DEBUG === '1';
-/** Actions route log lines to core.info; tests may capture them. */
-function setLogSink(s) {
-    sink = s;
-}
-function setQuiet(q) {
-    quiet = q;
-}
-const log_log = {
-    info: (m) => {
-        if (!quiet)
-            sink(redact(m));
-    },
-    warn: (m) => sink(redact(`warning: ${m}`)),
-    debug: (m) => {
-        if (debugOn())
-            sink(redact(`debug: ${m}`));
-    },
-};
-function formatBytes(n) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n;
-    let i = 0;
-    while (Math.abs(v) >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${seconds.toFixed(1)} s`;
-    const m = Math.floor(seconds / 60);
-    const s = Math.round(seconds % 60);
-    if (m < 60)
-        return `${m} min ${s} s`;
-    return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-/**
- * Progress reporter: call `add(n)` as bytes pass; logs at most every `intervalMs`
- * a line with bytes, rate and (when the total is known) ETA.
- */
-function progress(label, total, intervalMs = 5000) {
-    const start = Date.now();
-    let bytes = 0;
-    let last = start;
-    const line = (final) => {
-        const secs = Math.max((Date.now() - start) / 1000, 0.001);
-        const rate = bytes / secs;
-        let s = `${label}: ${formatBytes(bytes)}`;
-        if (total && total > 0)
-            s += ` of ${formatBytes(total)} (${Math.min(100, (100 * bytes) / total).toFixed(0)}%)`;
-        s += `, ${formatBytes(rate)}/s`;
-        if (!final && total && rate > 0 && total > bytes)
-            s += `, ETA ${formatDuration((total - bytes) / rate)}`;
-        if (final)
-            s += `, ${formatDuration(secs)}`;
-        log_log.info(s);
-    };
-    return {
-        add(n) {
-            bytes += n;
-            const now = Date.now();
-            if (now - last >= intervalMs) {
-                last = now;
-                line(false);
-            }
-        },
-        done() {
-            line(true);
-        },
-        get bytes() {
-            return bytes;
-        },
-    };
-}
-
+// EXTERNAL MODULE: ./src/util/redact.ts
+var redact = __nccwpck_require__(767);
+// EXTERNAL MODULE: ./src/util/log.ts
+var util_log = __nccwpck_require__(9906);
 ;// CONCATENATED MODULE: ./src/postgres/pg-tools.ts
 // Running PostgreSQL's own tools (pg_dump, pg_basebackup, …): find the binaries, spawn with
 // the libpq environment, stream stdout, and put stderr into the error when they fail.
@@ -68865,7 +68742,7 @@ function installedBinDirs() {
 function resolveBinDir(explicit, serverMajor) {
     if (explicit) {
         if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(explicit, 'pg_dump')))
-            throw new errors_PgkeepError('no-pg-tools', `PGKEEP_PG_BINDIR=${explicit} has no pg_dump.`, 'Point it at a PostgreSQL bin directory.');
+            throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `PGKEEP_PG_BINDIR=${explicit} has no pg_dump.`, 'Point it at a PostgreSQL bin directory.');
         return explicit;
     }
     const dirs = installedBinDirs();
@@ -68876,7 +68753,7 @@ function resolveBinDir(explicit, serverMajor) {
     for (const p of (process.env.PATH ?? '').split(':'))
         if (p && (0,external_node_fs_.existsSync)(external_node_path_default().join(p, 'pg_dump')))
             return p;
-    throw new errors_PgkeepError('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
+    throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
 }
 /** Start a tool; stdout is piped, stderr captured (last 8 KiB) and logged at debug level. */
 function startTool(binDir, tool, args, opts = {}) {
@@ -68890,14 +68767,14 @@ function startTool(binDir, tool, args, opts = {}) {
         so.uid = opts.uid;
     if (opts.gid !== undefined)
         so.gid = opts.gid;
-    log_log.debug(`run ${tool} ${args.join(' ')}`);
+    util_log/* log */.Rm.debug(`run ${tool} ${args.join(' ')}`);
     const child = (0,external_node_child_process_.spawn)(file, args, so);
     let stderr = '';
     child.stderr.on('data', (c) => {
         stderr = (stderr + c.toString('utf8')).slice(-8192);
     });
     const done = new Promise((resolve, reject) => {
-        child.on('error', (e) => reject(new errors_PgkeepError('tool-failed', `Could not run ${file}: ${e.message}.`, 'Check that the PostgreSQL client tools are installed.')));
+        child.on('error', (e) => reject(new util_errors/* PgkeepError */.$Z('tool-failed', `Could not run ${file}: ${e.message}.`, 'Check that the PostgreSQL client tools are installed.')));
         child.on('close', (code, signal) => {
             if (code === 0)
                 return resolve();
@@ -68915,9 +68792,9 @@ async function runTool(binDir, tool, args, opts = {}) {
     return Buffer.concat(chunks).toString('utf8');
 }
 function toolError(what, code, signal, stderr) {
-    const msg = redact(stderr.trim().split('\n').filter(Boolean).slice(-6).join(' | '));
+    const msg = (0,redact/* redact */.E$)(stderr.trim().split('\n').filter(Boolean).slice(-6).join(' | '));
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    return new errors_PgkeepError('tool-failed', `${what} ${how}${msg ? `: ${msg}` : '.'}`, hintFor(stderr));
+    return new util_errors/* PgkeepError */.$Z('tool-failed', `${what} ${how}${msg ? `: ${msg}` : '.'}`, hintFor(stderr));
 }
 function hintFor(stderr) {
     if (/password authentication failed|no password supplied/i.test(stderr))
@@ -68986,15 +68863,15 @@ class MultiFrameZstdDecompress extends external_node_stream_.Transform {
     }
     _flush(cb) {
         if (this.state !== 'magic' || this.accLen > 0)
-            return cb(new errors_PgkeepError('corrupt-object', `${this.what} is truncated: it ends inside a zstd frame.`, 'The stored copy is damaged; restore from another backup or copy.'));
+            return cb(new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} is truncated: it ends inside a zstd frame.`, 'The stored copy is damaged; restore from another backup or copy.'));
         if (this.frames === 0)
-            return cb(new errors_PgkeepError('corrupt-object', `${this.what} holds no zstd frame.`));
+            return cb(new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} holds no zstd frame.`));
         cb();
     }
     asCorrupt(e) {
-        if (e instanceof errors_PgkeepError)
+        if (e instanceof util_errors/* PgkeepError */.$Z)
             return e;
-        return new errors_PgkeepError('corrupt-object', `${this.what} could not be decompressed: ${e.message}.`, 'The stored copy is damaged; restore from another backup or copy.');
+        return new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} could not be decompressed: ${e.message}.`, 'The stored copy is damaged; restore from another backup or copy.');
     }
     /** Take exactly `n` header bytes across chunks; returns them once complete. */
     takeHeader(chunk, off, n) {
@@ -69065,7 +68942,7 @@ class MultiFrameZstdDecompress extends external_node_stream_.Transform {
                     else if ((magic & 0xfffffff0) === 0x184d2a50)
                         this.state = 'skipSize';
                     else
-                        throw new errors_PgkeepError('corrupt-object', `${this.what} is not zstd data (bad frame magic 0x${magic.toString(16)} after ${this.frames} frame(s)).`, 'The stored copy is damaged; restore from another backup or copy.');
+                        throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} is not zstd data (bad frame magic 0x${magic.toString(16)} after ${this.frames} frame(s)).`, 'The stored copy is damaged; restore from another backup or copy.');
                     break;
                 }
                 case 'fhd': {
@@ -69102,7 +68979,7 @@ class MultiFrameZstdDecompress extends external_node_stream_.Transform {
                     this.lastBlock = (v & 1) === 1;
                     const type = (v >> 1) & 3;
                     if (type === 3)
-                        throw new errors_PgkeepError('corrupt-object', `${this.what} has a reserved zstd block type (corrupt data).`);
+                        throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} has a reserved zstd block type (corrupt data).`);
                     this.need = type === 1 ? 1 : v >>> 3;
                     this.state = 'blockBody';
                     if (this.need === 0)
@@ -78852,7 +78729,7 @@ async function readJson(store, key) {
         return JSON.parse(buf.toString('utf8'));
     }
     catch {
-        throw new errors_PgkeepError('corrupt-repo', `${key} in ${store.description} is not valid JSON.`);
+        throw new util_errors/* PgkeepError */.$Z('corrupt-repo', `${key} in ${store.description} is not valid JSON.`);
     }
 }
 async function writeJson(store, key, value, ifNoneMatch = false) {
@@ -78862,7 +78739,7 @@ async function readManifest(store, id) {
     const data = await readJson(store, manifestKey(id));
     const r = manifestSchema.safeParse(data);
     if (!r.success)
-        throw new errors_PgkeepError('corrupt-repo', `Manifest of backup ${id} is invalid: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}.`);
+        throw new util_errors/* PgkeepError */.$Z('corrupt-repo', `Manifest of backup ${id} is invalid: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}.`);
     return r.data;
 }
 async function loadCatalog(store) {
@@ -78905,10 +78782,10 @@ async function ensureRepoInfo(store, systemIdentifier) {
     if (await store.head(REPO_INFO_KEY)) {
         const r = repoInfoSchema.safeParse(await readJson(store, REPO_INFO_KEY));
         if (!r.success)
-            throw new errors_PgkeepError('corrupt-repo', `${REPO_INFO_KEY} in ${store.description} is not a pgkeep format ${FORMAT_VERSION} file.`);
+            throw new util_errors/* PgkeepError */.$Z('corrupt-repo', `${REPO_INFO_KEY} in ${store.description} is not a pgkeep format ${FORMAT_VERSION} file.`);
         const info = r.data;
         if (systemIdentifier && info.systemIdentifier && info.systemIdentifier !== systemIdentifier)
-            throw new errors_PgkeepError('wrong-cluster', `Repository ${store.description} belongs to cluster ${info.systemIdentifier}, but the server is cluster ${systemIdentifier}.`, 'Use a separate repository (or prefix) per cluster.');
+            throw new util_errors/* PgkeepError */.$Z('wrong-cluster', `Repository ${store.description} belongs to cluster ${info.systemIdentifier}, but the server is cluster ${systemIdentifier}.`, 'Use a separate repository (or prefix) per cluster.');
         if (systemIdentifier && !info.systemIdentifier) {
             const updated = { ...info, systemIdentifier };
             await writeJson(store, REPO_INFO_KEY, updated);
@@ -78981,7 +78858,7 @@ class MirrorStore {
             // The existing-object case keeps its code so idempotent writers (WAL push) can handle it.
             if (failed.every((f) => f.s.reason?.code === 'exists'))
                 throw first;
-            throw new errors_PgkeepError('mirror-failed', `Writing ${key} failed on ${failed.map((f) => f.c.description).join(', ')}: ${first.message}`, `The other ${this.copies.length - failed.length} cop${this.copies.length - failed.length === 1 ? 'y was' : 'ies were'} written; fix the failing copy and run again.`);
+            throw new util_errors/* PgkeepError */.$Z('mirror-failed', `Writing ${key} failed on ${failed.map((f) => f.c.description).join(', ')}: ${first.message}`, `The other ${this.copies.length - failed.length} cop${this.copies.length - failed.length === 1 ? 'y was' : 'ies were'} written; fix the failing copy and run again.`);
         }
         return settled[1].status === 'fulfilled' ? settled[1].value : { bytes: 0 };
     }
@@ -78993,12 +78870,12 @@ class MirrorStore {
             }
             catch (e) {
                 errors.push(`${c.description}: ${e.message}`);
-                if (!(e instanceof errors_PgkeepError && e.code === 'not-found'))
+                if (!(e instanceof util_errors/* PgkeepError */.$Z && e.code === 'not-found'))
                     continue;
             }
         }
         const allMissing = errors.every((e) => /not found/i.test(e));
-        throw new errors_PgkeepError(allMissing ? 'not-found' : 'repo-unreachable', `Object ${key} could not be read from any copy (${errors.join('; ')}).`);
+        throw new util_errors/* PgkeepError */.$Z(allMissing ? 'not-found' : 'repo-unreachable', `Object ${key} could not be read from any copy (${errors.join('; ')}).`);
     }
     async head(key) {
         for (const c of this.copies) {
@@ -79030,13 +78907,13 @@ class MirrorStore {
         const settled = await Promise.allSettled(this.copies.map((c) => c.delete(key)));
         const bad = settled.map((s, i) => ({ s, c: this.copies[i] })).filter((x) => x.s.status === 'rejected');
         if (bad.length)
-            throw new errors_PgkeepError('mirror-failed', `Deleting ${key} failed on ${bad.map((b) => b.c.description).join(', ')}.`);
+            throw new util_errors/* PgkeepError */.$Z('mirror-failed', `Deleting ${key} failed on ${bad.map((b) => b.c.description).join(', ')}.`);
     }
     async check() {
         const settled = await Promise.allSettled(this.copies.map((c) => c.check()));
         const bad = settled.map((s, i) => ({ s, c: this.copies[i] })).filter((x) => x.s.status === 'rejected');
         if (bad.length)
-            throw new errors_PgkeepError('repo-unreachable', `Repository cop${bad.length > 1 ? 'ies' : 'y'} ${bad.map((b) => b.c.description).join(', ')} unusable: ${bad.map((b) => b.s.reason.message).join(' ')}`, 'Every copy in PGKEEP_REPO is written on each run; fix or remove the failing one.');
+            throw new util_errors/* PgkeepError */.$Z('repo-unreachable', `Repository cop${bad.length > 1 ? 'ies' : 'y'} ${bad.map((b) => b.c.description).join(', ')} unusable: ${bad.map((b) => b.s.reason.message).join(' ')}`, 'Every copy in PGKEEP_REPO is written on each run; fix or remove the failing one.');
     }
 }
 
@@ -79111,19 +78988,19 @@ async function lockOne(store, key, mine) {
             return;
         }
         catch (e) {
-            if (!(e instanceof errors_PgkeepError && e.code === 'exists'))
+            if (!(e instanceof util_errors/* PgkeepError */.$Z && e.code === 'exists'))
                 throw e;
             const held = (await readJson(store, key).catch(() => null));
             if (held && !isStale(held))
                 throw busy(held, store);
-            log_log.warn(`taking over stale lock ${mine.name} in ${store.description} (held by ${held?.host}:${held?.pid} since ${held?.since})`);
+            util_log/* log */.Rm.warn(`taking over stale lock ${mine.name} in ${store.description} (held by ${held?.host}:${held?.pid} since ${held?.since})`);
             await store.delete(key);
         }
     }
-    throw new errors_PgkeepError('locked', `Could not take lock ${mine.name} in ${store.description}.`);
+    throw new util_errors/* PgkeepError */.$Z('locked', `Could not take lock ${mine.name} in ${store.description}.`);
 }
 function busy(l, store) {
-    return new errors_PgkeepError('locked', `Another pgkeep ${l.name} is running on ${l.host} (pid ${l.pid}, since ${l.since}) against ${store.description}.`, `Wait for it to finish; if it died, remove ${lockKey(l.name)} from the repository.`);
+    return new util_errors/* PgkeepError */.$Z('locked', `Another pgkeep ${l.name} is running on ${l.host} (pid ${l.pid}, since ${l.since}) against ${store.description}.`, `Wait for it to finish; if it died, remove ${lockKey(l.name)} from the repository.`);
 }
 
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -79220,7 +79097,7 @@ class FsStore {
     }
     abs(key) {
         if (key.includes('..') || external_node_path_default().isAbsolute(key))
-            throw new errors_PgkeepError('bad-key', `Invalid object key "${key}".`);
+            throw new util_errors/* PgkeepError */.$Z('bad-key', `Invalid object key "${key}".`);
         return external_node_path_default().join(this.root, key);
     }
     async put(key, body, opts = {}) {
@@ -79246,7 +79123,7 @@ class FsStore {
                 }
                 catch (e) {
                     if (e.code === 'EEXIST')
-                        throw new errors_PgkeepError('exists', `Object ${key} already exists in ${this.description}.`);
+                        throw new util_errors/* PgkeepError */.$Z('exists', `Object ${key} already exists in ${this.description}.`);
                     throw e;
                 }
                 await external_node_fs_.promises.unlink(tmp);
@@ -79268,7 +79145,7 @@ class FsStore {
             await external_node_fs_.promises.access(p);
         }
         catch {
-            throw new errors_PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
+            throw new util_errors/* PgkeepError */.$Z('not-found', `Object ${key} not found in ${this.description}.`);
         }
         return (0,external_node_fs_.createReadStream)(p, { highWaterMark: 1 << 20 });
     }
@@ -79320,7 +79197,7 @@ class FsStore {
             await external_node_fs_.promises.access(this.root, 2 /* W_OK */);
         }
         catch (e) {
-            throw new errors_PgkeepError('repo-unreachable', `Repository directory ${this.root} is not writable (${e.message}).`, 'Create it or fix its permissions; PGKEEP_REPO must be file:///absolute/path.');
+            throw new util_errors/* PgkeepError */.$Z('repo-unreachable', `Repository directory ${this.root} is not writable (${e.message}).`, 'Create it or fix its permissions; PGKEEP_REPO must be file:///absolute/path.');
         }
     }
 }
@@ -79339,326 +79216,49 @@ async function syncDir(dir) {
     }
 }
 function mapFsError(e, where) {
-    if (e instanceof errors_PgkeepError)
+    if (e instanceof util_errors/* PgkeepError */.$Z)
         return e;
     const code = e.code;
     if (code === 'ENOSPC')
-        return new errors_PgkeepError('no-space', `No space left writing to ${where}.`);
+        return new util_errors/* PgkeepError */.$Z('no-space', `No space left writing to ${where}.`);
     if (code === 'EACCES' || code === 'EPERM')
-        return new errors_PgkeepError('repo-unreachable', `Permission denied writing to ${where}.`, 'Fix the directory permissions.');
+        return new util_errors/* PgkeepError */.$Z('repo-unreachable', `Permission denied writing to ${where}.`, 'Fix the directory permissions.');
     return e;
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
-var lib_storage_dist_cjs = __nccwpck_require__(2358);
-;// CONCATENATED MODULE: ./src/storage/s3-store.ts
-// s3:// repository on AWS S3 or any S3-protocol server (MinIO, SeaweedFS, Ceph RGW, s3rver).
-// Writes stream through lib-storage's multipart Upload: at most partSize × (queueSize + 1) bytes
-// are held, whatever the object size; a failed upload is aborted so no partial object appears
-// (S3 only shows an object once CompleteMultipartUpload succeeds).
-// Checksums are sent/validated only when the API requires them (WHEN_REQUIRED): the SDK's
-// default CRC32 trailers are rejected by several S3-compatible servers.
-
-
-
-
-
-
-const MiB = 1024 * 1024;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
-class S3Store {
+;// CONCATENATED MODULE: ./src/storage/lazy-s3-store.ts
+class LazyS3Store {
     loc;
     settings;
     description;
-    /** Exposed so tests can observe requests (middleware) and read what the server stored. */
-    client;
-    endpoint;
+    inner;
     constructor(loc, settings) {
         this.loc = loc;
         this.settings = settings;
         this.description = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
-        const endpoint = loc.endpoint ?? settings.endpoint;
-        const region = loc.region ?? settings.region ?? 'us-east-1';
-        this.endpoint = endpoint ? redact(endpoint) : `AWS S3 (${region})`;
-        registerSecret(settings.credentials?.secretAccessKey);
-        registerSecret(settings.credentials?.sessionToken);
-        this.client = new dist_cjs.S3Client({
-            region,
-            ...(endpoint ? { endpoint } : {}),
-            forcePathStyle: loc.forcePathStyle ?? settings.forcePathStyle,
-            ...(settings.credentials ? { credentials: settings.credentials } : {}),
-            ...(settings.profile ? { profile: settings.profile } : {}),
-            // Standard mode: exponential backoff with jitter on 5xx, throttling and transient network
-            // errors. (Adaptive adds client-side rate limiting, which only helps many writers per client.)
-            maxAttempts: settings.maxAttempts,
-            retryMode: 'standard',
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-            followRegionRedirects: true,
-            // No socket idle timeout: a GET body may legitimately pause for minutes under back-pressure
-            // (pg_restore building an index); connection setup is bounded instead.
-            requestHandler: { connectionTimeout: 10_000 },
-        });
     }
-    full(key) {
-        if (!key || key.startsWith('/') || key.split('/').includes('..'))
-            throw new errors_PgkeepError('bad-key', `Invalid object key "${key}".`);
-        return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
+    store() {
+        this.inner ??= Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 8947)).then((m) => new m.S3Store(this.loc, this.settings));
+        return this.inner;
     }
-    /** The PutObject input for a key: per-copy storage class and encryption ride on every write. */
-    putInput(key, body, opts = {}) {
-        return {
-            Bucket: this.loc.bucket,
-            Key: this.full(key),
-            Body: body,
-            ...(this.loc.storageClass ? { StorageClass: this.loc.storageClass } : {}),
-            ...(this.loc.sse ? { ServerSideEncryption: this.loc.sse } : {}),
-            ...(this.loc.sseKmsKeyId ? { SSEKMSKeyId: this.loc.sseKmsKeyId } : {}),
-            ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-        };
+    async put(key, body, opts) {
+        return (await this.store()).put(key, body, opts);
     }
-    async put(key, body, opts = {}) {
-        const input = this.putInput(key, undefined, opts);
-        if (opts.ifNoneMatch) {
-            // Conditional writes (If-None-Match: *) close the race on AWS, MinIO and Ceph; servers that
-            // ignore the header (s3rver, older gateways) are still caught by this look-up, leaving only a
-            // window between HEAD and the write where two concurrent writers of one key both succeed.
-            const existing = await this.head(key).catch((e) => {
-                body.destroy();
-                throw e;
-            });
-            if (existing) {
-                body.destroy();
-                throw existsError(key, this.description);
-            }
-        }
-        if (body.destroyed) {
-            if (body.errored)
-                throw body.errored;
-            throw new errors_PgkeepError('source-closed', `The data for ${key} was closed before it was read; nothing was written to ${this.description}.`);
-        }
-        let bytes = 0;
-        let sourceError;
-        const counter = new external_node_stream_.Transform({
-            transform(chunk, _enc, cb) {
-                bytes += chunk.length;
-                cb(null, chunk);
-            },
-        });
-        body.once('error', (e) => {
-            sourceError = e;
-            counter.destroy(e);
-        });
-        // A source destroyed without an error must not look like a complete object (pipe() would
-        // simply stall, leaving the upload waiting forever).
-        body.once('close', () => {
-            if (body.readableEnded || sourceError)
-                return;
-            sourceError = new errors_PgkeepError('source-closed', `The data for ${key} stopped before its end; nothing was written to ${this.description}.`);
-            counter.destroy(sourceError);
-        });
-        body.pipe(counter);
-        const upload = new lib_storage_dist_cjs/* Upload */._({
-            client: this.client,
-            params: { ...input, Body: counter },
-            partSize: this.settings.partSizeMiB * MiB,
-            queueSize: this.settings.queueSize,
-            leavePartsOnError: false,
-        });
-        try {
-            await upload.done();
-            return { bytes };
-        }
-        catch (e) {
-            body.unpipe(counter);
-            body.destroy();
-            counter.destroy();
-            if (sourceError) {
-                // lib-storage re-throws the source error once the multipart upload is aborted; any other
-                // error here is the abort itself failing (s3rver, for one, does not implement it).
-                if (e !== sourceError)
-                    log_log.warn(`could not abort the multipart upload of ${key} in ${this.description} (${describeSdkError(e)}); its parts stay until a lifecycle rule removes them`);
-                throw sourceError;
-            }
-            if (s3_store_status(e) === 412 || errName(e) === 'PreconditionFailed')
-                throw existsError(key, this.description);
-            if (/Exceeded \d+ parts/.test(e?.message ?? ''))
-                throw new errors_PgkeepError('too-large', `Writing ${key} to ${this.description} failed: the object needs more than 10000 parts of ${this.settings.partSizeMiB} MiB.`, 'Raise PGKEEP_S3_PART_SIZE_MIB (up to 512, i.e. objects up to 5 TiB); memory use grows with it.');
-            throw this.mapError(e, `Writing ${key} to`);
-        }
-    }
-    /**
-     * Streams the object. A connection that breaks mid-body (multi-GB restores over the internet)
-     * is resumed with a ranged GET from the byte reached, pinned to the same version by its ETag,
-     * up to maxAttempts times in a row; the SDK's own retries cover only the request itself.
-     */
     async get(key) {
-        const Bucket = this.loc.bucket;
-        const Key = this.full(key);
-        let first;
-        try {
-            first = await this.client.send(new dist_cjs.GetObjectCommand({ Bucket, Key }));
-        }
-        catch (e) {
-            if (isMissing(e))
-                throw new errors_PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
-            throw this.mapError(e, `Reading ${key} from`);
-        }
-        const etag = first.ETag;
-        const total = first.ContentLength;
-        const maxAttempts = this.settings.maxAttempts;
-        const self = this;
-        async function* resume() {
-            let body = first.Body;
-            let offset = 0;
-            let failures = 0;
-            try {
-                for (;;) {
-                    try {
-                        for await (const chunk of body) {
-                            offset += chunk.length;
-                            failures = 0;
-                            yield chunk;
-                        }
-                        if (total === undefined || offset >= total)
-                            return;
-                        throw Object.assign(new Error(`connection closed after ${offset} of ${total} bytes`), { code: 'ECONNRESET' });
-                    }
-                    catch (e) {
-                        body.destroy();
-                        if (!networkCode(e) && !/aborted|premature|socket hang up/i.test(e?.message ?? ''))
-                            throw e;
-                        if (++failures >= maxAttempts)
-                            throw new errors_PgkeepError('repo-unreachable', `Reading ${key} from ${self.description} failed: the connection broke at byte ${offset}${total !== undefined ? ` of ${total}` : ''} ${failures} time(s) in a row (${networkCode(e) ?? e.message}).`, 'Check the network path to the S3 endpoint; raise PGKEEP_S3_MAX_ATTEMPTS for a flaky link.');
-                        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 5_000) * (0.5 + Math.random())));
-                        try {
-                            const r = await self.client.send(new dist_cjs.GetObjectCommand({ Bucket, Key, Range: `bytes=${offset}-`, ...(etag ? { IfMatch: etag } : {}) }));
-                            body = r.Body;
-                        }
-                        catch (e2) {
-                            if (s3_store_status(e2) === 412)
-                                throw new errors_PgkeepError('changed', `Object ${key} in ${self.description} was replaced while it was being read.`, 'Run the command again.');
-                            throw self.mapError(e2, `Reading ${key} from`);
-                        }
-                    }
-                }
-            }
-            finally {
-                body.destroy();
-            }
-        }
-        return external_node_stream_.Readable.from(resume(), { objectMode: false, highWaterMark: 1 << 20 });
+        return (await this.store()).get(key);
     }
     async head(key) {
-        try {
-            const r = await this.client.send(new dist_cjs.HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
-            return { key, size: r.ContentLength ?? 0, ...(r.LastModified ? { modified: r.LastModified.toISOString() } : {}) };
-        }
-        catch (e) {
-            if (isMissing(e))
-                return null;
-            throw this.mapError(e, `Looking up ${key} in`);
-        }
+        return (await this.store()).head(key);
     }
     async list(prefix) {
-        const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
-        const out = [];
-        let token;
-        try {
-            do {
-                const r = await this.client.send(new dist_cjs.ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token }));
-                for (const o of r.Contents ?? []) {
-                    if (!o.Key?.startsWith(base))
-                        continue;
-                    out.push({ key: o.Key.slice(base.length), size: o.Size ?? 0, ...(o.LastModified ? { modified: o.LastModified.toISOString() } : {}) });
-                }
-                token = r.IsTruncated ? r.NextContinuationToken : undefined;
-            } while (token);
-        }
-        catch (e) {
-            throw this.mapError(e, `Listing ${prefix || 'objects'} in`);
-        }
-        return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return (await this.store()).list(prefix);
     }
     async delete(key) {
-        try {
-            await this.client.send(new dist_cjs.DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
-        }
-        catch (e) {
-            if (isMissing(e))
-                return;
-            throw this.mapError(e, `Deleting ${key} from`);
-        }
+        return (await this.store()).delete(key);
     }
     async check() {
-        try {
-            await this.client.send(new dist_cjs.HeadBucketCommand({ Bucket: this.loc.bucket }));
-        }
-        catch (e) {
-            const s = s3_store_status(e);
-            if (s === 404 || ['NotFound', 'NoSuchBucket'].includes(errName(e)))
-                throw new errors_PgkeepError('repo-unreachable', `Bucket "${this.loc.bucket}" does not exist at ${this.endpoint} (repository ${this.description}).`, `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`);
-            throw this.mapError(e, 'Checking');
-        }
+        return (await this.store()).check();
     }
-    /** One sentence naming what failed and where; never credentials (messages pass through redact). */
-    mapError(e, what) {
-        if (e instanceof errors_PgkeepError)
-            return e;
-        const where = `${what} ${this.description}`;
-        const s = s3_store_status(e);
-        const name = errName(e);
-        const net = networkCode(e);
-        if (net || name === 'TimeoutError')
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: the S3 endpoint ${this.endpoint} is unreachable (${net ?? 'connection timed out'}) after ${this.settings.maxAttempts} attempt(s).`, 'Check AWS_ENDPOINT_URL_S3 (or the endpoint= option in PGKEEP_REPO) and the network path to it.');
-        if (name === 'CredentialsProviderError' || /could not load credentials/i.test(e?.message ?? ''))
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: no AWS credentials were found.`, 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with an instance role.');
-        if (s === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden'].includes(name))
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: access to bucket "${this.loc.bucket}" was denied (${name || 'HTTP 403'}).`, 'Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile/role) and the bucket policy.');
-        if (s === 404 || name === 'NoSuchBucket')
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: bucket "${this.loc.bucket}" does not exist at ${this.endpoint}.`, `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`);
-        if (s === 301 || name === 'PermanentRedirect')
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: bucket "${this.loc.bucket}" is in another region than ${this.loc.region ?? this.settings.region ?? 'us-east-1'}.`, 'Set AWS_REGION (or region= in PGKEEP_REPO) to the bucket\'s region.');
-        return new errors_PgkeepError('s3-error', `${where} failed: ${describeSdkError(e)}.`);
-    }
-}
-function existsError(key, where) {
-    return new errors_PgkeepError('exists', `Object ${key} already exists in ${where}.`);
-}
-function s3_store_status(e) {
-    return e?.$metadata?.httpStatusCode;
-}
-function errName(e) {
-    const x = e;
-    return x?.Code ?? x?.name ?? '';
-}
-/** The object is missing (a missing bucket is not: that is a configuration error to report). */
-function isMissing(e) {
-    return errName(e) !== 'NoSuchBucket' && (s3_store_status(e) === 404 || ['NoSuchKey', 'NotFound'].includes(errName(e)));
-}
-function networkCode(e) {
-    for (let x = e, i = 0; x && i < 4; i++) {
-        const code = x.code ?? x.errors?.find((y) => y?.code)?.code;
-        if (code && NETWORK_CODES.has(code))
-            return code;
-        x = x.cause;
-    }
-    return undefined;
-}
-/** "SlowDown (HTTP 503): Please reduce your request rate" — code, status, the server's words; redacted. */
-function describeSdkError(e) {
-    const s = s3_store_status(e);
-    let name = errName(e);
-    const msg = (e?.message ?? String(e)).split('\n')[0].slice(0, 200).replace(/\.$/, '');
-    // HEAD answers carry no body: the SDK only knows the status then.
-    if (['Unknown', 'UnknownError', 'Error', ''].includes(name))
-        name = '';
-    if (!name && s)
-        return `the server answered HTTP ${s}`;
-    const head = [name, s ? `(HTTP ${s})` : ''].filter(Boolean).join(' ');
-    return redact(head && msg && msg !== name && msg !== 'UnknownError' ? `${head}: ${msg}` : head || msg);
 }
 
 ;// CONCATENATED MODULE: ./src/storage/open-store.ts
@@ -79666,7 +79266,7 @@ function describeSdkError(e) {
 
 
 function openLocation(loc, cfg) {
-    return loc.kind === 'file' ? new FsStore(loc.path) : new S3Store(loc, cfg.s3);
+    return loc.kind === 'file' ? new FsStore(loc.path) : new LazyS3Store(loc, cfg.s3);
 }
 function openStore(cfg) {
     const stores = cfg.repos.map((l) => openLocation(l, cfg));
@@ -79702,12 +79302,12 @@ const globalsObjectName = (c) => `globals.sql${ext(c)}`;
 function selectDatabases(available, requested) {
     if (!requested?.length) {
         if (!available.length)
-            throw new errors_PgkeepError('no-database', 'The server has no database that accepts connections to back up.');
+            throw new util_errors/* PgkeepError */.$Z('no-database', 'The server has no database that accepts connections to back up.');
         return available;
     }
     const unknown = requested.filter((d) => !available.includes(d));
     if (unknown.length)
-        throw new errors_PgkeepError('unknown-database', `Database${unknown.length > 1 ? 's' : ''} ${unknown.map((d) => `"${d}"`).join(', ')} not found on the server.`, `The server has: ${available.join(', ')}.`);
+        throw new util_errors/* PgkeepError */.$Z('unknown-database', `Database${unknown.length > 1 ? 's' : ''} ${unknown.map((d) => `"${d}"`).join(', ')} not found on the server.`, `The server has: ${available.join(', ')}.`);
     return [...new Set(requested)];
 }
 /** Pipe a running tool's stdout into an object; the tool's own failure wins over the writer's. */
@@ -79733,7 +79333,7 @@ async function freshId(store, at) {
         if ((await store.list(backupPrefix(id))).length === 0)
             return id;
     }
-    throw new errors_PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
+    throw new util_errors/* PgkeepError */.$Z('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
 }
 async function logicalBackup(cfg, opts) {
     const started = Date.now();
@@ -79751,22 +79351,22 @@ async function logicalBackup(cfg, opts) {
         const startTime = new Date();
         id = await freshId(store, startTime);
         const backupId = id;
-        log_log.info(`backup ${backupId}: ${databases.length} database(s) from PostgreSQL ${facts.version} into ${store.description}, ${cfg.parallel} in parallel`);
+        util_log/* log */.Rm.info(`backup ${backupId}: ${databases.length} database(s) from PostgreSQL ${facts.version} into ${store.description}, ${cfg.parallel} in parallel`);
         const env = { ...cfg.pgEnv };
         const objects = [];
         const globalsArgs = ['--globals-only'];
         if (!facts.isSuperuser) {
             // pg_authid is readable by superusers only; without it pg_dumpall fails outright.
             globalsArgs.push('--no-role-passwords');
-            log_log.warn('connected as a non-superuser: role passwords are not included in globals.sql');
+            util_log/* log */.Rm.warn('connected as a non-superuser: role passwords are not included in globals.sql');
         }
         const gName = globalsObjectName(cfg.compression);
         const g = await toolToObject(startTool(binDir, 'pg_dumpall', globalsArgs, { env, what: 'pg_dumpall --globals-only' }), store, backupObjectKey(backupId, gName), cfg.compression);
         objects.push({ name: gName, kind: GLOBALS_KIND, ...g });
-        log_log.info(`globals: ${formatBytes(g.rawBytes)} → ${formatBytes(g.bytes)}`);
+        util_log/* log */.Rm.info(`globals: ${(0,util_log/* formatBytes */.z3)(g.rawBytes)} → ${(0,util_log/* formatBytes */.z3)(g.bytes)}`);
         const dumps = await mapLimit(databases, cfg.parallel, async (db) => {
             const name = dumpObjectName(db, cfg.compression);
-            const p = progress(`dump ${db}`);
+            const p = (0,util_log/* progress */.qB)(`dump ${db}`);
             const w = await toolToObject(startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` }), store, backupObjectKey(backupId, name), cfg.compression, (n) => p.add(n));
             p.done();
             return { name, kind: DUMP_KIND, database: db, ...w };
@@ -79793,7 +79393,7 @@ async function logicalBackup(cfg, opts) {
         };
         await writeJson(store, manifestKey(backupId), manifest, true);
         const durationSeconds = (Date.now() - started) / 1000;
-        log_log.info(`backup ${backupId}: ${formatBytes(rawBytes)} raw → ${formatBytes(bytes)} stored in ${durationSeconds.toFixed(1)} s`);
+        util_log/* log */.Rm.info(`backup ${backupId}: ${(0,util_log/* formatBytes */.z3)(rawBytes)} raw → ${(0,util_log/* formatBytes */.z3)(bytes)} stored in ${durationSeconds.toFixed(1)} s`);
         return {
             id: backupId,
             type: 'logical',
@@ -79822,8 +79422,290 @@ async function deleteBackupObjects(store, id) {
         await mapLimit(objs, 8, (o) => store.delete(o.key));
     }
     catch (e) {
-        log_log.warn(`could not remove the objects of failed backup ${id}: ${e.message}`);
+        util_log/* log */.Rm.warn(`could not remove the objects of failed backup ${id}: ${e.message}`);
     }
+}
+
+;// CONCATENATED MODULE: ./src/config/repo-url.ts
+// PGKEEP_REPO parsing: `file:///abs/path`, `s3://bucket/prefix?storage-class=…&sse=…`,
+// or a comma-separated list of those (every copy is written, reads use the first that has it).
+
+const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style']);
+const STORAGE_CLASSES = new Set([
+    'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'EXPRESS_ONEZONE',
+]);
+function bad(raw, why) {
+    return new util_errors/* PgkeepError */.$Z('bad-config', `PGKEEP_REPO entry "${redactUserinfo(raw)}" is not valid: ${why}.`, 'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms), comma-separated for several copies.');
+}
+function parseRepoUrl(raw) {
+    const s = raw.trim();
+    if (s.startsWith('file://')) {
+        let p;
+        try {
+            p = decodeURIComponent(s.slice('file://'.length)).replace(/\/+$/, '') || '/';
+        }
+        catch {
+            throw bad(s, 'it has a malformed %-escape');
+        }
+        if (!p.startsWith('/'))
+            throw bad(s, 'a file repository needs an absolute path (three slashes: file:///path)');
+        return { kind: 'file', path: p, url: s };
+    }
+    if (s.startsWith('s3://')) {
+        let u;
+        try {
+            u = new URL(s);
+        }
+        catch {
+            throw bad(s, 'it is not a URL');
+        }
+        if (u.username || u.password)
+            throw bad(s, 'credentials must not be put in the URL; use the AWS variables or a profile');
+        const bucket = u.hostname;
+        if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+            throw bad(s, `"${bucket}" is not a valid bucket name`);
+        let prefix;
+        try {
+            prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+        }
+        catch {
+            throw bad(s, 'it has a malformed %-escape');
+        }
+        if (prefix && prefix.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))
+            throw bad(s, `the prefix "${prefix}" has an empty, "." or ".." segment`);
+        const loc = { kind: 's3', bucket, prefix, url: s };
+        for (const [k, v] of u.searchParams) {
+            if (!S3_OPTIONS.has(k))
+                throw bad(s, `unknown option "${k}" (known: ${[...S3_OPTIONS].join(', ')})`);
+            if (k === 'storage-class') {
+                if (!STORAGE_CLASSES.has(v))
+                    throw bad(s, `unknown storage class "${v}"`);
+                loc.storageClass = v;
+            }
+            else if (k === 'sse') {
+                if (v !== 'AES256' && v !== 'aws:kms' && v !== 'aws:kms:dsse')
+                    throw bad(s, `sse must be AES256 or aws:kms, not "${v}"`);
+                loc.sse = v;
+            }
+            else if (k === 'sse-kms-key-id') {
+                if (!v)
+                    throw bad(s, 'sse-kms-key-id is empty');
+                loc.sseKmsKeyId = v;
+            }
+            else if (k === 'endpoint') {
+                if (!isHttpUrl(v))
+                    throw bad(s, `endpoint must be an http:// or https:// URL, not "${v}"`);
+                loc.endpoint = v;
+            }
+            else if (k === 'region') {
+                if (!/^[a-z0-9-]+$/.test(v))
+                    throw bad(s, `"${v}" is not a region name`);
+                loc.region = v;
+            }
+            else if (k === 'force-path-style') {
+                if (!['true', '1', 'false', '0'].includes(v))
+                    throw bad(s, `force-path-style must be true or false, not "${v}"`);
+                loc.forcePathStyle = v === 'true' || v === '1';
+            }
+        }
+        // A KMS key only means something with KMS encryption: imply it, refuse a contradiction.
+        if (loc.sseKmsKeyId) {
+            if (loc.sse === 'AES256')
+                throw bad(s, 'sse-kms-key-id needs sse=aws:kms, not AES256');
+            loc.sse ??= 'aws:kms';
+        }
+        return loc;
+    }
+    throw bad(s, 'it must start with file:// or s3://');
+}
+function parseRepoList(raw) {
+    const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+    if (parts.length === 0)
+        throw bad(raw, 'it is empty');
+    const locs = parts.map(parseRepoUrl);
+    // The same place twice would be written twice concurrently and count as two copies.
+    const seen = new Set();
+    for (const l of locs) {
+        const id = l.kind === 'file' ? `file:${l.path}` : `s3:${l.endpoint ?? ''}:${l.bucket}/${l.prefix}`;
+        if (seen.has(id))
+            throw bad(l.url, 'the same location is listed twice');
+        seen.add(id);
+    }
+    return locs;
+}
+/** http(s) URL with a host: what an S3 endpoint must look like ("localhost:9000" parses as a scheme). */
+function isHttpUrl(v) {
+    try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.hostname;
+    }
+    catch {
+        return false;
+    }
+}
+function redactUserinfo(s) {
+    return s.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+;// CONCATENATED MODULE: ./src/config/config.ts
+// The one place where defaults, environment, CLI flags and action inputs meet. Nothing else
+// reads process.env: commands receive a typed Config.
+
+
+
+
+const LIBPQ_VARS = [
+    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGDATABASE', 'PGSSLMODE',
+    'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSERVICE', 'PGSERVICEFILE', 'PGCONNECT_TIMEOUT', 'PGAPPNAME',
+    'PGOPTIONS', 'PGSSLCRL', 'PGTARGETSESSIONATTRS', 'PGCHANNELBINDING', 'PGGSSENCMODE',
+];
+function badValue(name, value, expected) {
+    return new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${value}" is not valid: expected ${expected}.`);
+}
+const intIn = (name, min, max) => union([schemas_string(), schemas_number()]).transform((v, ctx) => {
+    // Digits only: Number() would also take "0x1F", "1e2" or " ".
+    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected a whole number from ${min} to ${max}.` });
+        return NEVER;
+    }
+    return n;
+});
+const compressionSchema = (name) => schemas_string().transform((v, ctx) => {
+    const m = /^(zstd|none)(?::(\d+))?$/i.exec(v.trim());
+    if (!m || (m[1].toLowerCase() === 'none' && m[2])) {
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected zstd, zstd:LEVEL (1-19) or none.` });
+        return NEVER;
+    }
+    if (m[1].toLowerCase() === 'none')
+        return { kind: 'none' };
+    const level = m[2] ? Number(m[2]) : 3;
+    if (level < 1 || level > 19) {
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: the zstd level must be from 1 to 19.` });
+        return NEVER;
+    }
+    return { kind: 'zstd', level };
+});
+const boolSchema = (name) => schemas_string().transform((v, ctx) => {
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s))
+        return true;
+    if (['0', 'false', 'no', 'off', ''].includes(s))
+        return false;
+    ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected true or false.` });
+    return NEVER;
+});
+/** The first value that is set and not blank: an empty variable or action input means "use the default". */
+function given(...values) {
+    return values.find((v) => v !== undefined && String(v).trim() !== '');
+}
+function config_parse(schema, value) {
+    const r = schema.safeParse(value);
+    if (!r.success)
+        throw new util_errors/* PgkeepError */.$Z('bad-config', r.error.issues[0]?.message ?? 'invalid configuration');
+    return r.data;
+}
+/** DATABASE_URL (postgres://user:pass@host:port/db?sslmode=…) → libpq variables. */
+function databaseUrlToEnv(raw) {
+    let u;
+    try {
+        u = new URL(raw);
+    }
+    catch {
+        throw new util_errors/* PgkeepError */.$Z('bad-config', 'DATABASE_URL is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname.');
+    }
+    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
+        throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL must start with postgres:// or postgresql://, not ${u.protocol}//.`);
+    // A stray % (e.g. an unencoded password) must not surface as a bare URIError, nor echo the value.
+    const decode = (part, what) => {
+        try {
+            return decodeURIComponent(part);
+        }
+        catch {
+            throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL has a malformed %-escape in its ${what}.`, 'Percent-encode special characters, e.g. % as %25 and @ as %40.');
+        }
+    };
+    const env = {};
+    if (u.hostname)
+        env.PGHOST = decode(u.hostname.replace(/^\[|\]$/g, ''), 'host');
+    if (u.port)
+        env.PGPORT = u.port;
+    if (u.username)
+        env.PGUSER = decode(u.username, 'user name');
+    if (u.password)
+        env.PGPASSWORD = decode(u.password, 'password');
+    const db = decode(u.pathname.replace(/^\//, ''), 'database name');
+    if (db)
+        env.PGDATABASE = db;
+    const map = {
+        sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', sslcert: 'PGSSLCERT', sslkey: 'PGSSLKEY',
+        connect_timeout: 'PGCONNECT_TIMEOUT', application_name: 'PGAPPNAME', host: 'PGHOST', port: 'PGPORT',
+        user: 'PGUSER', password: 'PGPASSWORD', dbname: 'PGDATABASE', hostaddr: 'PGHOSTADDR', options: 'PGOPTIONS',
+        sslcrl: 'PGSSLCRL', target_session_attrs: 'PGTARGETSESSIONATTRS', channel_binding: 'PGCHANNELBINDING',
+        gssencmode: 'PGGSSENCMODE', passfile: 'PGPASSFILE', service: 'PGSERVICE',
+    };
+    for (const [k, v] of u.searchParams) {
+        const name = map[k];
+        if (!name)
+            throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL has an unsupported parameter "${k}".`, `Supported: ${Object.keys(map).join(', ')}.`);
+        env[name] = v;
+    }
+    return env;
+}
+/** `requireRepo: false` for commands that only talk to the server (swap): repos is then empty. */
+function loadConfig(env, o = {}, { requireRepo = true } = {}) {
+    const repoRaw = (given(o.repo, env.PGKEEP_REPO) ?? '').trim();
+    if (!repoRaw && requireRepo)
+        throw new util_errors/* PgkeepError */.$Z('bad-config', 'No repository configured: PGKEEP_REPO is empty.', 'Set PGKEEP_REPO=file:///var/lib/pgkeep or s3://bucket/prefix (or pass --repo / the repo input).');
+    const repos = repoRaw ? parseRepoList(repoRaw) : [];
+    const pgEnv = {};
+    for (const k of LIBPQ_VARS) {
+        const v = env[k];
+        if (v !== undefined && v !== '')
+            pgEnv[k] = v;
+    }
+    const fromUrl = env.DATABASE_URL?.trim() ? databaseUrlToEnv(env.DATABASE_URL.trim()) : {};
+    Object.assign(pgEnv, fromUrl);
+    (0,redact/* registerSecret */.cl)(pgEnv.PGPASSWORD);
+    (0,redact/* registerSecret */.cl)(env.AWS_SECRET_ACCESS_KEY);
+    (0,redact/* registerSecret */.cl)(env.AWS_SESSION_TOKEN);
+    const port = pgEnv.PGPORT;
+    if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
+        throw badValue(fromUrl.PGPORT ? 'DATABASE_URL port' : 'PGPORT', port, 'a port number from 1 to 65535');
+    const endpointVar = env.AWS_ENDPOINT_URL_S3?.trim() ? 'AWS_ENDPOINT_URL_S3' : env.AWS_ENDPOINT_URL?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
+    const endpoint = endpointVar ? env[endpointVar].trim() : undefined;
+    if (endpointVar && endpoint && !isHttpUrl(endpoint))
+        throw badValue(endpointVar, (0,redact/* redact */.E$)(endpoint), 'an http:// or https:// URL such as http://127.0.0.1:9000');
+    const s3 = {
+        endpoint,
+        region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+        forcePathStyle: config_parse(boolSchema('PGKEEP_S3_FORCE_PATH_STYLE'), given(env.PGKEEP_S3_FORCE_PATH_STYLE) ?? (endpoint ? 'true' : 'false')),
+        maxAttempts: config_parse(intIn('PGKEEP_S3_MAX_ATTEMPTS', 1, 20), given(env.PGKEEP_S3_MAX_ATTEMPTS) ?? '5'),
+        partSizeMiB: config_parse(intIn('PGKEEP_S3_PART_SIZE_MIB', 5, 512), given(env.PGKEEP_S3_PART_SIZE_MIB) ?? '16'),
+        queueSize: config_parse(intIn('PGKEEP_S3_UPLOAD_CONCURRENCY', 1, 16), given(env.PGKEEP_S3_UPLOAD_CONCURRENCY) ?? '4'),
+        profile: env.AWS_PROFILE || undefined,
+    };
+    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+        s3.credentials = {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        };
+    const retentionDays = config_parse(given(o.retentionDays) !== undefined ? intIn('--retention-days', 1, 3650) : intIn('PGKEEP_RETENTION_DAYS', 1, 3650), given(o.retentionDays, env.PGKEEP_RETENTION_DAYS) ?? '30');
+    const compression = config_parse(compressionSchema(given(o.compress) !== undefined ? '--compress' : 'PGKEEP_COMPRESS'), given(o.compress, env.PGKEEP_COMPRESS) ?? 'zstd:3');
+    const parallel = config_parse(given(o.parallel) !== undefined ? intIn('--parallel', 1, 64) : intIn('PGKEEP_PARALLEL', 1, 64), given(o.parallel, env.PGKEEP_PARALLEL) ?? '2');
+    const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
+    return { repoUrl: repoRaw, repos, s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
+}
+/** A whole-number setting read from the configuration's environment (for settings one command alone uses). */
+function configInt(cfg, name, dflt, min, max) {
+    const raw = cfg.env[name];
+    if (raw === undefined || raw === '')
+        return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+        throw new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+    return n;
 }
 
 ;// CONCATENATED MODULE: ./src/wal/segment.ts
@@ -79845,7 +79727,7 @@ function segmentsPerXLogId(segSize = segment_DEFAULT_WAL_SEGMENT_SIZE) {
 }
 function parseSegmentName(name, segSize = segment_DEFAULT_WAL_SEGMENT_SIZE) {
     if (!SEGMENT_RE.test(name))
-        throw new errors_PgkeepError('bad-wal-name', `"${name}" is not a WAL segment name (24 hex digits).`);
+        throw new util_errors/* PgkeepError */.$Z('bad-wal-name', `"${name}" is not a WAL segment name (24 hex digits).`);
     const timeline = parseInt(name.slice(0, 8), 16);
     const log = BigInt('0x' + name.slice(8, 16));
     const seg = BigInt('0x' + name.slice(16, 24));
@@ -79862,14 +79744,14 @@ function historyFileName(timeline) {
 function historyTimeline(name) {
     const m = HISTORY_RE.exec(name);
     if (!m)
-        throw new errors_PgkeepError('bad-wal-name', `"${name}" is not a timeline history file name.`);
+        throw new util_errors/* PgkeepError */.$Z('bad-wal-name', `"${name}" is not a timeline history file name.`);
     return parseInt(m[1], 16);
 }
 /** `16/B374D848` → 64-bit number. */
 function parseLsn(lsn) {
     const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn.trim());
     if (!m)
-        throw new errors_PgkeepError('bad-lsn', `"${lsn}" is not an LSN.`, 'An LSN looks like 0/3000060 (two hex numbers separated by a slash).');
+        throw new util_errors/* PgkeepError */.$Z('bad-lsn', `"${lsn}" is not an LSN.`, 'An LSN looks like 0/3000060 (two hex numbers separated by a slash).');
     return (BigInt('0x' + m[1]) << 32n) | BigInt('0x' + m[2]);
 }
 function formatLsn(v) {
@@ -79953,30 +79835,30 @@ async function pushWalFile(store, file, name = external_node_path_default().base
     const [p, c] = await Promise.allSettled([produce, consume]);
     // A store may refuse an existing key before reading the body (S3 If-None-Match), which
     // breaks our producer: the refusal is the real outcome.
-    const exists = c.status === 'rejected' && c.reason instanceof errors_PgkeepError && c.reason.code === 'exists';
+    const exists = c.status === 'rejected' && c.reason instanceof util_errors/* PgkeepError */.$Z && c.reason.code === 'exists';
     if (p.status === 'rejected' && !exists) {
         out.destroy();
         const code = p.reason.code;
         if (code === 'ENOENT')
-            throw new errors_PgkeepError('wal-missing-local', `WAL file ${file} does not exist.`, 'archive_command must pass %p (the path relative to the data directory).');
+            throw new util_errors/* PgkeepError */.$Z('wal-missing-local', `WAL file ${file} does not exist.`, 'archive_command must pass %p (the path relative to the data directory).');
         throw p.reason;
     }
     if (c.status === 'fulfilled')
         return { name, status: 'stored', rawBytes: raw.bytes, bytes: stored.bytes, sha256: raw.sha256 };
     const err = c.reason;
-    if (!(err instanceof errors_PgkeepError && err.code === 'exists'))
+    if (!(err instanceof util_errors/* PgkeepError */.$Z && err.code === 'exists'))
         throw err;
     const mine = p.status === 'fulfilled' ? { sha256: raw.sha256, bytes: raw.bytes } : await hashFile(file);
     const theirs = await hashStoredWal(store, name);
     if (theirs.sha256 === mine.sha256 && theirs.bytes === mine.bytes)
         return { name, status: 'identical', rawBytes: mine.bytes, bytes: 0, sha256: mine.sha256 };
-    throw new errors_PgkeepError('wal-differs', `WAL file ${name} is already archived in ${store.description} with DIFFERENT content (stored ${theirs.bytes} bytes, SHA-256 ${theirs.sha256.slice(0, 16)}…; local ${mine.bytes} bytes, ${mine.sha256.slice(0, 16)}…); the stored copy was left untouched.`, 'Two clusters (or a restored copy that was not promoted to a new timeline) archive into the same repository; give each cluster its own repository and investigate before deleting anything.');
+    throw new util_errors/* PgkeepError */.$Z('wal-differs', `WAL file ${name} is already archived in ${store.description} with DIFFERENT content (stored ${theirs.bytes} bytes, SHA-256 ${theirs.sha256.slice(0, 16)}…; local ${mine.bytes} bytes, ${mine.sha256.slice(0, 16)}…); the stored copy was left untouched.`, 'Two clusters (or a restored copy that was not promoted to a new timeline) archive into the same repository; give each cluster its own repository and investigate before deleting anything.');
 }
 function storedCorrupt(e, name, store) {
-    if (e instanceof errors_PgkeepError)
+    if (e instanceof util_errors/* PgkeepError */.$Z)
         return e;
     const msg = e.message ?? String(e);
-    return new errors_PgkeepError('wal-corrupt', `Archived WAL file ${name} in ${store.description} is corrupt (${msg}).`, 'The stored zstd frame failed its checksum or is truncated; fetch it from another copy of the repository.');
+    return new util_errors/* PgkeepError */.$Z('wal-corrupt', `Archived WAL file ${name} in ${store.description} is corrupt (${msg}).`, 'The stored zstd frame failed its checksum or is truncated; fetch it from another copy of the repository.');
 }
 /** A segment decompresses to a power of two between 1 MiB and 1 GiB (wal_segment_size). */
 function plausibleSegmentSize(n) {
@@ -80052,19 +79934,19 @@ async function ensureSlot(pgEnv, slot = DEFAULT_SLOT) {
         const r = await c.query('select slot_type, restart_lsn::text from pg_replication_slots where slot_name = $1', [slot]);
         if (r.rows[0]) {
             if (r.rows[0].slot_type !== 'physical')
-                throw new errors_PgkeepError('bad-slot', `Replication slot "${slot}" exists but is a ${r.rows[0].slot_type} slot.`, 'Drop it or choose another name with --slot.');
+                throw new util_errors/* PgkeepError */.$Z('bad-slot', `Replication slot "${slot}" exists but is a ${r.rows[0].slot_type} slot.`, 'Drop it or choose another name with --slot.');
             return { created: false, restartLsn: r.rows[0].restart_lsn };
         }
         try {
             const c2 = await c.query('select lsn::text from pg_create_physical_replication_slot($1, true)', [slot]);
-            log_log.info(`created replication slot ${slot} (WAL reserved from ${c2.rows[0]?.lsn})`);
+            util_log/* log */.Rm.info(`created replication slot ${slot} (WAL reserved from ${c2.rows[0]?.lsn})`);
             return { created: true, restartLsn: c2.rows[0]?.lsn ?? null };
         }
         catch (e) {
             const err = e;
             if (err.code === '42710')
                 return { created: false, restartLsn: null };
-            throw new errors_PgkeepError('slot-failed', `Could not create replication slot "${slot}": ${err.message}.`, 'The user needs the REPLICATION attribute and max_replication_slots must leave a free slot.');
+            throw new util_errors/* PgkeepError */.$Z('slot-failed', `Could not create replication slot "${slot}": ${err.message}.`, 'The user needs the REPLICATION attribute and max_replication_slots must leave a free slot.');
         }
     });
 }
@@ -80073,7 +79955,7 @@ async function drainSpool(store, dir, parallel = 4) {
     const files = (await external_node_fs_.promises.readdir(dir).catch(() => [])).filter((f) => segment_isSegmentName(f) || isHistoryName(f)).sort();
     await mapLimit(files, parallel, async (f) => {
         const r = await pushWalFile(store, external_node_path_default().join(dir, f), f);
-        log_log.debug(`wal-pull: ${f} ${r.status}`);
+        util_log/* log */.Rm.debug(`wal-pull: ${f} ${r.status}`);
         await external_node_fs_.promises.rm(external_node_path_default().join(dir, f), { force: true });
     });
     return files;
@@ -80097,7 +79979,7 @@ async function pullWalTo(o, endpos, segSize, systemIdentifier) {
     const slot = await ensureSlot(o.pgEnv, o.slot);
     const partials = (await external_node_fs_.promises.readdir(dir)).filter((f) => f.endsWith('.partial'));
     if (slot.restartLsn && parseLsn(slot.restartLsn) >= end && partials.length === 0) {
-        log_log.info(`wal-pull: slot ${o.slot ?? DEFAULT_SLOT} is already past ${formatLsn(end)}`);
+        util_log/* log */.Rm.info(`wal-pull: slot ${o.slot ?? DEFAULT_SLOT} is already past ${formatLsn(end)}`);
         return pushed;
     }
     const lastSegno = end / seg - 1n;
@@ -80132,7 +80014,7 @@ async function pullWalTo(o, endpos, segSize, systemIdentifier) {
     }
     catch (e) {
         if (!complete && timedOut)
-            throw new errors_PgkeepError('wal-pull-timeout', `pg_receivewal did not reach ${formatLsn(end)} within ${timeout / 1000} s.`, 'Check that the server is reachable for replication (pg_hba.conf "replication" line) and not overloaded.');
+            throw new util_errors/* PgkeepError */.$Z('wal-pull-timeout', `pg_receivewal did not reach ${formatLsn(end)} within ${timeout / 1000} s.`, 'Check that the server is reachable for replication (pg_hba.conf "replication" line) and not overloaded.');
         if (!complete)
             throw e;
     }
@@ -80376,6 +80258,7 @@ function parseManifestWalRange(tail) {
 
 
 
+
 const BASE_OBJECT = 'base.tar.zst';
 const BASE_KIND = 'base';
 async function preflight(env) {
@@ -80409,17 +80292,17 @@ function parseTimeline(t) {
 /** Refuse what cannot produce a restorable backup, before anything is written. */
 function checkPreflight(p) {
     if (p.walLevel === 'minimal')
-        throw new errors_PgkeepError('wal-level-minimal', 'The server runs with wal_level = minimal, which cannot produce a physical backup.', "Set wal_level = replica (and archive_mode = on, archive_command = 'pgkeep wal-push %p'), then restart PostgreSQL.");
+        throw new util_errors/* PgkeepError */.$Z('wal-level-minimal', 'The server runs with wal_level = minimal, which cannot produce a physical backup.', "Set wal_level = replica (and archive_mode = on, archive_command = 'pgkeep wal-push %p'), then restart PostgreSQL.");
     if (!p.canReplicate)
-        throw new errors_PgkeepError('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which pg_basebackup needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
+        throw new util_errors/* PgkeepError */.$Z('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which pg_basebackup needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
     if (p.tablespaces.length)
-        throw new errors_PgkeepError('tablespaces-unsupported', `The cluster has tablespaces outside the data directory (${p.tablespaces.map((t) => `${t.name} at ${t.location}`).join(', ')}), which a streamed pg_basebackup (-D -) cannot include.`, 'Move them into pg_default (ALTER TABLE … SET TABLESPACE pg_default) or use logical backups for this cluster.');
+        throw new util_errors/* PgkeepError */.$Z('tablespaces-unsupported', `The cluster has tablespaces outside the data directory (${p.tablespaces.map((t) => `${t.name} at ${t.location}`).join(', ')}), which a streamed pg_basebackup (-D -) cannot include.`, 'Move them into pg_default (ALTER TABLE … SET TABLESPACE pg_default) or use logical backups for this cluster.');
     const archiving = p.archiveMode === 'on' || p.archiveMode === 'always';
     if (archiving && p.inRecovery && p.archiveMode !== 'always')
-        throw new errors_PgkeepError('standby-archive-mode', 'The server is a standby with archive_mode = on, so it does not archive WAL and a backup from it would wait forever.', 'Back up the primary, or set archive_mode = always on the standby.');
+        throw new util_errors/* PgkeepError */.$Z('standby-archive-mode', 'The server is a standby with archive_mode = on, so it does not archive WAL and a backup from it would wait forever.', 'Back up the primary, or set archive_mode = always on the standby.');
     if (archiving) {
         if (!p.archiveCommand.trim() || p.archiveCommand === '(disabled)')
-            throw new errors_PgkeepError('no-archive-command', 'archive_mode is on but archive_command is empty, so the WAL a backup needs is never archived.', "Set archive_command = 'pgkeep wal-push %p' (or turn archive_mode off to let pgkeep pull WAL over a replication slot).");
+            throw new util_errors/* PgkeepError */.$Z('no-archive-command', 'archive_mode is on but archive_command is empty, so the WAL a backup needs is never archived.', "Set archive_command = 'pgkeep wal-push %p' (or turn archive_mode off to let pgkeep pull WAL over a replication slot).");
         return 'archive';
     }
     return 'pull';
@@ -80437,16 +80320,7 @@ async function physical_backup_freshId(store, at, type) {
         if ((await store.list(backupPrefix(id))).length === 0)
             return id;
     }
-    throw new errors_PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
-}
-function intFromEnv(cfg, name, dflt, min, max) {
-    const raw = cfg.env[name];
-    if (raw === undefined || raw === '')
-        return dflt;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-        throw new errors_PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
-    return n;
+    throw new util_errors/* PgkeepError */.$Z('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
 }
 /** Wait until every segment start..stop is in the repository (bounded); return how many. */
 async function waitForWal(store, timeline, startWal, stopWal, segSize, timeoutSeconds) {
@@ -80466,7 +80340,7 @@ async function waitForWal(store, timeline, startWal, stopWal, segSize, timeoutSe
             break;
         await new Promise((r) => setTimeout(r, 1000));
     }
-    throw new errors_PgkeepError('wal-not-archived', `WAL ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3} more)` : ''} needed by the backup did not reach ${store.description} within ${timeoutSeconds} s.`, "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal in the server log; PGKEEP_WAL_WAIT_SECONDS raises the wait.");
+    throw new util_errors/* PgkeepError */.$Z('wal-not-archived', `WAL ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3} more)` : ''} needed by the backup did not reach ${store.description} within ${timeoutSeconds} s.`, "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal in the server log; PGKEEP_WAL_WAIT_SECONDS raises the wait.");
 }
 /**
  * The backup history file (`<startWal>.<offset>.backup`) the server archives when a backup
@@ -80509,7 +80383,7 @@ async function streamBase(cfg, store, id, binDir, opts) {
     let verbose = '';
     let reportedKb = 0;
     let totalKb = 0;
-    const prog = progress(`backup ${id}`, opts.totalBytes);
+    const prog = (0,util_log/* progress */.qB)(`backup ${id}`, opts.totalBytes);
     run.child.stderr.on('data', (c) => {
         const text = c.toString('utf8');
         verbose = (verbose + text).slice(-65536);
@@ -80607,7 +80481,7 @@ async function streamBase(cfg, store, id, binDir, opts) {
             stopLsn: null,
         };
     if (!label || !end)
-        throw new errors_PgkeepError('backup-label-missing', `pg_basebackup finished but its output lacked ${!label ? 'backup_label' : 'the WAL end point'}; the backup is unusable.`, 'Check the pg_basebackup version matches the server (PGKEEP_PG_BINDIR).');
+        throw new util_errors/* PgkeepError */.$Z('backup-label-missing', `pg_basebackup finished but its output lacked ${!label ? 'backup_label' : 'the WAL end point'}; the backup is unusable.`, 'Check the pg_basebackup version matches the server (PGKEEP_PG_BINDIR).');
     return {
         object: { name: BASE_OBJECT, kind: BASE_KIND, bytes: w.value.bytes, sha256: w.value.sha256, rawBytes, compression: 'zstd' },
         label,
@@ -80618,19 +80492,19 @@ async function streamBase(cfg, store, id, binDir, opts) {
 async function extractManifest(store, m, dest) {
     const obj = m.objects.find((o) => o.kind === BASE_KIND);
     if (!obj)
-        throw new errors_PgkeepError('no-parent-manifest', `Backup ${m.id} has no base object to build an incremental on.`);
+        throw new util_errors/* PgkeepError */.$Z('no-parent-manifest', `Backup ${m.id} has no base object to build an incremental on.`);
     const scan = new TarScan(new Set(['backup_manifest']), 1 << 30);
     const sink = new external_node_stream_.Writable({ write: (_c, _e, cb) => cb() });
     await (0,promises_namespaceObject.pipeline)(await store.get(backupObjectKey(m.id, obj.name)), streams_zstdDecompress(), scan, sink);
     const buf = scan.captured.get('backup_manifest');
     if (!buf)
-        throw new errors_PgkeepError('no-parent-manifest', `Backup ${m.id} has no backup_manifest in ${obj.name}.`, 'Take a new full backup.');
+        throw new util_errors/* PgkeepError */.$Z('no-parent-manifest', `Backup ${m.id} has no backup_manifest in ${obj.name}.`, 'Take a new full backup.');
     await external_node_fs_.promises.writeFile(dest, buf);
 }
 async function physicalBackup(cfg, opts) {
     const started = Date.now();
     if (opts.type !== 'full' && opts.type !== 'incr')
-        throw new errors_PgkeepError('bad-usage', `physicalBackup cannot take a ${opts.type} backup.`);
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', `physicalBackup cannot take a ${opts.type} backup.`);
     const facts = await serverFacts(cfg.pgEnv);
     const binDir = resolveBinDir(cfg.pgBinDir, facts.major);
     const pre = await preflight(cfg.pgEnv);
@@ -80649,7 +80523,7 @@ async function physicalBackup(cfg, opts) {
             const cat = await loadCatalog(store);
             parent = [...cat.backups].reverse().find((b) => (b.type === 'full' || b.type === 'incr') && b.systemIdentifier === facts.systemIdentifier);
             if (!parent)
-                throw new errors_PgkeepError('no-parent', 'An incremental backup needs a previous full backup of this cluster, and the repository has none.', 'Run pgkeep backup --type full first.');
+                throw new util_errors/* PgkeepError */.$Z('no-parent', 'An incremental backup needs a previous full backup of this cluster, and the repository has none.', 'Run pgkeep backup --type full first.');
             tmpDir = await external_node_fs_.promises.mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'pgkeep-incr-'));
             incrementalManifest = external_node_path_default().join(tmpDir, 'backup_manifest');
             await extractManifest(store, parent, incrementalManifest);
@@ -80665,8 +80539,8 @@ async function physicalBackup(cfg, opts) {
         // zstd threads compete with the walsender and pg_basebackup itself: on 2 CPUs inline
         // compression (0 workers) measured fastest (6.3 s vs 8.8 s with 2 workers, 1.4 GB).
         const cpus = external_node_os_default().availableParallelism();
-        const workers = intFromEnv(cfg, 'PGKEEP_ZSTD_WORKERS', cpus > 2 ? Math.min(4, cpus - 2) : 0, 0, 64);
-        log_log.info(`backup ${id}: pg_basebackup (${checkpoint} checkpoint, zstd level ${level}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}`);
+        const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', cpus > 2 ? Math.min(4, cpus - 2) : 0, 0, 64);
+        util_log/* log */.Rm.info(`backup ${id}: pg_basebackup (${checkpoint} checkpoint, zstd level ${level}, ${workers} workers) of ~${(0,util_log/* formatBytes */.z3)(pre.totalBytes)}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}`);
         let base;
         try {
             // With archive_command the server archives a .backup history file holding the start/stop
@@ -80677,20 +80551,20 @@ async function physicalBackup(cfg, opts) {
             if (tmpDir)
                 await external_node_fs_.promises.rm(tmpDir, { recursive: true, force: true });
         }
-        const waitSeconds = intFromEnv(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
+        const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
         let label = base.label;
         let stopLsn = base.stopLsn;
         if (!label || !stopLsn) {
             const hist = await findBackupHistory(store, pre.timeline, id, waitSeconds);
             if (!hist)
-                throw new errors_PgkeepError('wal-not-archived', `The backup history file of ${id} did not reach ${store.description} within ${waitSeconds} s.`, "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal.");
+                throw new util_errors/* PgkeepError */.$Z('wal-not-archived', `The backup history file of ${id} did not reach ${store.description} within ${waitSeconds} s.`, "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal.");
             label = hist.label;
             stopLsn = hist.stopLsn;
         }
         const stopWal = segmentName(label.timeline, segnoForLsn(parseLsn(stopLsn) - 1n, pre.segSize), pre.segSize);
         if (walSource === 'pull') {
             const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(stopLsn), pre.segSize, facts.systemIdentifier);
-            log_log.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
+            util_log/* log */.Rm.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
         }
         const segs = await waitForWal(store, label.timeline, label.startWal, stopWal, pre.segSize, waitSeconds);
         const stopTime = await serverNow(cfg.pgEnv);
@@ -80717,7 +80591,7 @@ async function physicalBackup(cfg, opts) {
         };
         await writeJson(store, manifestKey(id), manifest, true);
         const durationSeconds = (Date.now() - started) / 1000;
-        log_log.info(`backup ${id}: done, ${formatBytes(base.object.rawBytes)} → ${formatBytes(base.object.bytes)}, WAL ${label.startWal}..${stopWal} archived, ${durationSeconds.toFixed(1)} s`);
+        util_log/* log */.Rm.info(`backup ${id}: done, ${(0,util_log/* formatBytes */.z3)(base.object.rawBytes)} → ${(0,util_log/* formatBytes */.z3)(base.object.bytes)}, WAL ${label.startWal}..${stopWal} archived, ${durationSeconds.toFixed(1)} s`);
         return {
             id,
             type: opts.type,
@@ -80747,11 +80621,11 @@ async function walPullRun(cfg, store, facts, binDir, pre, started) {
         await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
         const startTime = await serverNow(cfg.pgEnv);
         const switchLsn = await withClient(cfg.pgEnv, undefined, async (c) => (await c.query('select pg_switch_wal()::text as l')).rows[0].l);
-        log_log.info(`incr: PostgreSQL ${facts.major} has no incremental backup; pulling WAL up to ${switchLsn} over slot ${DEFAULT_SLOT}`);
+        util_log/* log */.Rm.info(`incr: PostgreSQL ${facts.major} has no incremental backup; pulling WAL up to ${switchLsn} over slot ${DEFAULT_SLOT}`);
         const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(switchLsn), pre.segSize, facts.systemIdentifier);
         const stopTime = await serverNow(cfg.pgEnv);
         const durationSeconds = (Date.now() - started) / 1000;
-        log_log.info(`incr: ${pulled.length} WAL file(s) pushed; every WAL up to ${switchLsn} is in ${store.description} (${durationSeconds.toFixed(1)} s)`);
+        util_log/* log */.Rm.info(`incr: ${pulled.length} WAL file(s) pushed; every WAL up to ${switchLsn} is in ${store.description} (${durationSeconds.toFixed(1)} s)`);
         return {
             id: makeBackupId(new Date(startTime), 'incr'),
             type: 'incr',
@@ -80800,7 +80674,7 @@ function ratio(raw, stored) {
 }
 /** Bytes per second as "12.3 MiB/s". */
 function rate(bytes, seconds) {
-    return seconds > 0 ? `${formatBytes(bytes / seconds)}/s` : '-';
+    return seconds > 0 ? `${(0,util_log/* formatBytes */.z3)(bytes / seconds)}/s` : '-';
 }
 
 ;// CONCATENATED MODULE: external "os"
@@ -83753,7 +83627,7 @@ function getIDToken(aud) {
 
 
 function badInput(name, value, expected, hint) {
-    return new errors_PgkeepError('bad-input', `Input "${name}" is "${value}": expected ${expected}.`, hint);
+    return new util_errors/* PgkeepError */.$Z('bad-input', `Input "${name}" is "${value}": expected ${expected}.`, hint);
 }
 function input(name) {
     const v = getInput(name).trim();
@@ -83806,278 +83680,6 @@ function positiveNumberInput(name) {
     if (!Number.isFinite(n) || n <= 0)
         throw badInput(name, v, 'a positive number');
     return n;
-}
-
-;// CONCATENATED MODULE: ./src/config/repo-url.ts
-// PGKEEP_REPO parsing: `file:///abs/path`, `s3://bucket/prefix?storage-class=…&sse=…`,
-// or a comma-separated list of those (every copy is written, reads use the first that has it).
-
-const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style']);
-const STORAGE_CLASSES = new Set([
-    'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'EXPRESS_ONEZONE',
-]);
-function bad(raw, why) {
-    return new errors_PgkeepError('bad-config', `PGKEEP_REPO entry "${redactUserinfo(raw)}" is not valid: ${why}.`, 'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms), comma-separated for several copies.');
-}
-function parseRepoUrl(raw) {
-    const s = raw.trim();
-    if (s.startsWith('file://')) {
-        let p;
-        try {
-            p = decodeURIComponent(s.slice('file://'.length)).replace(/\/+$/, '') || '/';
-        }
-        catch {
-            throw bad(s, 'it has a malformed %-escape');
-        }
-        if (!p.startsWith('/'))
-            throw bad(s, 'a file repository needs an absolute path (three slashes: file:///path)');
-        return { kind: 'file', path: p, url: s };
-    }
-    if (s.startsWith('s3://')) {
-        let u;
-        try {
-            u = new URL(s);
-        }
-        catch {
-            throw bad(s, 'it is not a URL');
-        }
-        if (u.username || u.password)
-            throw bad(s, 'credentials must not be put in the URL; use the AWS variables or a profile');
-        const bucket = u.hostname;
-        if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
-            throw bad(s, `"${bucket}" is not a valid bucket name`);
-        let prefix;
-        try {
-            prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
-        }
-        catch {
-            throw bad(s, 'it has a malformed %-escape');
-        }
-        if (prefix && prefix.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))
-            throw bad(s, `the prefix "${prefix}" has an empty, "." or ".." segment`);
-        const loc = { kind: 's3', bucket, prefix, url: s };
-        for (const [k, v] of u.searchParams) {
-            if (!S3_OPTIONS.has(k))
-                throw bad(s, `unknown option "${k}" (known: ${[...S3_OPTIONS].join(', ')})`);
-            if (k === 'storage-class') {
-                if (!STORAGE_CLASSES.has(v))
-                    throw bad(s, `unknown storage class "${v}"`);
-                loc.storageClass = v;
-            }
-            else if (k === 'sse') {
-                if (v !== 'AES256' && v !== 'aws:kms' && v !== 'aws:kms:dsse')
-                    throw bad(s, `sse must be AES256 or aws:kms, not "${v}"`);
-                loc.sse = v;
-            }
-            else if (k === 'sse-kms-key-id') {
-                if (!v)
-                    throw bad(s, 'sse-kms-key-id is empty');
-                loc.sseKmsKeyId = v;
-            }
-            else if (k === 'endpoint') {
-                if (!isHttpUrl(v))
-                    throw bad(s, `endpoint must be an http:// or https:// URL, not "${v}"`);
-                loc.endpoint = v;
-            }
-            else if (k === 'region') {
-                if (!/^[a-z0-9-]+$/.test(v))
-                    throw bad(s, `"${v}" is not a region name`);
-                loc.region = v;
-            }
-            else if (k === 'force-path-style') {
-                if (!['true', '1', 'false', '0'].includes(v))
-                    throw bad(s, `force-path-style must be true or false, not "${v}"`);
-                loc.forcePathStyle = v === 'true' || v === '1';
-            }
-        }
-        // A KMS key only means something with KMS encryption: imply it, refuse a contradiction.
-        if (loc.sseKmsKeyId) {
-            if (loc.sse === 'AES256')
-                throw bad(s, 'sse-kms-key-id needs sse=aws:kms, not AES256');
-            loc.sse ??= 'aws:kms';
-        }
-        return loc;
-    }
-    throw bad(s, 'it must start with file:// or s3://');
-}
-function parseRepoList(raw) {
-    const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
-    if (parts.length === 0)
-        throw bad(raw, 'it is empty');
-    const locs = parts.map(parseRepoUrl);
-    // The same place twice would be written twice concurrently and count as two copies.
-    const seen = new Set();
-    for (const l of locs) {
-        const id = l.kind === 'file' ? `file:${l.path}` : `s3:${l.endpoint ?? ''}:${l.bucket}/${l.prefix}`;
-        if (seen.has(id))
-            throw bad(l.url, 'the same location is listed twice');
-        seen.add(id);
-    }
-    return locs;
-}
-/** http(s) URL with a host: what an S3 endpoint must look like ("localhost:9000" parses as a scheme). */
-function isHttpUrl(v) {
-    try {
-        const u = new URL(v);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.hostname;
-    }
-    catch {
-        return false;
-    }
-}
-function redactUserinfo(s) {
-    return s.replace(/\/\/[^/@]*@/, '//***@');
-}
-
-;// CONCATENATED MODULE: ./src/config/config.ts
-// The one place where defaults, environment, CLI flags and action inputs meet. Nothing else
-// reads process.env: commands receive a typed Config.
-
-
-
-
-const LIBPQ_VARS = [
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGDATABASE', 'PGSSLMODE',
-    'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSERVICE', 'PGSERVICEFILE', 'PGCONNECT_TIMEOUT', 'PGAPPNAME',
-    'PGOPTIONS', 'PGSSLCRL', 'PGTARGETSESSIONATTRS', 'PGCHANNELBINDING', 'PGGSSENCMODE',
-];
-function badValue(name, value, expected) {
-    return new errors_PgkeepError('bad-config', `${name}="${value}" is not valid: expected ${expected}.`);
-}
-const intIn = (name, min, max) => union([schemas_string(), schemas_number()]).transform((v, ctx) => {
-    // Digits only: Number() would also take "0x1F", "1e2" or " ".
-    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected a whole number from ${min} to ${max}.` });
-        return NEVER;
-    }
-    return n;
-});
-const compressionSchema = (name) => schemas_string().transform((v, ctx) => {
-    const m = /^(zstd|none)(?::(\d+))?$/i.exec(v.trim());
-    if (!m || (m[1].toLowerCase() === 'none' && m[2])) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected zstd, zstd:LEVEL (1-19) or none.` });
-        return NEVER;
-    }
-    if (m[1].toLowerCase() === 'none')
-        return { kind: 'none' };
-    const level = m[2] ? Number(m[2]) : 3;
-    if (level < 1 || level > 19) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: the zstd level must be from 1 to 19.` });
-        return NEVER;
-    }
-    return { kind: 'zstd', level };
-});
-const boolSchema = (name) => schemas_string().transform((v, ctx) => {
-    const s = v.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(s))
-        return true;
-    if (['0', 'false', 'no', 'off', ''].includes(s))
-        return false;
-    ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected true or false.` });
-    return NEVER;
-});
-/** The first value that is set and not blank: an empty variable or action input means "use the default". */
-function given(...values) {
-    return values.find((v) => v !== undefined && String(v).trim() !== '');
-}
-function config_parse(schema, value) {
-    const r = schema.safeParse(value);
-    if (!r.success)
-        throw new errors_PgkeepError('bad-config', r.error.issues[0]?.message ?? 'invalid configuration');
-    return r.data;
-}
-/** DATABASE_URL (postgres://user:pass@host:port/db?sslmode=…) → libpq variables. */
-function databaseUrlToEnv(raw) {
-    let u;
-    try {
-        u = new URL(raw);
-    }
-    catch {
-        throw new errors_PgkeepError('bad-config', 'DATABASE_URL is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname.');
-    }
-    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
-        throw new errors_PgkeepError('bad-config', `DATABASE_URL must start with postgres:// or postgresql://, not ${u.protocol}//.`);
-    // A stray % (e.g. an unencoded password) must not surface as a bare URIError, nor echo the value.
-    const decode = (part, what) => {
-        try {
-            return decodeURIComponent(part);
-        }
-        catch {
-            throw new errors_PgkeepError('bad-config', `DATABASE_URL has a malformed %-escape in its ${what}.`, 'Percent-encode special characters, e.g. % as %25 and @ as %40.');
-        }
-    };
-    const env = {};
-    if (u.hostname)
-        env.PGHOST = decode(u.hostname.replace(/^\[|\]$/g, ''), 'host');
-    if (u.port)
-        env.PGPORT = u.port;
-    if (u.username)
-        env.PGUSER = decode(u.username, 'user name');
-    if (u.password)
-        env.PGPASSWORD = decode(u.password, 'password');
-    const db = decode(u.pathname.replace(/^\//, ''), 'database name');
-    if (db)
-        env.PGDATABASE = db;
-    const map = {
-        sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', sslcert: 'PGSSLCERT', sslkey: 'PGSSLKEY',
-        connect_timeout: 'PGCONNECT_TIMEOUT', application_name: 'PGAPPNAME', host: 'PGHOST', port: 'PGPORT',
-        user: 'PGUSER', password: 'PGPASSWORD', dbname: 'PGDATABASE', hostaddr: 'PGHOSTADDR', options: 'PGOPTIONS',
-        sslcrl: 'PGSSLCRL', target_session_attrs: 'PGTARGETSESSIONATTRS', channel_binding: 'PGCHANNELBINDING',
-        gssencmode: 'PGGSSENCMODE', passfile: 'PGPASSFILE', service: 'PGSERVICE',
-    };
-    for (const [k, v] of u.searchParams) {
-        const name = map[k];
-        if (!name)
-            throw new errors_PgkeepError('bad-config', `DATABASE_URL has an unsupported parameter "${k}".`, `Supported: ${Object.keys(map).join(', ')}.`);
-        env[name] = v;
-    }
-    return env;
-}
-/** `requireRepo: false` for commands that only talk to the server (swap): repos is then empty. */
-function loadConfig(env, o = {}, { requireRepo = true } = {}) {
-    const repoRaw = (given(o.repo, env.PGKEEP_REPO) ?? '').trim();
-    if (!repoRaw && requireRepo)
-        throw new errors_PgkeepError('bad-config', 'No repository configured: PGKEEP_REPO is empty.', 'Set PGKEEP_REPO=file:///var/lib/pgkeep or s3://bucket/prefix (or pass --repo / the repo input).');
-    const repos = repoRaw ? parseRepoList(repoRaw) : [];
-    const pgEnv = {};
-    for (const k of LIBPQ_VARS) {
-        const v = env[k];
-        if (v !== undefined && v !== '')
-            pgEnv[k] = v;
-    }
-    const fromUrl = env.DATABASE_URL?.trim() ? databaseUrlToEnv(env.DATABASE_URL.trim()) : {};
-    Object.assign(pgEnv, fromUrl);
-    registerSecret(pgEnv.PGPASSWORD);
-    registerSecret(env.AWS_SECRET_ACCESS_KEY);
-    registerSecret(env.AWS_SESSION_TOKEN);
-    const port = pgEnv.PGPORT;
-    if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
-        throw badValue(fromUrl.PGPORT ? 'DATABASE_URL port' : 'PGPORT', port, 'a port number from 1 to 65535');
-    const endpointVar = env.AWS_ENDPOINT_URL_S3?.trim() ? 'AWS_ENDPOINT_URL_S3' : env.AWS_ENDPOINT_URL?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
-    const endpoint = endpointVar ? env[endpointVar].trim() : undefined;
-    if (endpointVar && endpoint && !isHttpUrl(endpoint))
-        throw badValue(endpointVar, redact(endpoint), 'an http:// or https:// URL such as http://127.0.0.1:9000');
-    const s3 = {
-        endpoint,
-        region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
-        forcePathStyle: config_parse(boolSchema('PGKEEP_S3_FORCE_PATH_STYLE'), given(env.PGKEEP_S3_FORCE_PATH_STYLE) ?? (endpoint ? 'true' : 'false')),
-        maxAttempts: config_parse(intIn('PGKEEP_S3_MAX_ATTEMPTS', 1, 20), given(env.PGKEEP_S3_MAX_ATTEMPTS) ?? '5'),
-        partSizeMiB: config_parse(intIn('PGKEEP_S3_PART_SIZE_MIB', 5, 512), given(env.PGKEEP_S3_PART_SIZE_MIB) ?? '16'),
-        queueSize: config_parse(intIn('PGKEEP_S3_UPLOAD_CONCURRENCY', 1, 16), given(env.PGKEEP_S3_UPLOAD_CONCURRENCY) ?? '4'),
-        profile: env.AWS_PROFILE || undefined,
-    };
-    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
-        s3.credentials = {
-            accessKeyId: env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        };
-    const retentionDays = config_parse(given(o.retentionDays) !== undefined ? intIn('--retention-days', 1, 3650) : intIn('PGKEEP_RETENTION_DAYS', 1, 3650), given(o.retentionDays, env.PGKEEP_RETENTION_DAYS) ?? '30');
-    const compression = config_parse(compressionSchema(given(o.compress) !== undefined ? '--compress' : 'PGKEEP_COMPRESS'), given(o.compress, env.PGKEEP_COMPRESS) ?? 'zstd:3');
-    const parallel = config_parse(given(o.parallel) !== undefined ? intIn('--parallel', 1, 64) : intIn('PGKEEP_PARALLEL', 1, 64), given(o.parallel, env.PGKEEP_PARALLEL) ?? '2');
-    const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
-    return { repoUrl: repoRaw, repos, s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
 }
 
 ;// CONCATENATED MODULE: ./src/repo/wal-catalog.ts
@@ -84231,7 +83833,7 @@ async function githubRequest(t, method, path, body, okStatuses = []) {
         });
     }
     catch (err) {
-        throw new errors_PgkeepError('github-api', `Could not reach the GitHub API at ${t.apiUrl}: ${err.message}.`);
+        throw new util_errors/* PgkeepError */.$Z('github-api', `Could not reach the GitHub API at ${t.apiUrl}: ${err.message}.`);
     }
     const text = await res.text();
     let data = undefined;
@@ -84244,7 +83846,7 @@ async function githubRequest(t, method, path, body, okStatuses = []) {
     if (res.ok || okStatuses.includes(res.status))
         return { status: res.status, data };
     const msg = typeof data === 'object' && data?.message ? data.message : text.slice(0, 200);
-    throw new errors_PgkeepError('github-api', `GitHub API ${method} ${path.replace('{repo}', t.repository)} answered ${res.status}: ${msg}.`, res.status === 403 || res.status === 404
+    throw new util_errors/* PgkeepError */.$Z('github-api', `GitHub API ${method} ${path.replace('{repo}', t.repository)} answered ${res.status}: ${msg}.`, res.status === 403 || res.status === 404
         ? 'Give the workflow `permissions: contents: write, issues: write` and pass `github-token: ${{ github.token }}`.'
         : undefined);
 }
@@ -84325,7 +83927,7 @@ function renderJobSummary(s) {
         out.push(`<p><strong>Databases:</strong> ${s.databases.map((d) => `<code>${e(d)}</code>`).join(', ')}</p>\n`);
     if (s.objects?.length)
         out.push(`<details><summary>${s.objects.length} object(s)</summary>\n<table>\n<tr><th>Object</th><th>Raw</th><th>Stored</th></tr>\n${s.objects
-            .map((o) => `<tr><td><code>${e(o.name)}</code></td><td>${e(formatBytes(o.rawBytes))}</td><td>${e(formatBytes(o.bytes))}</td></tr>`)
+            .map((o) => `<tr><td><code>${e(o.name)}</code></td><td>${e((0,util_log/* formatBytes */.z3)(o.rawBytes))}</td><td>${e((0,util_log/* formatBytes */.z3)(o.bytes))}</td></tr>`)
             .join('\n')}\n</table>\n</details>\n`);
     if (s.plan?.length) {
         out.push(`<h3>${s.planIsDryRun ? 'Restore plan (dry run: nothing was written)' : 'Restore steps'}</h3>\n`);
@@ -84407,7 +84009,7 @@ function badgeMessage(s, now) {
     parts.push(newest ? `restorable to ${formatAge(ageSeconds(newest, now))}` : 'no restorable backup');
     // Whole seconds under a minute: a badge is read at a glance ("drill 41 s").
     if (drill)
-        parts.push(`drill ${drill.rtoSeconds < 60 ? `${Math.round(drill.rtoSeconds)} s` : formatDuration(drill.rtoSeconds)}`);
+        parts.push(`drill ${drill.rtoSeconds < 60 ? `${Math.round(drill.rtoSeconds)} s` : (0,util_log/* formatDuration */.a3)(drill.rtoSeconds)}`);
     let color = '#4c1';
     if (!newest)
         color = '#9f9f9f';
@@ -84512,12 +84114,12 @@ function renderChart(s, now, days = CHART_DAYS) {
     // 2. Stored size of each backup, coloured by type.
     const sized = runs.filter((r) => r.action === 'backup' && r.ok && r.bytes !== undefined);
     const maxBytes = niceMax(Math.max(0, ...sized.map((r) => r.bytes)));
-    panel(1, 'Backup size (stored)', formatBytes(maxBytes), (y) => sized.map((r) => `<rect class="size" x="${(x(r.at) - 2).toFixed(1)}" y="${y(r.bytes / maxBytes).toFixed(1)}" width="4" height="${((r.bytes / maxBytes) * PANEL_H).toFixed(1)}" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.backupId ?? r.at}: ${formatBytes(r.bytes)}`)}</title></rect>`));
+    panel(1, 'Backup size (stored)', (0,util_log/* formatBytes */.z3)(maxBytes), (y) => sized.map((r) => `<rect class="size" x="${(x(r.at) - 2).toFixed(1)}" y="${y(r.bytes / maxBytes).toFixed(1)}" width="4" height="${((r.bytes / maxBytes) * PANEL_H).toFixed(1)}" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.backupId ?? r.at}: ${(0,util_log/* formatBytes */.z3)(r.bytes)}`)}</title></rect>`));
     // 3. Durations: backups and drill RTOs.
     const timed = runs.filter((r) => r.ok && (r.rtoSeconds ?? r.durationSeconds) !== undefined && r.action !== 'restore');
     const secs = (r) => r.rtoSeconds ?? r.durationSeconds ?? 0;
     const maxSecs = niceMax(Math.max(0, ...timed.map(secs)));
-    panel(2, 'Duration (backups) and RTO (drills)', axisDuration(maxSecs), (y) => timed.map((r) => `<circle class="duration" cx="${x(r.at).toFixed(1)}" cy="${y(secs(r) / maxSecs).toFixed(1)}" r="3.5" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.at} ${r.action} ${r.kind ?? ''}: ${formatDuration(secs(r))}`)}</title></circle>`));
+    panel(2, 'Duration (backups) and RTO (drills)', axisDuration(maxSecs), (y) => timed.map((r) => `<circle class="duration" cx="${x(r.at).toFixed(1)}" cy="${y(secs(r) / maxSecs).toFixed(1)}" r="3.5" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.at} ${r.action} ${r.kind ?? ''}: ${(0,util_log/* formatDuration */.a3)(secs(r))}`)}</title></circle>`));
     const ly = H - 12;
     let lx = LEFT;
     for (const [k, c] of Object.entries(KIND_COLOR)) {
@@ -84541,11 +84143,11 @@ function resultCell(r) {
     if (r.dryRun)
         bits.push('dry run');
     if (r.bytes !== undefined)
-        bits.push(formatBytes(r.bytes));
+        bits.push((0,util_log/* formatBytes */.z3)(r.bytes));
     if (r.rtoSeconds !== undefined)
-        bits.push(`RTO ${formatDuration(r.rtoSeconds)}`);
+        bits.push(`RTO ${(0,util_log/* formatDuration */.a3)(r.rtoSeconds)}`);
     else if (r.durationSeconds !== undefined)
-        bits.push(formatDuration(r.durationSeconds));
+        bits.push((0,util_log/* formatDuration */.a3)(r.durationSeconds));
     if (r.recoveredTo)
         bits.push(`to ${escapeMarkdownCell(r.recoveredTo)}`);
     return bits.join(' ');
@@ -84641,7 +84243,7 @@ async function publishStatus(gh, run, o) {
         if (upd.status < 300)
             return { commit: sha, status };
         if (i >= attempts)
-            throw new errors_PgkeepError('github-api', `Could not update branch ${o.branch} after ${attempts} attempts: another run kept moving it.`);
+            throw new util_errors/* PgkeepError */.$Z('github-api', `Could not update branch ${o.branch} after ${attempts} attempts: another run kept moving it.`);
         await new Promise((r) => setTimeout(r, 200 * i + Math.random() * 300));
     }
 }
@@ -84660,10 +84262,10 @@ async function postWebhook(url, run, repository) {
         res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: webhookText(run, repository) }) });
     }
     catch (e) {
-        throw new errors_PgkeepError('webhook', `The webhook could not be reached: ${e.message}.`);
+        throw new util_errors/* PgkeepError */.$Z('webhook', `The webhook could not be reached: ${e.message}.`);
     }
     if (!res.ok)
-        throw new errors_PgkeepError('webhook', `The webhook answered ${res.status}.`, 'Check the webhook-url secret.');
+        throw new util_errors/* PgkeepError */.$Z('webhook', `The webhook answered ${res.status}.`, 'Check the webhook-url secret.');
 }
 
 ;// CONCATENATED MODULE: ./src/actions/constants.ts
@@ -84756,7 +84358,7 @@ function secretValues(env) {
 function maskSecrets(env) {
     for (const v of secretValues(env)) {
         core_setSecret(v);
-        registerSecret(v);
+        (0,redact/* registerSecret */.cl)(v);
     }
 }
 
@@ -84783,7 +84385,7 @@ const CLUSTER_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 async function runAction(spec, env = process.env) {
     const started = Date.now();
     maskSecrets(env);
-    setLogSink((line) => info(line));
+    (0,util_log/* setLogSink */.g1)((line) => info(line));
     let opts;
     let cfg;
     let outcome;
@@ -84791,7 +84393,7 @@ async function runAction(spec, env = process.env) {
     const cluster = input(Inputs.cluster);
     try {
         if (cluster !== undefined && !CLUSTER_RE.test(cluster))
-            throw new errors_PgkeepError('bad-input', `Input "${Inputs.cluster}" is "${cluster}": expected letters, digits, dot, dash or underscore.`);
+            throw new util_errors/* PgkeepError */.$Z('bad-input', `Input "${Inputs.cluster}" is "${cluster}": expected letters, digits, dot, dash or underscore.`);
         opts = spec.parseInputs();
         cfg = loadConfig(withCliPath(env), { repo: input(Inputs.repo) });
         outcome = await spec.execute(cfg, opts);
@@ -84806,17 +84408,17 @@ async function runAction(spec, env = process.env) {
             const maxAge = opts !== undefined ? spec.maxAgeHours?.(opts) : undefined;
             status = await runStatus(cfg, maxAge !== undefined ? { maxAgeHours: maxAge } : {});
             if (maxAge !== undefined && status.stale && !error && !outcome?.failure)
-                outcome = { ...outcome, failure: new errors_PgkeepError('stale', `The repository is stale: ${status.problems.join(' ')}`, 'Check that the scheduled backup workflows still run and that archive_command succeeds.') };
+                outcome = { ...outcome, failure: new util_errors/* PgkeepError */.$Z('stale', `The repository is stale: ${status.problems.join(' ')}`, 'Check that the scheduled backup workflows still run and that archive_command succeeds.') };
         }
         catch (e) {
-            warning(redact(`Could not read the recovery window: ${describeError(e)}`));
+            warning((0,redact/* redact */.E$)(`Could not read the recovery window: ${(0,util_errors/* describeError */.Uc)(e)}`));
         }
     }
     const failure = error ?? outcome?.failure;
     const ok = failure === undefined;
-    const errText = failure !== undefined ? redact(describeError(failure)) : undefined;
-    if (failure !== undefined && env.PGKEEP_DEBUG === '1' && failure instanceof Error && !isPgkeepError(failure))
-        core_debug(redact(failure.stack ?? ''));
+    const errText = failure !== undefined ? (0,redact/* redact */.E$)((0,util_errors/* describeError */.Uc)(failure)) : undefined;
+    if (failure !== undefined && env.PGKEEP_DEBUG === '1' && failure instanceof Error && !(0,util_errors/* isPgkeepError */.pu)(failure))
+        core_debug((0,redact/* redact */.E$)(failure.stack ?? ''));
     for (const [k, v] of Object.entries(outcome?.outputs ?? {}))
         if (v !== undefined)
             setOutput(k, String(v));
@@ -84848,11 +84450,11 @@ async function runAction(spec, env = process.env) {
             ok,
             cluster,
             window: status?.window,
-            warnings: [...(status?.problems ?? []), ...(status?.notes ?? [])].map(redact),
+            warnings: [...(status?.problems ?? []), ...(status?.notes ?? [])].map(redact/* redact */.E$),
             error: failure === undefined
                 ? undefined
-                : isPgkeepError(failure)
-                    ? { message: redact(failure.message), hint: failure.hint ? redact(failure.hint) : undefined, code: failure.code }
+                : (0,util_errors/* isPgkeepError */.pu)(failure)
+                    ? { message: (0,redact/* redact */.E$)(failure.message), hint: failure.hint ? (0,redact/* redact */.E$)(failure.hint) : undefined, code: failure.code }
                     : { message: errText },
             now,
         };
@@ -84890,7 +84492,7 @@ async function report(run, env) {
             info(`Status recorded on branch ${branch} (${commit.slice(0, 12)}).`);
         }
         catch (e) {
-            warning(redact(`Could not record the status on branch ${branch}: ${describeError(e)}`));
+            warning((0,redact/* redact */.E$)(`Could not record the status on branch ${branch}: ${(0,util_errors/* describeError */.Uc)(e)}`));
         }
         try {
             const a = await updateAlert(gh, run);
@@ -84899,7 +84501,7 @@ async function report(run, env) {
             recovered = a.action === 'closed';
         }
         catch (e) {
-            warning(redact(`Could not update the alert issue: ${describeError(e)}`));
+            warning((0,redact/* redact */.E$)(`Could not update the alert issue: ${(0,util_errors/* describeError */.Uc)(e)}`));
         }
     }
     else if (token && !repository)
@@ -84911,7 +84513,7 @@ async function report(run, env) {
             await postWebhook(hook, run, repository);
         }
         catch (e) {
-            warning(redact(`Could not post to the webhook: ${describeError(e)}`));
+            warning((0,redact/* redact */.E$)(`Could not post to the webhook: ${(0,util_errors/* describeError */.Uc)(e)}`));
         }
     }
 }
@@ -84946,10 +84548,10 @@ function run(env = process.env) {
                         ['Type', r.type],
                         ['Started', r.startTime],
                         ['Finished', r.stopTime],
-                        ['Raw size', formatBytes(r.rawBytes)],
-                        ['Stored size', formatBytes(r.bytes)],
+                        ['Raw size', (0,util_log/* formatBytes */.z3)(r.rawBytes)],
+                        ['Stored size', (0,util_log/* formatBytes */.z3)(r.bytes)],
                         ['Compression ratio', ratio(r.rawBytes, r.bytes)],
-                        ['Duration', formatDuration(r.durationSeconds)],
+                        ['Duration', (0,util_log/* formatDuration */.a3)(r.durationSeconds)],
                         ['Rate (raw)', rate(r.rawBytes, r.durationSeconds)],
                     ],
                     databases: r.databases,
@@ -84958,6 +84560,493 @@ function run(env = process.env) {
             };
         },
     }, env);
+}
+
+
+/***/ }),
+
+/***/ 8947:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.r(__webpack_exports__);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S3Store: () => (/* binding */ S3Store)
+/* harmony export */ });
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7075);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
+/* harmony import */ var _aws_sdk_lib_storage__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2358);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(17);
+/* harmony import */ var _util_log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9906);
+/* harmony import */ var _util_redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(767);
+// s3:// repository on AWS S3 or any S3-protocol server (MinIO, SeaweedFS, Ceph RGW, s3rver).
+// Writes stream through lib-storage's multipart Upload: at most partSize × (queueSize + 1) bytes
+// are held, whatever the object size; a failed upload is aborted so no partial object appears
+// (S3 only shows an object once CompleteMultipartUpload succeeds).
+// Checksums are sent/validated only when the API requires them (WHEN_REQUIRED): the SDK's
+// default CRC32 trailers are rejected by several S3-compatible servers.
+
+
+
+
+
+
+const MiB = 1024 * 1024;
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+class S3Store {
+    loc;
+    settings;
+    description;
+    /** Exposed so tests can observe requests (middleware) and read what the server stored. */
+    client;
+    endpoint;
+    constructor(loc, settings) {
+        this.loc = loc;
+        this.settings = settings;
+        this.description = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
+        const endpoint = loc.endpoint ?? settings.endpoint;
+        const region = loc.region ?? settings.region ?? 'us-east-1';
+        this.endpoint = endpoint ? (0,_util_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E$)(endpoint) : `AWS S3 (${region})`;
+        (0,_util_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .registerSecret */ .cl)(settings.credentials?.secretAccessKey);
+        (0,_util_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .registerSecret */ .cl)(settings.credentials?.sessionToken);
+        this.client = new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.S3Client({
+            region,
+            ...(endpoint ? { endpoint } : {}),
+            forcePathStyle: loc.forcePathStyle ?? settings.forcePathStyle,
+            ...(settings.credentials ? { credentials: settings.credentials } : {}),
+            ...(settings.profile ? { profile: settings.profile } : {}),
+            // Standard mode: exponential backoff with jitter on 5xx, throttling and transient network
+            // errors. (Adaptive adds client-side rate limiting, which only helps many writers per client.)
+            maxAttempts: settings.maxAttempts,
+            retryMode: 'standard',
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+            responseChecksumValidation: 'WHEN_REQUIRED',
+            followRegionRedirects: true,
+            // No socket idle timeout: a GET body may legitimately pause for minutes under back-pressure
+            // (pg_restore building an index); connection setup is bounded instead.
+            requestHandler: { connectionTimeout: 10_000 },
+        });
+    }
+    full(key) {
+        if (!key || key.startsWith('/') || key.split('/').includes('..'))
+            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('bad-key', `Invalid object key "${key}".`);
+        return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
+    }
+    /** The PutObject input for a key: per-copy storage class and encryption ride on every write. */
+    putInput(key, body, opts = {}) {
+        return {
+            Bucket: this.loc.bucket,
+            Key: this.full(key),
+            Body: body,
+            ...(this.loc.storageClass ? { StorageClass: this.loc.storageClass } : {}),
+            ...(this.loc.sse ? { ServerSideEncryption: this.loc.sse } : {}),
+            ...(this.loc.sseKmsKeyId ? { SSEKMSKeyId: this.loc.sseKmsKeyId } : {}),
+            ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+        };
+    }
+    async put(key, body, opts = {}) {
+        const input = this.putInput(key, undefined, opts);
+        if (opts.ifNoneMatch) {
+            // Conditional writes (If-None-Match: *) close the race on AWS, MinIO and Ceph; servers that
+            // ignore the header (s3rver, older gateways) are still caught by this look-up, leaving only a
+            // window between HEAD and the write where two concurrent writers of one key both succeed.
+            const existing = await this.head(key).catch((e) => {
+                body.destroy();
+                throw e;
+            });
+            if (existing) {
+                body.destroy();
+                throw existsError(key, this.description);
+            }
+        }
+        if (body.destroyed) {
+            if (body.errored)
+                throw body.errored;
+            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('source-closed', `The data for ${key} was closed before it was read; nothing was written to ${this.description}.`);
+        }
+        let bytes = 0;
+        let sourceError;
+        const counter = new node_stream__WEBPACK_IMPORTED_MODULE_0__.Transform({
+            transform(chunk, _enc, cb) {
+                bytes += chunk.length;
+                cb(null, chunk);
+            },
+        });
+        body.once('error', (e) => {
+            sourceError = e;
+            counter.destroy(e);
+        });
+        // A source destroyed without an error must not look like a complete object (pipe() would
+        // simply stall, leaving the upload waiting forever).
+        body.once('close', () => {
+            if (body.readableEnded || sourceError)
+                return;
+            sourceError = new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('source-closed', `The data for ${key} stopped before its end; nothing was written to ${this.description}.`);
+            counter.destroy(sourceError);
+        });
+        body.pipe(counter);
+        const upload = new _aws_sdk_lib_storage__WEBPACK_IMPORTED_MODULE_1__/* .Upload */ ._({
+            client: this.client,
+            params: { ...input, Body: counter },
+            partSize: this.settings.partSizeMiB * MiB,
+            queueSize: this.settings.queueSize,
+            leavePartsOnError: false,
+        });
+        try {
+            await upload.done();
+            return { bytes };
+        }
+        catch (e) {
+            body.unpipe(counter);
+            body.destroy();
+            counter.destroy();
+            if (sourceError) {
+                // lib-storage re-throws the source error once the multipart upload is aborted; any other
+                // error here is the abort itself failing (s3rver, for one, does not implement it).
+                if (e !== sourceError)
+                    _util_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.warn(`could not abort the multipart upload of ${key} in ${this.description} (${describeSdkError(e)}); its parts stay until a lifecycle rule removes them`);
+                throw sourceError;
+            }
+            if (status(e) === 412 || errName(e) === 'PreconditionFailed')
+                throw existsError(key, this.description);
+            if (/Exceeded \d+ parts/.test(e?.message ?? ''))
+                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('too-large', `Writing ${key} to ${this.description} failed: the object needs more than 10000 parts of ${this.settings.partSizeMiB} MiB.`, 'Raise PGKEEP_S3_PART_SIZE_MIB (up to 512, i.e. objects up to 5 TiB); memory use grows with it.');
+            throw this.mapError(e, `Writing ${key} to`);
+        }
+    }
+    /**
+     * Streams the object. A connection that breaks mid-body (multi-GB restores over the internet)
+     * is resumed with a ranged GET from the byte reached, pinned to the same version by its ETag,
+     * up to maxAttempts times in a row; the SDK's own retries cover only the request itself.
+     */
+    async get(key) {
+        const Bucket = this.loc.bucket;
+        const Key = this.full(key);
+        let first;
+        try {
+            first = await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.GetObjectCommand({ Bucket, Key }));
+        }
+        catch (e) {
+            if (isMissing(e))
+                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('not-found', `Object ${key} not found in ${this.description}.`);
+            throw this.mapError(e, `Reading ${key} from`);
+        }
+        const etag = first.ETag;
+        const total = first.ContentLength;
+        const maxAttempts = this.settings.maxAttempts;
+        const self = this;
+        async function* resume() {
+            let body = first.Body;
+            let offset = 0;
+            let failures = 0;
+            try {
+                for (;;) {
+                    try {
+                        for await (const chunk of body) {
+                            offset += chunk.length;
+                            failures = 0;
+                            yield chunk;
+                        }
+                        if (total === undefined || offset >= total)
+                            return;
+                        throw Object.assign(new Error(`connection closed after ${offset} of ${total} bytes`), { code: 'ECONNRESET' });
+                    }
+                    catch (e) {
+                        body.destroy();
+                        if (!networkCode(e) && !/aborted|premature|socket hang up/i.test(e?.message ?? ''))
+                            throw e;
+                        if (++failures >= maxAttempts)
+                            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `Reading ${key} from ${self.description} failed: the connection broke at byte ${offset}${total !== undefined ? ` of ${total}` : ''} ${failures} time(s) in a row (${networkCode(e) ?? e.message}).`, 'Check the network path to the S3 endpoint; raise PGKEEP_S3_MAX_ATTEMPTS for a flaky link.');
+                        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 5_000) * (0.5 + Math.random())));
+                        try {
+                            const r = await self.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.GetObjectCommand({ Bucket, Key, Range: `bytes=${offset}-`, ...(etag ? { IfMatch: etag } : {}) }));
+                            body = r.Body;
+                        }
+                        catch (e2) {
+                            if (status(e2) === 412)
+                                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('changed', `Object ${key} in ${self.description} was replaced while it was being read.`, 'Run the command again.');
+                            throw self.mapError(e2, `Reading ${key} from`);
+                        }
+                    }
+                }
+            }
+            finally {
+                body.destroy();
+            }
+        }
+        return node_stream__WEBPACK_IMPORTED_MODULE_0__.Readable.from(resume(), { objectMode: false, highWaterMark: 1 << 20 });
+    }
+    async head(key) {
+        try {
+            const r = await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+            return { key, size: r.ContentLength ?? 0, ...(r.LastModified ? { modified: r.LastModified.toISOString() } : {}) };
+        }
+        catch (e) {
+            if (isMissing(e))
+                return null;
+            throw this.mapError(e, `Looking up ${key} in`);
+        }
+    }
+    async list(prefix) {
+        const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
+        const out = [];
+        let token;
+        try {
+            do {
+                const r = await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token }));
+                for (const o of r.Contents ?? []) {
+                    if (!o.Key?.startsWith(base))
+                        continue;
+                    out.push({ key: o.Key.slice(base.length), size: o.Size ?? 0, ...(o.LastModified ? { modified: o.LastModified.toISOString() } : {}) });
+                }
+                token = r.IsTruncated ? r.NextContinuationToken : undefined;
+            } while (token);
+        }
+        catch (e) {
+            throw this.mapError(e, `Listing ${prefix || 'objects'} in`);
+        }
+        return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    }
+    async delete(key) {
+        try {
+            await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+        }
+        catch (e) {
+            if (isMissing(e))
+                return;
+            throw this.mapError(e, `Deleting ${key} from`);
+        }
+    }
+    async check() {
+        try {
+            await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.HeadBucketCommand({ Bucket: this.loc.bucket }));
+        }
+        catch (e) {
+            const s = status(e);
+            if (s === 404 || ['NotFound', 'NoSuchBucket'].includes(errName(e)))
+                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `Bucket "${this.loc.bucket}" does not exist at ${this.endpoint} (repository ${this.description}).`, `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`);
+            throw this.mapError(e, 'Checking');
+        }
+    }
+    /** One sentence naming what failed and where; never credentials (messages pass through redact). */
+    mapError(e, what) {
+        if (e instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z)
+            return e;
+        const where = `${what} ${this.description}`;
+        const s = status(e);
+        const name = errName(e);
+        const net = networkCode(e);
+        if (net || name === 'TimeoutError')
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: the S3 endpoint ${this.endpoint} is unreachable (${net ?? 'connection timed out'}) after ${this.settings.maxAttempts} attempt(s).`, 'Check AWS_ENDPOINT_URL_S3 (or the endpoint= option in PGKEEP_REPO) and the network path to it.');
+        if (name === 'CredentialsProviderError' || /could not load credentials/i.test(e?.message ?? ''))
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: no AWS credentials were found.`, 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with an instance role.');
+        if (s === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden'].includes(name))
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: access to bucket "${this.loc.bucket}" was denied (${name || 'HTTP 403'}).`, 'Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile/role) and the bucket policy.');
+        if (s === 404 || name === 'NoSuchBucket')
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: bucket "${this.loc.bucket}" does not exist at ${this.endpoint}.`, `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`);
+        if (s === 301 || name === 'PermanentRedirect')
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: bucket "${this.loc.bucket}" is in another region than ${this.loc.region ?? this.settings.region ?? 'us-east-1'}.`, 'Set AWS_REGION (or region= in PGKEEP_REPO) to the bucket\'s region.');
+        return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('s3-error', `${where} failed: ${describeSdkError(e)}.`);
+    }
+}
+function existsError(key, where) {
+    return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('exists', `Object ${key} already exists in ${where}.`);
+}
+function status(e) {
+    return e?.$metadata?.httpStatusCode;
+}
+function errName(e) {
+    const x = e;
+    return x?.Code ?? x?.name ?? '';
+}
+/** The object is missing (a missing bucket is not: that is a configuration error to report). */
+function isMissing(e) {
+    return errName(e) !== 'NoSuchBucket' && (status(e) === 404 || ['NoSuchKey', 'NotFound'].includes(errName(e)));
+}
+function networkCode(e) {
+    for (let x = e, i = 0; x && i < 4; i++) {
+        const code = x.code ?? x.errors?.find((y) => y?.code)?.code;
+        if (code && NETWORK_CODES.has(code))
+            return code;
+        x = x.cause;
+    }
+    return undefined;
+}
+/** "SlowDown (HTTP 503): Please reduce your request rate" — code, status, the server's words; redacted. */
+function describeSdkError(e) {
+    const s = status(e);
+    let name = errName(e);
+    const msg = (e?.message ?? String(e)).split('\n')[0].slice(0, 200).replace(/\.$/, '');
+    // HEAD answers carry no body: the SDK only knows the status then.
+    if (['Unknown', 'UnknownError', 'Error', ''].includes(name))
+        name = '';
+    if (!name && s)
+        return `the server answered HTTP ${s}`;
+    const head = [name, s ? `(HTTP ${s})` : ''].filter(Boolean).join(' ');
+    return (0,_util_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E$)(head && msg && msg !== name && msg !== 'UnknownError' ? `${head}: ${msg}` : head || msg);
+}
+
+
+/***/ }),
+
+/***/ 17:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Z: () => (/* binding */ PgkeepError),
+/* harmony export */   Uc: () => (/* binding */ describeError),
+/* harmony export */   pu: () => (/* binding */ isPgkeepError)
+/* harmony export */ });
+// Errors that reach a person: one sentence with the wrong value, plus a hint.
+// The CLI prints `message` + `hint` and exits non-zero; actions call setFailed with the same.
+class PgkeepError extends Error {
+    code;
+    hint;
+    constructor(code, message, hint) {
+        super(message);
+        this.name = 'PgkeepError';
+        this.code = code;
+        this.hint = hint;
+    }
+}
+function isPgkeepError(e) {
+    return e instanceof PgkeepError;
+}
+/** One paragraph for a person: message and hint, no stack. Unexpected errors keep their message. */
+function describeError(e) {
+    if (isPgkeepError(e))
+        return e.hint ? `${e.message} Hint: ${e.hint}` : e.message;
+    if (e instanceof Error)
+        return `unexpected error: ${e.message}`;
+    return `unexpected error: ${String(e)}`;
+}
+
+
+/***/ }),
+
+/***/ 9906:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Rm: () => (/* binding */ log),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   g1: () => (/* binding */ setLogSink),
+/* harmony export */   qB: () => (/* binding */ progress),
+/* harmony export */   z3: () => (/* binding */ formatBytes)
+/* harmony export */ });
+/* unused harmony export setQuiet */
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(767);
+// Logging: one line per step on stderr (stdout is kept for --json and for tool output),
+// with every line redacted. Progress lines carry bytes, rate and ETA.
+
+let sink = (line) => process.stderr.write(line + '\n');
+let quiet = false;
+const debugOn = () => process.env.PGKEEP_DEBUG === '1';
+/** Actions route log lines to core.info; tests may capture them. */
+function setLogSink(s) {
+    sink = s;
+}
+function setQuiet(q) {
+    quiet = q;
+}
+const log = {
+    info: (m) => {
+        if (!quiet)
+            sink((0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(m));
+    },
+    warn: (m) => sink((0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(`warning: ${m}`)),
+    debug: (m) => {
+        if (debugOn())
+            sink((0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(`debug: ${m}`));
+    },
+};
+function formatBytes(n) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n;
+    let i = 0;
+    while (Math.abs(v) >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${seconds.toFixed(1)} s`;
+    const m = Math.floor(seconds / 60);
+    const s = Math.round(seconds % 60);
+    if (m < 60)
+        return `${m} min ${s} s`;
+    return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+/**
+ * Progress reporter: call `add(n)` as bytes pass; logs at most every `intervalMs`
+ * a line with bytes, rate and (when the total is known) ETA.
+ */
+function progress(label, total, intervalMs = 5000) {
+    const start = Date.now();
+    let bytes = 0;
+    let last = start;
+    const line = (final) => {
+        const secs = Math.max((Date.now() - start) / 1000, 0.001);
+        const rate = bytes / secs;
+        let s = `${label}: ${formatBytes(bytes)}`;
+        if (total && total > 0)
+            s += ` of ${formatBytes(total)} (${Math.min(100, (100 * bytes) / total).toFixed(0)}%)`;
+        s += `, ${formatBytes(rate)}/s`;
+        if (!final && total && rate > 0 && total > bytes)
+            s += `, ETA ${formatDuration((total - bytes) / rate)}`;
+        if (final)
+            s += `, ${formatDuration(secs)}`;
+        log.info(s);
+    };
+    return {
+        add(n) {
+            bytes += n;
+            const now = Date.now();
+            if (now - last >= intervalMs) {
+                last = now;
+                line(false);
+            }
+        },
+        done() {
+            line(true);
+        },
+        get bytes() {
+            return bytes;
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 767:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   cl: () => (/* binding */ registerSecret)
+/* harmony export */ });
+/* unused harmony export registeredSecrets */
+// Secrets never reach logs or summaries: every string we print about a URL or a
+// connection goes through here first.
+const registered = new Set();
+/** Remember a secret value so `redact` removes it wherever it appears. */
+function registerSecret(value) {
+    if (value && value.length >= 3)
+        registered.add(value);
+}
+function registeredSecrets() {
+    return [...registered];
+}
+/** Remove credentials from URLs (user:pass@), known secret query params and registered secrets. */
+function redact(text) {
+    let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi, (_m, scheme) => `${scheme}***@`);
+    out = out.replace(/((?:password|secret|token|key|sig|signature|x-amz-credential|x-amz-signature)=)[^&\s]+/gi, '$1***');
+    for (const s of registered)
+        out = out.split(s).join('***');
+    return out;
 }
 
 

@@ -68584,7 +68584,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5925);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(425);
 // pg-restore action entry point (bundled to dist/pg-restore/index.js).
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -68594,7 +68594,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5925:
+/***/ 425:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68610,135 +68610,12 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: ./src/util/errors.ts
-// Errors that reach a person: one sentence with the wrong value, plus a hint.
-// The CLI prints `message` + `hint` and exits non-zero; actions call setFailed with the same.
-class errors_PgkeepError extends Error {
-    code;
-    hint;
-    constructor(code, message, hint) {
-        super(message);
-        this.name = 'PgkeepError';
-        this.code = code;
-        this.hint = hint;
-    }
-}
-function isPgkeepError(e) {
-    return e instanceof errors_PgkeepError;
-}
-/** One paragraph for a person: message and hint, no stack. Unexpected errors keep their message. */
-function describeError(e) {
-    if (isPgkeepError(e))
-        return e.hint ? `${e.message} Hint: ${e.hint}` : e.message;
-    if (e instanceof Error)
-        return `unexpected error: ${e.message}`;
-    return `unexpected error: ${String(e)}`;
-}
-
-;// CONCATENATED MODULE: ./src/util/redact.ts
-// Secrets never reach logs or summaries: every string we print about a URL or a
-// connection goes through here first.
-const registered = new Set();
-/** Remember a secret value so `redact` removes it wherever it appears. */
-function registerSecret(value) {
-    if (value && value.length >= 3)
-        registered.add(value);
-}
-function registeredSecrets() {
-    return [...registered];
-}
-/** Remove credentials from URLs (user:pass@), known secret query params and registered secrets. */
-function redact(text) {
-    let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi, (_m, scheme) => `${scheme}***@`);
-    out = out.replace(/((?:password|secret|token|key|sig|signature|x-amz-credential|x-amz-signature)=)[^&\s]+/gi, '$1***');
-    for (const s of registered)
-        out = out.split(s).join('***');
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/util/log.ts
-// Logging: one line per step on stderr (stdout is kept for --json and for tool output),
-// with every line redacted. Progress lines carry bytes, rate and ETA.
-
-let sink = (line) => process.stderr.write(line + '\n');
-let quiet = false;
-const debugOn = () => process.env.PGKEEP_DEBUG === '1';
-/** Actions route log lines to core.info; tests may capture them. */
-function setLogSink(s) {
-    sink = s;
-}
-function setQuiet(q) {
-    quiet = q;
-}
-const log_log = {
-    info: (m) => {
-        if (!quiet)
-            sink(redact(m));
-    },
-    warn: (m) => sink(redact(`warning: ${m}`)),
-    debug: (m) => {
-        if (debugOn())
-            sink(redact(`debug: ${m}`));
-    },
-};
-function log_formatBytes(n) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n;
-    let i = 0;
-    while (Math.abs(v) >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
-function formatDuration(seconds) {
-    if (seconds < 60)
-        return `${seconds.toFixed(1)} s`;
-    const m = Math.floor(seconds / 60);
-    const s = Math.round(seconds % 60);
-    if (m < 60)
-        return `${m} min ${s} s`;
-    return `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-/**
- * Progress reporter: call `add(n)` as bytes pass; logs at most every `intervalMs`
- * a line with bytes, rate and (when the total is known) ETA.
- */
-function log_progress(label, total, intervalMs = 5000) {
-    const start = Date.now();
-    let bytes = 0;
-    let last = start;
-    const line = (final) => {
-        const secs = Math.max((Date.now() - start) / 1000, 0.001);
-        const rate = bytes / secs;
-        let s = `${label}: ${log_formatBytes(bytes)}`;
-        if (total && total > 0)
-            s += ` of ${log_formatBytes(total)} (${Math.min(100, (100 * bytes) / total).toFixed(0)}%)`;
-        s += `, ${log_formatBytes(rate)}/s`;
-        if (!final && total && rate > 0 && total > bytes)
-            s += `, ETA ${formatDuration((total - bytes) / rate)}`;
-        if (final)
-            s += `, ${formatDuration(secs)}`;
-        log_log.info(s);
-    };
-    return {
-        add(n) {
-            bytes += n;
-            const now = Date.now();
-            if (now - last >= intervalMs) {
-                last = now;
-                line(false);
-            }
-        },
-        done() {
-            line(true);
-        },
-        get bytes() {
-            return bytes;
-        },
-    };
-}
-
+// EXTERNAL MODULE: ./src/util/errors.ts
+var util_errors = __nccwpck_require__(17);
+// EXTERNAL MODULE: ./src/util/redact.ts
+var redact = __nccwpck_require__(767);
+// EXTERNAL MODULE: ./src/util/log.ts
+var util_log = __nccwpck_require__(9906);
 ;// CONCATENATED MODULE: ./src/postgres/pg-tools.ts
 // Running PostgreSQL's own tools (pg_dump, pg_basebackup, …): find the binaries, spawn with
 // the libpq environment, stream stdout, and put stderr into the error when they fail.
@@ -68768,7 +68645,7 @@ function installedBinDirs() {
 function pg_tools_resolveBinDir(explicit, serverMajor) {
     if (explicit) {
         if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(explicit, 'pg_dump')))
-            throw new errors_PgkeepError('no-pg-tools', `PGKEEP_PG_BINDIR=${explicit} has no pg_dump.`, 'Point it at a PostgreSQL bin directory.');
+            throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `PGKEEP_PG_BINDIR=${explicit} has no pg_dump.`, 'Point it at a PostgreSQL bin directory.');
         return explicit;
     }
     const dirs = installedBinDirs();
@@ -68779,7 +68656,7 @@ function pg_tools_resolveBinDir(explicit, serverMajor) {
     for (const p of (process.env.PATH ?? '').split(':'))
         if (p && (0,external_node_fs_.existsSync)(external_node_path_default().join(p, 'pg_dump')))
             return p;
-    throw new errors_PgkeepError('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
+    throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
 }
 /** Start a tool; stdout is piped, stderr captured (last 8 KiB) and logged at debug level. */
 function pg_tools_startTool(binDir, tool, args, opts = {}) {
@@ -68793,14 +68670,14 @@ function pg_tools_startTool(binDir, tool, args, opts = {}) {
         so.uid = opts.uid;
     if (opts.gid !== undefined)
         so.gid = opts.gid;
-    log_log.debug(`run ${tool} ${args.join(' ')}`);
+    util_log/* log */.Rm.debug(`run ${tool} ${args.join(' ')}`);
     const child = (0,external_node_child_process_.spawn)(file, args, so);
     let stderr = '';
     child.stderr.on('data', (c) => {
         stderr = (stderr + c.toString('utf8')).slice(-8192);
     });
     const done = new Promise((resolve, reject) => {
-        child.on('error', (e) => reject(new errors_PgkeepError('tool-failed', `Could not run ${file}: ${e.message}.`, 'Check that the PostgreSQL client tools are installed.')));
+        child.on('error', (e) => reject(new util_errors/* PgkeepError */.$Z('tool-failed', `Could not run ${file}: ${e.message}.`, 'Check that the PostgreSQL client tools are installed.')));
         child.on('close', (code, signal) => {
             if (code === 0)
                 return resolve();
@@ -68818,9 +68695,9 @@ async function runTool(binDir, tool, args, opts = {}) {
     return Buffer.concat(chunks).toString('utf8');
 }
 function toolError(what, code, signal, stderr) {
-    const msg = redact(stderr.trim().split('\n').filter(Boolean).slice(-6).join(' | '));
+    const msg = (0,redact/* redact */.E$)(stderr.trim().split('\n').filter(Boolean).slice(-6).join(' | '));
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    return new errors_PgkeepError('tool-failed', `${what} ${how}${msg ? `: ${msg}` : '.'}`, hintFor(stderr));
+    return new util_errors/* PgkeepError */.$Z('tool-failed', `${what} ${how}${msg ? `: ${msg}` : '.'}`, hintFor(stderr));
 }
 function hintFor(stderr) {
     if (/password authentication failed|no password supplied/i.test(stderr))
@@ -68892,11 +68769,11 @@ function mapPgError(e, env, database) {
     const err = e;
     const where = describeTarget(env, database);
     if (err.code === '28P01' || err.code === '28000')
-        return new errors_PgkeepError('auth-failed', `Authentication failed for ${where}.`, 'Check PGUSER and PGPASSWORD (or DATABASE_URL).');
+        return new util_errors/* PgkeepError */.$Z('auth-failed', `Authentication failed for ${where}.`, 'Check PGUSER and PGPASSWORD (or DATABASE_URL).');
     if (err.code === '3D000')
-        return new errors_PgkeepError('unknown-database', `Database "${database ?? env.PGDATABASE}" does not exist on ${where}.`, 'Check the name; pgkeep list shows what each backup holds.');
+        return new util_errors/* PgkeepError */.$Z('unknown-database', `Database "${database ?? env.PGDATABASE}" does not exist on ${where}.`, 'Check the name; pgkeep list shows what each backup holds.');
     if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOENT', 'EAI_AGAIN'].includes(err.code ?? '') || /timeout/i.test(err.message ?? ''))
-        return new errors_PgkeepError('db-unreachable', `Cannot connect to PostgreSQL at ${where} (${err.code ?? err.message}).`, 'Check PGHOST/PGPORT and that the server accepts connections from this machine.');
+        return new util_errors/* PgkeepError */.$Z('db-unreachable', `Cannot connect to PostgreSQL at ${where} (${err.code ?? err.message}).`, 'Check PGHOST/PGPORT and that the server accepts connections from this machine.');
     return e;
 }
 async function withClient(env, database, fn) {
@@ -68986,15 +68863,15 @@ class MultiFrameZstdDecompress extends external_node_stream_.Transform {
     }
     _flush(cb) {
         if (this.state !== 'magic' || this.accLen > 0)
-            return cb(new errors_PgkeepError('corrupt-object', `${this.what} is truncated: it ends inside a zstd frame.`, 'The stored copy is damaged; restore from another backup or copy.'));
+            return cb(new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} is truncated: it ends inside a zstd frame.`, 'The stored copy is damaged; restore from another backup or copy.'));
         if (this.frames === 0)
-            return cb(new errors_PgkeepError('corrupt-object', `${this.what} holds no zstd frame.`));
+            return cb(new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} holds no zstd frame.`));
         cb();
     }
     asCorrupt(e) {
-        if (e instanceof errors_PgkeepError)
+        if (e instanceof util_errors/* PgkeepError */.$Z)
             return e;
-        return new errors_PgkeepError('corrupt-object', `${this.what} could not be decompressed: ${e.message}.`, 'The stored copy is damaged; restore from another backup or copy.');
+        return new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} could not be decompressed: ${e.message}.`, 'The stored copy is damaged; restore from another backup or copy.');
     }
     /** Take exactly `n` header bytes across chunks; returns them once complete. */
     takeHeader(chunk, off, n) {
@@ -69065,7 +68942,7 @@ class MultiFrameZstdDecompress extends external_node_stream_.Transform {
                     else if ((magic & 0xfffffff0) === 0x184d2a50)
                         this.state = 'skipSize';
                     else
-                        throw new errors_PgkeepError('corrupt-object', `${this.what} is not zstd data (bad frame magic 0x${magic.toString(16)} after ${this.frames} frame(s)).`, 'The stored copy is damaged; restore from another backup or copy.');
+                        throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} is not zstd data (bad frame magic 0x${magic.toString(16)} after ${this.frames} frame(s)).`, 'The stored copy is damaged; restore from another backup or copy.');
                     break;
                 }
                 case 'fhd': {
@@ -69102,7 +68979,7 @@ class MultiFrameZstdDecompress extends external_node_stream_.Transform {
                     this.lastBlock = (v & 1) === 1;
                     const type = (v >> 1) & 3;
                     if (type === 3)
-                        throw new errors_PgkeepError('corrupt-object', `${this.what} has a reserved zstd block type (corrupt data).`);
+                        throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${this.what} has a reserved zstd block type (corrupt data).`);
                     this.need = type === 1 ? 1 : v >>> 3;
                     this.state = 'blockBody';
                     if (this.need === 0)
@@ -78852,7 +78729,7 @@ async function catalog_readJson(store, key) {
         return JSON.parse(buf.toString('utf8'));
     }
     catch {
-        throw new errors_PgkeepError('corrupt-repo', `${key} in ${store.description} is not valid JSON.`);
+        throw new util_errors/* PgkeepError */.$Z('corrupt-repo', `${key} in ${store.description} is not valid JSON.`);
     }
 }
 async function catalog_writeJson(store, key, value, ifNoneMatch = false) {
@@ -78862,7 +78739,7 @@ async function readManifest(store, id) {
     const data = await catalog_readJson(store, layout_manifestKey(id));
     const r = manifestSchema.safeParse(data);
     if (!r.success)
-        throw new errors_PgkeepError('corrupt-repo', `Manifest of backup ${id} is invalid: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}.`);
+        throw new util_errors/* PgkeepError */.$Z('corrupt-repo', `Manifest of backup ${id} is invalid: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}.`);
     return r.data;
 }
 async function loadCatalog(store) {
@@ -78890,13 +78767,13 @@ function findBackup(cat, ref, types) {
     if (ref === 'latest') {
         const b = pool[pool.length - 1];
         if (!b)
-            throw new errors_PgkeepError('no-backup', `The repository has no ${types ? types.join('/') + ' ' : ''}backup yet.`, 'Run pgkeep backup first.');
+            throw new util_errors/* PgkeepError */.$Z('no-backup', `The repository has no ${types ? types.join('/') + ' ' : ''}backup yet.`, 'Run pgkeep backup first.');
         return b;
     }
     const b = pool.find((x) => x.id === ref);
     if (!b) {
         const known = pool.slice(-5).map((x) => x.id).join(', ') || 'none';
-        throw new errors_PgkeepError('no-backup', `Backup "${ref}" not found.`, `Recent backups: ${known}. See pgkeep list.`);
+        throw new util_errors/* PgkeepError */.$Z('no-backup', `Backup "${ref}" not found.`, `Recent backups: ${known}. See pgkeep list.`);
     }
     return b;
 }
@@ -78967,7 +78844,7 @@ function verifyingStream(expected, what) {
         flush(cb) {
             const got = h.digest('hex');
             if (n !== expected.bytes || got !== expected.sha256) {
-                cb(new errors_PgkeepError('checksum-mismatch', `${what} is corrupt: expected ${expected.bytes} bytes with SHA-256 ${expected.sha256.slice(0, 16)}…, found ${n} bytes with ${got.slice(0, 16)}….`, 'The stored copy was altered or truncated; restore from another copy or another backup.'));
+                cb(new util_errors/* PgkeepError */.$Z('checksum-mismatch', `${what} is corrupt: expected ${expected.bytes} bytes with SHA-256 ${expected.sha256.slice(0, 16)}…, found ${n} bytes with ${got.slice(0, 16)}….`, 'The stored copy was altered or truncated; restore from another copy or another backup.'));
             }
             else
                 cb();
@@ -79063,7 +78940,7 @@ class FsStore {
     }
     abs(key) {
         if (key.includes('..') || external_node_path_default().isAbsolute(key))
-            throw new errors_PgkeepError('bad-key', `Invalid object key "${key}".`);
+            throw new util_errors/* PgkeepError */.$Z('bad-key', `Invalid object key "${key}".`);
         return external_node_path_default().join(this.root, key);
     }
     async put(key, body, opts = {}) {
@@ -79089,7 +78966,7 @@ class FsStore {
                 }
                 catch (e) {
                     if (e.code === 'EEXIST')
-                        throw new errors_PgkeepError('exists', `Object ${key} already exists in ${this.description}.`);
+                        throw new util_errors/* PgkeepError */.$Z('exists', `Object ${key} already exists in ${this.description}.`);
                     throw e;
                 }
                 await external_node_fs_.promises.unlink(tmp);
@@ -79111,7 +78988,7 @@ class FsStore {
             await external_node_fs_.promises.access(p);
         }
         catch {
-            throw new errors_PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
+            throw new util_errors/* PgkeepError */.$Z('not-found', `Object ${key} not found in ${this.description}.`);
         }
         return (0,external_node_fs_.createReadStream)(p, { highWaterMark: 1 << 20 });
     }
@@ -79163,7 +79040,7 @@ class FsStore {
             await external_node_fs_.promises.access(this.root, 2 /* W_OK */);
         }
         catch (e) {
-            throw new errors_PgkeepError('repo-unreachable', `Repository directory ${this.root} is not writable (${e.message}).`, 'Create it or fix its permissions; PGKEEP_REPO must be file:///absolute/path.');
+            throw new util_errors/* PgkeepError */.$Z('repo-unreachable', `Repository directory ${this.root} is not writable (${e.message}).`, 'Create it or fix its permissions; PGKEEP_REPO must be file:///absolute/path.');
         }
     }
 }
@@ -79182,13 +79059,13 @@ async function syncDir(dir) {
     }
 }
 function mapFsError(e, where) {
-    if (e instanceof errors_PgkeepError)
+    if (e instanceof util_errors/* PgkeepError */.$Z)
         return e;
     const code = e.code;
     if (code === 'ENOSPC')
-        return new errors_PgkeepError('no-space', `No space left writing to ${where}.`);
+        return new util_errors/* PgkeepError */.$Z('no-space', `No space left writing to ${where}.`);
     if (code === 'EACCES' || code === 'EPERM')
-        return new errors_PgkeepError('repo-unreachable', `Permission denied writing to ${where}.`, 'Fix the directory permissions.');
+        return new util_errors/* PgkeepError */.$Z('repo-unreachable', `Permission denied writing to ${where}.`, 'Fix the directory permissions.');
     return e;
 }
 
@@ -79249,7 +79126,7 @@ class mirror_store_MirrorStore {
             // The existing-object case keeps its code so idempotent writers (WAL push) can handle it.
             if (failed.every((f) => f.s.reason?.code === 'exists'))
                 throw first;
-            throw new errors_PgkeepError('mirror-failed', `Writing ${key} failed on ${failed.map((f) => f.c.description).join(', ')}: ${first.message}`, `The other ${this.copies.length - failed.length} cop${this.copies.length - failed.length === 1 ? 'y was' : 'ies were'} written; fix the failing copy and run again.`);
+            throw new util_errors/* PgkeepError */.$Z('mirror-failed', `Writing ${key} failed on ${failed.map((f) => f.c.description).join(', ')}: ${first.message}`, `The other ${this.copies.length - failed.length} cop${this.copies.length - failed.length === 1 ? 'y was' : 'ies were'} written; fix the failing copy and run again.`);
         }
         return settled[1].status === 'fulfilled' ? settled[1].value : { bytes: 0 };
     }
@@ -79261,12 +79138,12 @@ class mirror_store_MirrorStore {
             }
             catch (e) {
                 errors.push(`${c.description}: ${e.message}`);
-                if (!(e instanceof errors_PgkeepError && e.code === 'not-found'))
+                if (!(e instanceof util_errors/* PgkeepError */.$Z && e.code === 'not-found'))
                     continue;
             }
         }
         const allMissing = errors.every((e) => /not found/i.test(e));
-        throw new errors_PgkeepError(allMissing ? 'not-found' : 'repo-unreachable', `Object ${key} could not be read from any copy (${errors.join('; ')}).`);
+        throw new util_errors/* PgkeepError */.$Z(allMissing ? 'not-found' : 'repo-unreachable', `Object ${key} could not be read from any copy (${errors.join('; ')}).`);
     }
     async head(key) {
         for (const c of this.copies) {
@@ -79298,326 +79175,49 @@ class mirror_store_MirrorStore {
         const settled = await Promise.allSettled(this.copies.map((c) => c.delete(key)));
         const bad = settled.map((s, i) => ({ s, c: this.copies[i] })).filter((x) => x.s.status === 'rejected');
         if (bad.length)
-            throw new errors_PgkeepError('mirror-failed', `Deleting ${key} failed on ${bad.map((b) => b.c.description).join(', ')}.`);
+            throw new util_errors/* PgkeepError */.$Z('mirror-failed', `Deleting ${key} failed on ${bad.map((b) => b.c.description).join(', ')}.`);
     }
     async check() {
         const settled = await Promise.allSettled(this.copies.map((c) => c.check()));
         const bad = settled.map((s, i) => ({ s, c: this.copies[i] })).filter((x) => x.s.status === 'rejected');
         if (bad.length)
-            throw new errors_PgkeepError('repo-unreachable', `Repository cop${bad.length > 1 ? 'ies' : 'y'} ${bad.map((b) => b.c.description).join(', ')} unusable: ${bad.map((b) => b.s.reason.message).join(' ')}`, 'Every copy in PGKEEP_REPO is written on each run; fix or remove the failing one.');
+            throw new util_errors/* PgkeepError */.$Z('repo-unreachable', `Repository cop${bad.length > 1 ? 'ies' : 'y'} ${bad.map((b) => b.c.description).join(', ')} unusable: ${bad.map((b) => b.s.reason.message).join(' ')}`, 'Every copy in PGKEEP_REPO is written on each run; fix or remove the failing one.');
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
-var lib_storage_dist_cjs = __nccwpck_require__(2358);
-;// CONCATENATED MODULE: ./src/storage/s3-store.ts
-// s3:// repository on AWS S3 or any S3-protocol server (MinIO, SeaweedFS, Ceph RGW, s3rver).
-// Writes stream through lib-storage's multipart Upload: at most partSize × (queueSize + 1) bytes
-// are held, whatever the object size; a failed upload is aborted so no partial object appears
-// (S3 only shows an object once CompleteMultipartUpload succeeds).
-// Checksums are sent/validated only when the API requires them (WHEN_REQUIRED): the SDK's
-// default CRC32 trailers are rejected by several S3-compatible servers.
-
-
-
-
-
-
-const MiB = 1024 * 1024;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
-class S3Store {
+;// CONCATENATED MODULE: ./src/storage/lazy-s3-store.ts
+class LazyS3Store {
     loc;
     settings;
     description;
-    /** Exposed so tests can observe requests (middleware) and read what the server stored. */
-    client;
-    endpoint;
+    inner;
     constructor(loc, settings) {
         this.loc = loc;
         this.settings = settings;
         this.description = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
-        const endpoint = loc.endpoint ?? settings.endpoint;
-        const region = loc.region ?? settings.region ?? 'us-east-1';
-        this.endpoint = endpoint ? redact(endpoint) : `AWS S3 (${region})`;
-        registerSecret(settings.credentials?.secretAccessKey);
-        registerSecret(settings.credentials?.sessionToken);
-        this.client = new dist_cjs.S3Client({
-            region,
-            ...(endpoint ? { endpoint } : {}),
-            forcePathStyle: loc.forcePathStyle ?? settings.forcePathStyle,
-            ...(settings.credentials ? { credentials: settings.credentials } : {}),
-            ...(settings.profile ? { profile: settings.profile } : {}),
-            // Standard mode: exponential backoff with jitter on 5xx, throttling and transient network
-            // errors. (Adaptive adds client-side rate limiting, which only helps many writers per client.)
-            maxAttempts: settings.maxAttempts,
-            retryMode: 'standard',
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-            followRegionRedirects: true,
-            // No socket idle timeout: a GET body may legitimately pause for minutes under back-pressure
-            // (pg_restore building an index); connection setup is bounded instead.
-            requestHandler: { connectionTimeout: 10_000 },
-        });
     }
-    full(key) {
-        if (!key || key.startsWith('/') || key.split('/').includes('..'))
-            throw new errors_PgkeepError('bad-key', `Invalid object key "${key}".`);
-        return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
+    store() {
+        this.inner ??= Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 8947)).then((m) => new m.S3Store(this.loc, this.settings));
+        return this.inner;
     }
-    /** The PutObject input for a key: per-copy storage class and encryption ride on every write. */
-    putInput(key, body, opts = {}) {
-        return {
-            Bucket: this.loc.bucket,
-            Key: this.full(key),
-            Body: body,
-            ...(this.loc.storageClass ? { StorageClass: this.loc.storageClass } : {}),
-            ...(this.loc.sse ? { ServerSideEncryption: this.loc.sse } : {}),
-            ...(this.loc.sseKmsKeyId ? { SSEKMSKeyId: this.loc.sseKmsKeyId } : {}),
-            ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-        };
+    async put(key, body, opts) {
+        return (await this.store()).put(key, body, opts);
     }
-    async put(key, body, opts = {}) {
-        const input = this.putInput(key, undefined, opts);
-        if (opts.ifNoneMatch) {
-            // Conditional writes (If-None-Match: *) close the race on AWS, MinIO and Ceph; servers that
-            // ignore the header (s3rver, older gateways) are still caught by this look-up, leaving only a
-            // window between HEAD and the write where two concurrent writers of one key both succeed.
-            const existing = await this.head(key).catch((e) => {
-                body.destroy();
-                throw e;
-            });
-            if (existing) {
-                body.destroy();
-                throw existsError(key, this.description);
-            }
-        }
-        if (body.destroyed) {
-            if (body.errored)
-                throw body.errored;
-            throw new errors_PgkeepError('source-closed', `The data for ${key} was closed before it was read; nothing was written to ${this.description}.`);
-        }
-        let bytes = 0;
-        let sourceError;
-        const counter = new external_node_stream_.Transform({
-            transform(chunk, _enc, cb) {
-                bytes += chunk.length;
-                cb(null, chunk);
-            },
-        });
-        body.once('error', (e) => {
-            sourceError = e;
-            counter.destroy(e);
-        });
-        // A source destroyed without an error must not look like a complete object (pipe() would
-        // simply stall, leaving the upload waiting forever).
-        body.once('close', () => {
-            if (body.readableEnded || sourceError)
-                return;
-            sourceError = new errors_PgkeepError('source-closed', `The data for ${key} stopped before its end; nothing was written to ${this.description}.`);
-            counter.destroy(sourceError);
-        });
-        body.pipe(counter);
-        const upload = new lib_storage_dist_cjs/* Upload */._({
-            client: this.client,
-            params: { ...input, Body: counter },
-            partSize: this.settings.partSizeMiB * MiB,
-            queueSize: this.settings.queueSize,
-            leavePartsOnError: false,
-        });
-        try {
-            await upload.done();
-            return { bytes };
-        }
-        catch (e) {
-            body.unpipe(counter);
-            body.destroy();
-            counter.destroy();
-            if (sourceError) {
-                // lib-storage re-throws the source error once the multipart upload is aborted; any other
-                // error here is the abort itself failing (s3rver, for one, does not implement it).
-                if (e !== sourceError)
-                    log_log.warn(`could not abort the multipart upload of ${key} in ${this.description} (${describeSdkError(e)}); its parts stay until a lifecycle rule removes them`);
-                throw sourceError;
-            }
-            if (s3_store_status(e) === 412 || errName(e) === 'PreconditionFailed')
-                throw existsError(key, this.description);
-            if (/Exceeded \d+ parts/.test(e?.message ?? ''))
-                throw new errors_PgkeepError('too-large', `Writing ${key} to ${this.description} failed: the object needs more than 10000 parts of ${this.settings.partSizeMiB} MiB.`, 'Raise PGKEEP_S3_PART_SIZE_MIB (up to 512, i.e. objects up to 5 TiB); memory use grows with it.');
-            throw this.mapError(e, `Writing ${key} to`);
-        }
-    }
-    /**
-     * Streams the object. A connection that breaks mid-body (multi-GB restores over the internet)
-     * is resumed with a ranged GET from the byte reached, pinned to the same version by its ETag,
-     * up to maxAttempts times in a row; the SDK's own retries cover only the request itself.
-     */
     async get(key) {
-        const Bucket = this.loc.bucket;
-        const Key = this.full(key);
-        let first;
-        try {
-            first = await this.client.send(new dist_cjs.GetObjectCommand({ Bucket, Key }));
-        }
-        catch (e) {
-            if (isMissing(e))
-                throw new errors_PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
-            throw this.mapError(e, `Reading ${key} from`);
-        }
-        const etag = first.ETag;
-        const total = first.ContentLength;
-        const maxAttempts = this.settings.maxAttempts;
-        const self = this;
-        async function* resume() {
-            let body = first.Body;
-            let offset = 0;
-            let failures = 0;
-            try {
-                for (;;) {
-                    try {
-                        for await (const chunk of body) {
-                            offset += chunk.length;
-                            failures = 0;
-                            yield chunk;
-                        }
-                        if (total === undefined || offset >= total)
-                            return;
-                        throw Object.assign(new Error(`connection closed after ${offset} of ${total} bytes`), { code: 'ECONNRESET' });
-                    }
-                    catch (e) {
-                        body.destroy();
-                        if (!networkCode(e) && !/aborted|premature|socket hang up/i.test(e?.message ?? ''))
-                            throw e;
-                        if (++failures >= maxAttempts)
-                            throw new errors_PgkeepError('repo-unreachable', `Reading ${key} from ${self.description} failed: the connection broke at byte ${offset}${total !== undefined ? ` of ${total}` : ''} ${failures} time(s) in a row (${networkCode(e) ?? e.message}).`, 'Check the network path to the S3 endpoint; raise PGKEEP_S3_MAX_ATTEMPTS for a flaky link.');
-                        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 5_000) * (0.5 + Math.random())));
-                        try {
-                            const r = await self.client.send(new dist_cjs.GetObjectCommand({ Bucket, Key, Range: `bytes=${offset}-`, ...(etag ? { IfMatch: etag } : {}) }));
-                            body = r.Body;
-                        }
-                        catch (e2) {
-                            if (s3_store_status(e2) === 412)
-                                throw new errors_PgkeepError('changed', `Object ${key} in ${self.description} was replaced while it was being read.`, 'Run the command again.');
-                            throw self.mapError(e2, `Reading ${key} from`);
-                        }
-                    }
-                }
-            }
-            finally {
-                body.destroy();
-            }
-        }
-        return external_node_stream_.Readable.from(resume(), { objectMode: false, highWaterMark: 1 << 20 });
+        return (await this.store()).get(key);
     }
     async head(key) {
-        try {
-            const r = await this.client.send(new dist_cjs.HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
-            return { key, size: r.ContentLength ?? 0, ...(r.LastModified ? { modified: r.LastModified.toISOString() } : {}) };
-        }
-        catch (e) {
-            if (isMissing(e))
-                return null;
-            throw this.mapError(e, `Looking up ${key} in`);
-        }
+        return (await this.store()).head(key);
     }
     async list(prefix) {
-        const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
-        const out = [];
-        let token;
-        try {
-            do {
-                const r = await this.client.send(new dist_cjs.ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token }));
-                for (const o of r.Contents ?? []) {
-                    if (!o.Key?.startsWith(base))
-                        continue;
-                    out.push({ key: o.Key.slice(base.length), size: o.Size ?? 0, ...(o.LastModified ? { modified: o.LastModified.toISOString() } : {}) });
-                }
-                token = r.IsTruncated ? r.NextContinuationToken : undefined;
-            } while (token);
-        }
-        catch (e) {
-            throw this.mapError(e, `Listing ${prefix || 'objects'} in`);
-        }
-        return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return (await this.store()).list(prefix);
     }
     async delete(key) {
-        try {
-            await this.client.send(new dist_cjs.DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
-        }
-        catch (e) {
-            if (isMissing(e))
-                return;
-            throw this.mapError(e, `Deleting ${key} from`);
-        }
+        return (await this.store()).delete(key);
     }
     async check() {
-        try {
-            await this.client.send(new dist_cjs.HeadBucketCommand({ Bucket: this.loc.bucket }));
-        }
-        catch (e) {
-            const s = s3_store_status(e);
-            if (s === 404 || ['NotFound', 'NoSuchBucket'].includes(errName(e)))
-                throw new errors_PgkeepError('repo-unreachable', `Bucket "${this.loc.bucket}" does not exist at ${this.endpoint} (repository ${this.description}).`, `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`);
-            throw this.mapError(e, 'Checking');
-        }
+        return (await this.store()).check();
     }
-    /** One sentence naming what failed and where; never credentials (messages pass through redact). */
-    mapError(e, what) {
-        if (e instanceof errors_PgkeepError)
-            return e;
-        const where = `${what} ${this.description}`;
-        const s = s3_store_status(e);
-        const name = errName(e);
-        const net = networkCode(e);
-        if (net || name === 'TimeoutError')
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: the S3 endpoint ${this.endpoint} is unreachable (${net ?? 'connection timed out'}) after ${this.settings.maxAttempts} attempt(s).`, 'Check AWS_ENDPOINT_URL_S3 (or the endpoint= option in PGKEEP_REPO) and the network path to it.');
-        if (name === 'CredentialsProviderError' || /could not load credentials/i.test(e?.message ?? ''))
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: no AWS credentials were found.`, 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with an instance role.');
-        if (s === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden'].includes(name))
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: access to bucket "${this.loc.bucket}" was denied (${name || 'HTTP 403'}).`, 'Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile/role) and the bucket policy.');
-        if (s === 404 || name === 'NoSuchBucket')
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: bucket "${this.loc.bucket}" does not exist at ${this.endpoint}.`, `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`);
-        if (s === 301 || name === 'PermanentRedirect')
-            return new errors_PgkeepError('repo-unreachable', `${where} failed: bucket "${this.loc.bucket}" is in another region than ${this.loc.region ?? this.settings.region ?? 'us-east-1'}.`, 'Set AWS_REGION (or region= in PGKEEP_REPO) to the bucket\'s region.');
-        return new errors_PgkeepError('s3-error', `${where} failed: ${describeSdkError(e)}.`);
-    }
-}
-function existsError(key, where) {
-    return new errors_PgkeepError('exists', `Object ${key} already exists in ${where}.`);
-}
-function s3_store_status(e) {
-    return e?.$metadata?.httpStatusCode;
-}
-function errName(e) {
-    const x = e;
-    return x?.Code ?? x?.name ?? '';
-}
-/** The object is missing (a missing bucket is not: that is a configuration error to report). */
-function isMissing(e) {
-    return errName(e) !== 'NoSuchBucket' && (s3_store_status(e) === 404 || ['NoSuchKey', 'NotFound'].includes(errName(e)));
-}
-function networkCode(e) {
-    for (let x = e, i = 0; x && i < 4; i++) {
-        const code = x.code ?? x.errors?.find((y) => y?.code)?.code;
-        if (code && NETWORK_CODES.has(code))
-            return code;
-        x = x.cause;
-    }
-    return undefined;
-}
-/** "SlowDown (HTTP 503): Please reduce your request rate" — code, status, the server's words; redacted. */
-function describeSdkError(e) {
-    const s = s3_store_status(e);
-    let name = errName(e);
-    const msg = (e?.message ?? String(e)).split('\n')[0].slice(0, 200).replace(/\.$/, '');
-    // HEAD answers carry no body: the SDK only knows the status then.
-    if (['Unknown', 'UnknownError', 'Error', ''].includes(name))
-        name = '';
-    if (!name && s)
-        return `the server answered HTTP ${s}`;
-    const head = [name, s ? `(HTTP ${s})` : ''].filter(Boolean).join(' ');
-    return redact(head && msg && msg !== name && msg !== 'UnknownError' ? `${head}: ${msg}` : head || msg);
 }
 
 ;// CONCATENATED MODULE: ./src/storage/open-store.ts
@@ -79625,7 +79225,7 @@ function describeSdkError(e) {
 
 
 function openLocation(loc, cfg) {
-    return loc.kind === 'file' ? new FsStore(loc.path) : new S3Store(loc, cfg.s3);
+    return loc.kind === 'file' ? new FsStore(loc.path) : new LazyS3Store(loc, cfg.s3);
 }
 function open_store_openStore(cfg) {
     const stores = cfg.repos.map((l) => openLocation(l, cfg));
@@ -79651,7 +79251,7 @@ function segmentsPerXLogId(segSize = DEFAULT_WAL_SEGMENT_SIZE) {
 }
 function segment_parseSegmentName(name, segSize = DEFAULT_WAL_SEGMENT_SIZE) {
     if (!SEGMENT_RE.test(name))
-        throw new errors_PgkeepError('bad-wal-name', `"${name}" is not a WAL segment name (24 hex digits).`);
+        throw new util_errors/* PgkeepError */.$Z('bad-wal-name', `"${name}" is not a WAL segment name (24 hex digits).`);
     const timeline = parseInt(name.slice(0, 8), 16);
     const log = BigInt('0x' + name.slice(8, 16));
     const seg = BigInt('0x' + name.slice(16, 24));
@@ -79668,14 +79268,14 @@ function historyFileName(timeline) {
 function historyTimeline(name) {
     const m = HISTORY_RE.exec(name);
     if (!m)
-        throw new errors_PgkeepError('bad-wal-name', `"${name}" is not a timeline history file name.`);
+        throw new util_errors/* PgkeepError */.$Z('bad-wal-name', `"${name}" is not a timeline history file name.`);
     return parseInt(m[1], 16);
 }
 /** `16/B374D848` → 64-bit number. */
 function parseLsn(lsn) {
     const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn.trim());
     if (!m)
-        throw new errors_PgkeepError('bad-lsn', `"${lsn}" is not an LSN.`, 'An LSN looks like 0/3000060 (two hex numbers separated by a slash).');
+        throw new util_errors/* PgkeepError */.$Z('bad-lsn', `"${lsn}" is not an LSN.`, 'An LSN looks like 0/3000060 (two hex numbers separated by a slash).');
     return (BigInt('0x' + m[1]) << 32n) | BigInt('0x' + m[2]);
 }
 function formatLsn(v) {
@@ -79804,10 +79404,10 @@ async function pushWalFile(store, file, name = path.basename(file)) {
     throw new PgkeepError('wal-differs', `WAL file ${name} is already archived in ${store.description} with DIFFERENT content (stored ${theirs.bytes} bytes, SHA-256 ${theirs.sha256.slice(0, 16)}…; local ${mine.bytes} bytes, ${mine.sha256.slice(0, 16)}…); the stored copy was left untouched.`, 'Two clusters (or a restored copy that was not promoted to a new timeline) archive into the same repository; give each cluster its own repository and investigate before deleting anything.');
 }
 function storedCorrupt(e, name, store) {
-    if (e instanceof errors_PgkeepError)
+    if (e instanceof util_errors/* PgkeepError */.$Z)
         return e;
     const msg = e.message ?? String(e);
-    return new errors_PgkeepError('wal-corrupt', `Archived WAL file ${name} in ${store.description} is corrupt (${msg}).`, 'The stored zstd frame failed its checksum or is truncated; fetch it from another copy of the repository.');
+    return new util_errors/* PgkeepError */.$Z('wal-corrupt', `Archived WAL file ${name} in ${store.description} is corrupt (${msg}).`, 'The stored zstd frame failed its checksum or is truncated; fetch it from another copy of the repository.');
 }
 /** A segment decompresses to a power of two between 1 MiB and 1 GiB (wal_segment_size). */
 function plausibleSegmentSize(n) {
@@ -79823,8 +79423,8 @@ async function wal_object_fetchWalFile(store, name, dest) {
         src = await store.get(layout_walKey(name));
     }
     catch (e) {
-        if (e instanceof errors_PgkeepError && e.code === 'not-found')
-            throw new errors_PgkeepError('not-found', `WAL file ${name} is not in ${store.description}.`);
+        if (e instanceof util_errors/* PgkeepError */.$Z && e.code === 'not-found')
+            throw new util_errors/* PgkeepError */.$Z('not-found', `WAL file ${name} is not in ${store.description}.`);
         throw e;
     }
     const tmp = `${dest}.pgkeep-tmp-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
@@ -79837,7 +79437,7 @@ async function wal_object_fetchWalFile(store, name, dest) {
             throw storedCorrupt(e, name, store);
         }
         if (segment_isSegmentName(name) && !plausibleSegmentSize(counter.bytes))
-            throw new errors_PgkeepError('wal-corrupt', `Archived WAL segment ${name} in ${store.description} decompresses to ${counter.bytes} bytes, not a WAL segment size.`, 'The stored object is truncated or not a segment; fetch it from another copy.');
+            throw new util_errors/* PgkeepError */.$Z('wal-corrupt', `Archived WAL segment ${name} in ${store.description} decompresses to ${counter.bytes} bytes, not a WAL segment size.`, 'The stored object is truncated or not a segment; fetch it from another copy.');
         const fh = await external_node_fs_.promises.open(tmp, 'r');
         try {
             await fh.sync();
@@ -79863,7 +79463,7 @@ async function wal_object_fetchWalFile(store, name, dest) {
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/;
 const EXAMPLE = 'Use ISO-8601 with a zone, e.g. 2025-11-08T14:30:00Z, 2025-11-08T14:30:00.123456Z or 2025-11-08T16:30:00+02:00.';
 function bad(value, why) {
-    return new errors_PgkeepError('bad-time', `--time "${value}" is not a valid restore time: ${why}.`, EXAMPLE);
+    return new util_errors/* PgkeepError */.$Z('bad-time', `--time "${value}" is not a valid restore time: ${why}.`, EXAMPLE);
 }
 const isLeap = (y) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 const daysIn = (y, m) => [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
@@ -79958,7 +79558,7 @@ function parseTargetTime(input) {
 function timestampToMicros(value) {
     const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,6})?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)$/.exec(value.trim());
     if (!m)
-        throw new errors_PgkeepError('bad-time', `"${value}" is not a timestamp pgkeep understands.`, EXAMPLE);
+        throw new util_errors/* PgkeepError */.$Z('bad-time', `"${value}" is not a timestamp pgkeep understands.`, EXAMPLE);
     let zone = m[4];
     if (zone === 'UTC')
         zone = 'Z';
@@ -80023,7 +79623,7 @@ async function newestArchivedCommit(store, binDir, chain, maxSegments = 3) {
         return undefined;
     }
     catch (e) {
-        log_log.warn(`could not read the newest archived commit time (${e.message}); the target is checked against archive times only`);
+        util_log/* log */.Rm.warn(`could not read the newest archived commit time (${e.message}); the target is checked against archive times only`);
         return undefined;
     }
     finally {
@@ -80051,12 +79651,12 @@ function timelinePath(target, histories) {
         return [{ timeline: 1, beginLsn: 0n }];
     const h = histories.get(target);
     if (!h)
-        throw new errors_PgkeepError('missing-history', `Timeline ${target} has no history file ${historyFileName(target)} in the repository, so its ancestry is unknown.`, 'Archive the .history file (wal-push runs on promotion) or restore to an older timeline.');
+        throw new util_errors/* PgkeepError */.$Z('missing-history', `Timeline ${target} has no history file ${historyFileName(target)} in the repository, so its ancestry is unknown.`, 'Archive the .history file (wal-push runs on promotion) or restore to an older timeline.');
     const steps = [];
     let begin = 0n;
     for (const e of h) {
         if (steps.length && e.timeline <= steps[steps.length - 1].timeline)
-            throw new errors_PgkeepError('corrupt-history', `History file ${historyFileName(target)} lists timeline ${e.timeline} out of order.`);
+            throw new util_errors/* PgkeepError */.$Z('corrupt-history', `History file ${historyFileName(target)} lists timeline ${e.timeline} out of order.`);
         steps.push({ timeline: e.timeline, beginLsn: begin, endLsn: e.switchLsn });
         begin = e.switchLsn;
     }
@@ -80094,7 +79694,7 @@ function planRestore(input) {
     // promoted but never archived a segment) holds nothing to replay and is not followed.
     const targetTimeline = input.targetTimeline ?? (withWal.size ? Math.max(...withWal) : Math.max(...known));
     if (!known.has(targetTimeline))
-        throw new errors_PgkeepError('unknown-timeline', `Timeline ${targetTimeline} is unknown: the repository holds timelines ${[...known].sort((a, b) => a - b).join(', ')}.`, 'Omit the timeline to follow the newest one, or pick one the repository holds (pgkeep status).');
+        throw new util_errors/* PgkeepError */.$Z('unknown-timeline', `Timeline ${targetTimeline} is unknown: the repository holds timelines ${[...known].sort((a, b) => a - b).join(', ')}.`, 'Omit the timeline to follow the newest one, or pick one the repository holds (pgkeep status).');
     const path = timelinePath(targetTimeline, input.histories);
     // 2. The backup.
     const physical = input.backups.filter(isRestorablePhysical);
@@ -80112,25 +79712,25 @@ function planRestore(input) {
         const b = input.backups.find((x) => x.id === input.backupId);
         if (!b) {
             const recent = physical.slice(-5).map((x) => x.id).join(', ') || 'none';
-            throw new errors_PgkeepError('no-backup', `Backup "${input.backupId}" not found.`, `Recent physical backups: ${recent}. See pgkeep list.`);
+            throw new util_errors/* PgkeepError */.$Z('no-backup', `Backup "${input.backupId}" not found.`, `Recent physical backups: ${recent}. See pgkeep list.`);
         }
         if (!isRestorablePhysical(b))
-            throw new errors_PgkeepError('not-physical', `Backup ${b.id} is a ${b.type} backup, not a full physical backup a point-in-time restore starts from.`, 'Pick a full backup (pgkeep list), or use restore --logical for logical backups.');
+            throw new util_errors/* PgkeepError */.$Z('not-physical', `Backup ${b.id} is a ${b.type} backup, not a full physical backup a point-in-time restore starts from.`, 'Pick a full backup (pgkeep list), or use restore --logical for logical backups.');
         if (!backupOnPath(b, path))
-            throw new errors_PgkeepError('backup-not-on-timeline', `Backup ${b.id} (timeline ${b.timeline}, ${b.startLsn}..${b.stopLsn}) is not on the history of timeline ${targetTimeline} (${pathDescription(path)}).`, 'Pick a backup taken on this timeline or one of its ancestors before the switch.');
+            throw new util_errors/* PgkeepError */.$Z('backup-not-on-timeline', `Backup ${b.id} (timeline ${b.timeline}, ${b.startLsn}..${b.stopLsn}) is not on the history of timeline ${targetTimeline} (${pathDescription(path)}).`, 'Pick a backup taken on this timeline or one of its ancestors before the switch.');
         if (!endsBeforeTarget(b))
-            throw new errors_PgkeepError('backup-after-target', `Backup ${b.id} finished at ${target.kind === 'lsn' ? b.stopLsn : b.stopTime}, after the target ${targetText}; a backup can only be rolled forward.`, 'Pick an older backup, or omit --backup to let pgkeep choose.');
+            throw new util_errors/* PgkeepError */.$Z('backup-after-target', `Backup ${b.id} finished at ${target.kind === 'lsn' ? b.stopLsn : b.stopTime}, after the target ${targetText}; a backup can only be rolled forward.`, 'Pick an older backup, or omit --backup to let pgkeep choose.');
         backup = b;
     }
     else {
         if (usable.length === 0) {
             const on = physical.length ? ` (the ${physical.length} full backup(s) are on timeline(s) ${[...new Set(physical.map((b) => b.timeline))].join(', ')}, outside this history)` : '';
-            throw new errors_PgkeepError('no-backup', `No full physical backup lies on the history of timeline ${targetTimeline} (${pathDescription(path)})${on}.`, 'Take one with pgkeep backup --type full.');
+            throw new util_errors/* PgkeepError */.$Z('no-backup', `No full physical backup lies on the history of timeline ${targetTimeline} (${pathDescription(path)})${on}.`, 'Take one with pgkeep backup --type full.');
         }
         const eligible = usable.filter(endsBeforeTarget);
         if (eligible.length === 0) {
             const oldest = usable[0];
-            throw new errors_PgkeepError('target-before-oldest', `The target ${targetText} is before the oldest backup finished (${oldest.id} stopped at ${target.kind === 'lsn' ? oldest.stopLsn : oldest.stopTime}).`, `The recovery window starts at ${oldest.stopTime} (LSN ${oldest.stopLsn}); pick a later target.`);
+            throw new util_errors/* PgkeepError */.$Z('target-before-oldest', `The target ${targetText} is before the oldest backup finished (${oldest.id} stopped at ${target.kind === 'lsn' ? oldest.stopLsn : oldest.stopTime}).`, `The recovery window starts at ${oldest.stopTime} (LSN ${oldest.stopLsn}); pick a later target.`);
         }
         backup = eligible[eligible.length - 1];
     }
@@ -80169,7 +79769,7 @@ function planRestore(input) {
         if (lastSeg < stopSeg)
             lastSeg = stopSeg;
         if (lastSeg > archiveEnd)
-            throw new errors_PgkeepError('target-after-archive', `The target LSN ${formatLsn(target.lsn)} is after the newest archived WAL on timeline ${targetTimeline} (${archiveEndText}).`, 'Wait for archiving to catch up (or run select pg_switch_wal() on the server), or pick an earlier target.');
+            throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target LSN ${formatLsn(target.lsn)} is after the newest archived WAL on timeline ${targetTimeline} (${archiveEndText}).`, 'Wait for archiving to catch up (or run select pg_switch_wal() on the server), or pick an earlier target.');
     }
     else
         lastSeg = archiveEnd > stopSeg ? archiveEnd : stopSeg;
@@ -80181,7 +79781,7 @@ function planRestore(input) {
             const names = cands.map((c) => segment_segmentName(c.timeline, n, segSize));
             const missing = names.length ? names.join(' or ') : segment_segmentName(backup.timeline, n, segSize);
             const why = n <= stopSeg ? `it is needed to make backup ${backup.id} consistent` : `recovery would stop there, before ${targetText}`;
-            throw new errors_PgkeepError('wal-gap', `WAL segment ${missing} is missing from the repository: ${why} (chain ${segment_segmentName(backup.timeline, startSeg, segSize)}..${segment_segmentName(path[path.length - 1].timeline, lastSeg, segSize)}).`, 'Check archive_command failures in the server log and pgkeep verify; restore an earlier target or from a later backup past the gap.');
+            throw new util_errors/* PgkeepError */.$Z('wal-gap', `WAL segment ${missing} is missing from the repository: ${why} (chain ${segment_segmentName(backup.timeline, startSeg, segSize)}..${segment_segmentName(path[path.length - 1].timeline, lastSeg, segSize)}).`, 'Check archive_command failures in the server log and pgkeep verify; restore an earlier target or from a later backup past the gap.');
         }
         segments.push({ name: found.name, key: found.key, size: found.size });
     }
@@ -80189,18 +79789,18 @@ function planRestore(input) {
     if (target.kind === 'time') {
         const t = target.time;
         if (t.micros > input.nowMicros)
-            throw new errors_PgkeepError('target-in-future', `The target ${t.iso} is in the future (now is ${microsToIso(input.nowMicros)}).`, 'Pick a time in the past, or --latest to replay everything archived.');
+            throw new util_errors/* PgkeepError */.$Z('target-in-future', `The target ${t.iso} is in the future (now is ${microsToIso(input.nowMicros)}).`, 'Pick a time in the past, or --latest to replay everything archived.');
         if (lastSeg <= stopSeg)
-            throw new errors_PgkeepError('target-after-archive', `The target ${t.iso} is after the newest archived WAL: nothing is archived on timeline ${targetTimeline} after backup ${backup.id} ended (${backup.stopWal}, ${backup.stopTime}).`, 'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.');
+            throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is after the newest archived WAL: nothing is archived on timeline ${targetTimeline} after backup ${backup.id} ended (${backup.stopWal}, ${backup.stopTime}).`, 'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.');
         if (newestOnPath?.archivedAt) {
             const at = timestampToMicros(newestOnPath.archivedAt);
             if (t.micros > at)
-                throw new errors_PgkeepError('target-after-archive', `The target ${t.iso} is after the newest archived WAL (${archiveEndText}).`, 'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.');
+                throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is after the newest archived WAL (${archiveEndText}).`, 'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.');
         }
         else
             warnings.push('The store does not report archive times; the target is checked against the clock only.');
         if (input.lastArchivedCommitMicros !== undefined && t.micros >= input.lastArchivedCommitMicros)
-            throw new errors_PgkeepError('target-after-archive', `The target ${t.iso} is not before the newest archived commit (${microsToIso(input.lastArchivedCommitMicros)}), so recovery cannot see a transaction after it and PostgreSQL would refuse to promote.`, 'Wait for more WAL to be archived (select pg_switch_wal()), or pick an earlier target (or --latest).');
+            throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is not before the newest archived commit (${microsToIso(input.lastArchivedCommitMicros)}), so recovery cannot see a transaction after it and PostgreSQL would refuse to promote.`, 'Wait for more WAL to be archived (select pg_switch_wal()), or pick an earlier target (or --latest).');
         if (input.lastArchivedCommitMicros === undefined)
             warnings.push('If no transaction committed after the target is archived, PostgreSQL stops at the end of archived WAL and refuses to promote ("recovery ended before configured recovery target was reached").');
     }
@@ -80217,10 +79817,10 @@ function planRestore(input) {
     const last = segments[segments.length - 1].name;
     const tlText = path.length > 1 ? `timelines ${pathDescription(path)}` : `timeline ${targetTimeline}`;
     const lines = [
-        `Backup ${backup.id} (timeline ${backup.timeline}, ${backup.startLsn}..${backup.stopLsn}, stopped ${backup.stopTime}), ${baseObject.name} ${log_formatBytes(baseObject.bytes)}`,
+        `Backup ${backup.id} (timeline ${backup.timeline}, ${backup.startLsn}..${backup.stopLsn}, stopped ${backup.stopTime}), ${baseObject.name} ${(0,util_log/* formatBytes */.z3)(baseObject.bytes)}`,
         `Target: ${targetLine(target)} on ${tlText}`,
-        `WAL: ${first} .. ${last}, ${segments.length} segment(s), ${log_formatBytes(walBytes)} stored${historyFiles.length ? ` + ${historyFiles.length} history file(s)` : ''}; consistent at ${backup.stopLsn}`,
-        `Fetch: ${log_formatBytes(bytesToFetch)}; estimated ${formatDuration(estimatedSeconds)} at ${log_formatBytes(rates.fetchBytesPerSec)}/s fetch+extract and ${log_formatBytes(rates.replayBytesPerSec)}/s WAL replay (assumed rates)`,
+        `WAL: ${first} .. ${last}, ${segments.length} segment(s), ${(0,util_log/* formatBytes */.z3)(walBytes)} stored${historyFiles.length ? ` + ${historyFiles.length} history file(s)` : ''}; consistent at ${backup.stopLsn}`,
+        `Fetch: ${(0,util_log/* formatBytes */.z3)(bytesToFetch)}; estimated ${(0,util_log/* formatDuration */.a3)(estimatedSeconds)} at ${(0,util_log/* formatBytes */.z3)(rates.fetchBytesPerSec)}/s fetch+extract and ${(0,util_log/* formatBytes */.z3)(rates.replayBytesPerSec)}/s WAL replay (assumed rates)`,
         `Steps: extract ${baseObject.name} (verified) into an empty directory; write recovery.signal and recovery settings in postgresql.auto.conf; start: PostgreSQL fetches WAL with pgkeep wal-fetch, replays to the target and promotes`,
         ...warnings.map((w) => `Note: ${w}`),
     ];
@@ -80343,7 +79943,7 @@ function serverRunAs() {
         return { uid, gid };
     }
     catch {
-        throw new errors_PgkeepError('no-postgres-user', 'Running as root, but there is no "postgres" OS user to run a local server as.', 'Install PostgreSQL from packages (it creates the user) or run as a non-root user.');
+        throw new util_errors/* PgkeepError */.$Z('no-postgres-user', 'Running as root, but there is no "postgres" OS user to run a local server as.', 'Install PostgreSQL from packages (it creates the user) or run as a non-root user.');
     }
 }
 async function freePort() {
@@ -80615,7 +80215,7 @@ function renderAutoConf(settings, header) {
 /** Refuse anything but an absent or empty directory; returns whether it exists. */
 async function checkTargetDir(dir) {
     if (!dir)
-        throw new errors_PgkeepError('bad-usage', 'pgkeep restore needs --to <empty data directory>.');
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', 'pgkeep restore needs --to <empty data directory>.');
     let st;
     try {
         st = await external_node_fs_.promises.stat(dir);
@@ -80623,13 +80223,13 @@ async function checkTargetDir(dir) {
     catch (e) {
         if (e.code === 'ENOENT')
             return 'absent';
-        throw new errors_PgkeepError('bad-target-dir', `Cannot use ${dir} as the restore directory: ${e.message}.`);
+        throw new util_errors/* PgkeepError */.$Z('bad-target-dir', `Cannot use ${dir} as the restore directory: ${e.message}.`);
     }
     if (!st.isDirectory())
-        throw new errors_PgkeepError('bad-target-dir', `${dir} exists and is not a directory.`, 'Give a new or empty directory with --to.');
+        throw new util_errors/* PgkeepError */.$Z('bad-target-dir', `${dir} exists and is not a directory.`, 'Give a new or empty directory with --to.');
     const entries = await external_node_fs_.promises.readdir(dir);
     if (entries.length)
-        throw new errors_PgkeepError('target-dir-not-empty', `${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`, 'Give a new or empty directory with --to (stop and move away an old data directory first).');
+        throw new util_errors/* PgkeepError */.$Z('target-dir-not-empty', `${dir} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`, 'Give a new or empty directory with --to (stop and move away an old data directory first).');
     return 'empty';
 }
 /**
@@ -80664,9 +80264,9 @@ function resolveCliPaths(env) {
     }
     const cli = candidates.find((c) => external_node_path_default().isAbsolute(c) && (0,external_node_fs_.existsSync)(c));
     if (!cli)
-        throw new errors_PgkeepError('no-cli-path', `Cannot find the pgkeep CLI bundle for restore_command (looked at ${candidates.slice(0, 3).join(', ') || 'nothing'}).`, 'Set PGKEEP_CLI_PATH to the absolute path of dist/cli/index.js (readable by the PostgreSQL server user).');
+        throw new util_errors/* PgkeepError */.$Z('no-cli-path', `Cannot find the pgkeep CLI bundle for restore_command (looked at ${candidates.slice(0, 3).join(', ') || 'nothing'}).`, 'Set PGKEEP_CLI_PATH to the absolute path of dist/cli/index.js (readable by the PostgreSQL server user).');
     if (!external_node_path_default().isAbsolute(node))
-        throw new errors_PgkeepError('bad-config', `PGKEEP_NODE_PATH="${node}" is not an absolute path.`);
+        throw new util_errors/* PgkeepError */.$Z('bad-config', `PGKEEP_NODE_PATH="${node}" is not an absolute path.`);
     return { node, cli };
 }
 /** Segments staged into the data directory before start (16 MiB each by default: 1 GiB). */
@@ -80683,7 +80283,7 @@ async function stageWal(store, plan, dir, max) {
     await external_node_fs_.promises.mkdir(spool, { recursive: true, mode: 0o700 });
     const t0 = Date.now();
     const sizes = await streams_mapLimit(segs, 4, async (s) => (await wal_object_fetchWalFile(store, s.name, external_node_path_default().join(spool, s.name))).rawBytes);
-    log_log.info(`restore ${plan.backup.id}: staged ${segs.length} of ${plan.wal.count} WAL segment(s) (${log_formatBytes(sizes.reduce((a, b) => a + b, 0))}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    util_log/* log */.Rm.info(`restore ${plan.backup.id}: staged ${segs.length} of ${plan.wal.count} WAL segment(s) (${(0,util_log/* formatBytes */.z3)(sizes.reduce((a, b) => a + b, 0))}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return segs.length;
 }
 async function emptyDir(dir, created) {
@@ -80705,7 +80305,7 @@ async function writeRestoredDataDir(o) {
         await external_node_fs_.promises.mkdir(dir, { mode: 0o700 });
     await external_node_fs_.promises.chmod(dir, 0o700);
     const created = state === 'absent';
-    const prog = log_progress(`restore ${plan.backup.id}: extracting ${obj.name}`, obj.rawBytes);
+    const prog = (0,util_log/* progress */.qB)(`restore ${plan.backup.id}: extracting ${obj.name}`, obj.rawBytes);
     // WAL is staged while the base backup extracts (different objects, different directories).
     let staging;
     try {
@@ -80718,28 +80318,30 @@ async function writeRestoredDataDir(o) {
             stages.push(new MultiFrameZstdDecompress(`${obj.name} of backup ${plan.backup.id}`));
         const counted = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
         counted.on('data', (c) => prog.add(c.length));
-        const tar = (0,external_node_child_process_.spawn)('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
+        // --ignore-zeros: tar reads to the real end of input instead of stopping at the end-of-archive
+        // blocks, so it never closes the pipe early and every byte passes the SHA-256 check.
+        const tar = (0,external_node_child_process_.spawn)('tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
         let stderr = '';
         tar.stderr.on('data', (c) => (stderr = (stderr + c.toString()).slice(-4096)));
         const exited = new Promise((resolve, reject) => {
-            tar.on('error', (e) => reject(new errors_PgkeepError('tool-failed', `Could not run tar: ${e.message}.`, 'Install GNU tar.')));
+            tar.on('error', (e) => reject(new util_errors/* PgkeepError */.$Z('tool-failed', `Could not run tar: ${e.message}.`, 'Install GNU tar.')));
             tar.on('close', (code) => resolve(code));
         });
         const [fed, code] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(stored, ...stages, counted, tar.stdin), exited]);
         if (fed.status === 'rejected') {
             tar.kill('SIGKILL');
             const e = fed.reason;
-            if (e instanceof errors_PgkeepError)
+            if (e instanceof util_errors/* PgkeepError */.$Z)
                 throw e;
-            throw new errors_PgkeepError('corrupt-object', `${obj.name} of backup ${plan.backup.id} could not be read back: ${e.message}.`, 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.');
+            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${obj.name} of backup ${plan.backup.id} could not be read back: ${e.message}.`, 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.');
         }
         if (code.status === 'rejected')
             throw code.reason;
         if (code.value !== 0)
-            throw new errors_PgkeepError('tool-failed', `tar -x into ${dir} exited with code ${code.value}: ${stderr.trim().split('\n').slice(-3).join(' | ')}.`, 'Check free space and permissions of the target directory.');
+            throw new util_errors/* PgkeepError */.$Z('tool-failed', `tar -x into ${dir} exited with code ${code.value}: ${stderr.trim().split('\n').slice(-3).join(' | ')}.`, 'Check free space and permissions of the target directory.');
         prog.done();
         if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'PG_VERSION')) || !(0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'backup_label')))
-            throw new errors_PgkeepError('corrupt-object', `${obj.name} of backup ${plan.backup.id} does not hold a data directory (no PG_VERSION or backup_label).`);
+            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${obj.name} of backup ${plan.backup.id} does not hold a data directory (no PG_VERSION or backup_label).`);
         // Recovery setup. The backup holds no WAL: pg_wal must exist (empty) for the server to start.
         await external_node_fs_.promises.mkdir(external_node_path_default().join(dir, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
         const staged = await staging;
@@ -80755,7 +80357,7 @@ async function writeRestoredDataDir(o) {
         await external_node_fs_.promises.appendFile(external_node_path_default().join(dir, 'postgresql.auto.conf'), renderAutoConf(settings, `pgkeep restore of backup ${plan.backup.id} (${new Date().toISOString()})`), { mode: 0o600 });
         // A data directory owned by root cannot be started; as root, hand it to the server user.
         await chownForServer(dir);
-        log_log.info(`restore ${plan.backup.id}: ${dir} ready (${log_formatBytes(prog.bytes)}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
+        util_log/* log */.Rm.info(`restore ${plan.backup.id}: ${dir} ready (${(0,util_log/* formatBytes */.z3)(prog.bytes)}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
         return { dir, rawBytes: prog.bytes, settings };
     }
     catch (e) {
@@ -80774,7 +80376,7 @@ async function startRestored(o) {
     const timeout = o.timeoutSeconds ?? 3600;
     const failed = async (why) => {
         const tail = (await cluster.serverLog()).trim().split('\n').filter((l) => /FATAL|PANIC|ERROR|DETAIL|recovery/.test(l)).slice(-5).join(' | ');
-        return new errors_PgkeepError('recovery-failed', `The restored cluster in ${o.dir} ${why}${tail ? `: ${tail}` : '.'}`, `See the server log ${external_node_path_default().join(cluster.baseDir, 'server.log')}.`);
+        return new util_errors/* PgkeepError */.$Z('recovery-failed', `The restored cluster in ${o.dir} ${why}${tail ? `: ${tail}` : '.'}`, `See the server log ${external_node_path_default().join(cluster.baseDir, 'server.log')}.`);
     };
     try {
         await cluster.start(timeout);
@@ -80843,7 +80445,7 @@ function maintenanceDb(env, avoid) {
 }
 function checkDatabaseName(name, what) {
     if (!name || Buffer.byteLength(name) > 63 || name.includes('\0'))
-        throw new errors_PgkeepError('bad-usage', `${what} "${name}" is not a valid database name.`, 'PostgreSQL database names are 1 to 63 bytes.');
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', `${what} "${name}" is not a valid database name.`, 'PostgreSQL database names are 1 to 63 bytes.');
 }
 async function databaseExists(env, name) {
     return withClient(env, maintenanceDb(env, [name]), async (c) => {
@@ -80879,7 +80481,7 @@ async function createRoles(env, roles) {
                         await c.query(s);
                     }
                     catch (e) {
-                        throw new errors_PgkeepError('role-failed', `Could not create role "${r.name}" from the backup's globals: ${e.message}.`, 'The restoring user needs CREATEROLE (or superuser); or create the role by hand and retry.');
+                        throw new util_errors/* PgkeepError */.$Z('role-failed', `Could not create role "${r.name}" from the backup's globals: ${e.message}.`, 'The restoring user needs CREATEROLE (or superuser); or create the role by hand and retry.');
                     }
                 }
             }
@@ -80891,8 +80493,8 @@ async function createRoles(env, roles) {
         }
         for (const r of roles)
             for (const s of r.bestEffort)
-                await c.query(s).catch((e) => log_log.warn(`role "${r.name}": a membership or per-database setting from the backup was not applied (${e.message})`));
-        log_log.info(`created role(s) from the backup's globals: ${roles.map((r) => r.name).join(', ')}`);
+                await c.query(s).catch((e) => util_log/* log */.Rm.warn(`role "${r.name}": a membership or per-database setting from the backup was not applied (${e.message})`));
+        util_log/* log */.Rm.info(`created role(s) from the backup's globals: ${roles.map((r) => r.name).join(', ')}`);
         return roles.map((r) => r.name);
     });
 }
@@ -80913,28 +80515,28 @@ function conninfoDbname(name) {
 async function restoreDumpInto(env, binDir, openDump, into, opts) {
     checkDatabaseName(into, 'Target database');
     if (PROTECTED_DATABASES.includes(into))
-        throw new errors_PgkeepError('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
     const admin = maintenanceDb(env, [into]);
     await withClient(env, admin, async (c) => {
         const exists = ((await c.query('select 1 from pg_database where datname = $1', [into])).rowCount ?? 0) > 0;
         if (exists && !opts.replace)
-            throw new errors_PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first.`);
+            throw new util_errors/* PgkeepError */.$Z('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first.`);
         if (exists) {
-            log_log.info(`dropping existing database "${into}" (--replace)`);
+            util_log/* log */.Rm.info(`dropping existing database "${into}" (--replace)`);
             await dropDatabase(c, into);
         }
         await c.query(`create database ${ident(into)} template template0`);
     });
     const toolEnv = { ...env, PGDATABASE: into };
     const restoreArgs = ['--exit-on-error', '-d', conninfoDbname(into)];
-    const p = log_progress(`restore into ${into}`, opts.rawBytes);
+    const p = (0,util_log/* progress */.qB)(`restore into ${into}`, opts.rawBytes);
     let tmpDir;
     try {
         if (opts.jobs && opts.jobs > 1) {
             tmpDir = await external_node_fs_.promises.mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'pgkeep-restore-'));
             const file = external_node_path_default().join(tmpDir, 'database.dump');
             await (0,promises_namespaceObject.pipeline)(await openDump(), new streams_HashCounter((n) => p.add(n)), (0,external_node_fs_.createWriteStream)(file, { mode: 0o600, flags: 'wx' }));
-            log_log.info(`staged the dump in ${file} (${log_formatBytes(p.bytes)}); pg_restore -j ${opts.jobs}`);
+            util_log/* log */.Rm.info(`staged the dump in ${file} (${(0,util_log/* formatBytes */.z3)(p.bytes)}); pg_restore -j ${opts.jobs}`);
             await runTool(binDir, 'pg_restore', [...restoreArgs, '-j', String(opts.jobs), file], { env: toolEnv, what: `pg_restore into "${into}"` });
         }
         else {
@@ -80946,14 +80548,18 @@ async function restoreDumpInto(env, binDir, openDump, into, opts) {
             // pg_restore stopping early breaks the pipe: its own error explains why.
             if (d.status === 'rejected' && !(f.status === 'rejected' && run.child.signalCode))
                 throw d.reason;
-            if (f.status === 'rejected')
+            // pg_restore may exit (successfully) the instant it has read its last block, closing its
+            // stdin before our side saw 'finish': that race is not a failure. The dump's checksum was
+            // verified before the server was touched, so nothing unchecked slips through here.
+            const closedByReader = (e) => ['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE'].includes(e?.code ?? '');
+            if (f.status === 'rejected' && !(d.status === 'fulfilled' && closedByReader(f.reason)))
                 throw f.reason;
         }
         p.done();
     }
     catch (e) {
-        log_log.warn(`restore into "${into}" failed; dropping the database it created`);
-        await withClient(env, admin, (c) => dropDatabase(c, into)).catch((de) => log_log.warn(`could not drop "${into}" after the failed restore: ${de.message}`));
+        util_log/* log */.Rm.warn(`restore into "${into}" failed; dropping the database it created`);
+        await withClient(env, admin, (c) => dropDatabase(c, into)).catch((de) => util_log/* log */.Rm.warn(`could not drop "${into}" after the failed restore: ${de.message}`));
         throw e;
     }
     finally {
@@ -81007,12 +80613,12 @@ async function singleDatabasePitr(cfg, o) {
     checkDatabaseName(source, '--database');
     checkDatabaseName(into, '--into');
     if (into === source)
-        throw new errors_PgkeepError('refuse-source', `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`, `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`);
+        throw new util_errors/* PgkeepError */.$Z('refuse-source', `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`, `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`);
     if (PROTECTED_DATABASES.includes(into))
-        throw new errors_PgkeepError('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
     const exists = await databaseExists(cfg.pgEnv, into);
     if (exists && !o.replace)
-        throw new errors_PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
+        throw new util_errors/* PgkeepError */.$Z('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
     const store = open_store_openStore(cfg);
     const plan = await planFromRepository(store, { target: { kind: 'time', time: o.time }, backup: o.backup, pgBinDir: cfg.pgBinDir });
     const lines = [
@@ -81050,17 +80656,17 @@ async function singleDatabasePitr(cfg, o) {
         const env = { PGHOST: '127.0.0.1', PGPORT: String(cluster.port), PGUSER: user };
         const has = await withClient(env, 'postgres', async (c) => ((await c.query('select 1 from pg_database where datname = $1', [source])).rowCount ?? 0) > 0);
         if (!has)
-            throw new errors_PgkeepError('unknown-database', `Database "${source}" did not exist at ${time.iso} (the cluster restored to that instant has no such database).`, 'Check the name and the time (pgkeep list shows the backups).');
+            throw new util_errors/* PgkeepError */.$Z('unknown-database', `Database "${source}" did not exist at ${time.iso} (the cluster restored to that instant has no such database).`, 'Check the name and the time (pgkeep list shows the backups).');
         const globals = await runTool(binDir, 'pg_dumpall', ['--globals-only', '--no-role-passwords'], { env, what: 'pg_dumpall --globals-only of the point-in-time cluster' });
         const created = await createRoles(cfg.pgEnv, await missingRoles(cfg.pgEnv, parseGlobalsRoles(globals)));
-        log_log.info(`restore: "${source}" as of ${recoveredTo ?? time.iso} → "${into}" on the live server`);
+        util_log/* log */.Rm.info(`restore: "${source}" as of ${recoveredTo ?? time.iso} → "${into}" on the live server`);
         await restoreDumpInto(cfg.pgEnv, binDir, async () => dumpStream(binDir, env, source), into, { replace: o.replace, jobs: o.jobs });
         return result(false, { recoveredTo: recoveredTo ?? time.iso, createdRoles: created, stopLine: s.stopLine });
     }
     finally {
         if (cluster)
-            await cluster.destroy().catch((e) => log_log.warn(`could not remove the ephemeral cluster: ${e.message}`));
-        await external_node_fs_.promises.rm(work, { recursive: true, force: true }).catch((e) => log_log.warn(`could not remove ${work}: ${e.message}`));
+            await cluster.destroy().catch((e) => util_log/* log */.Rm.warn(`could not remove the ephemeral cluster: ${e.message}`));
+        await external_node_fs_.promises.rm(work, { recursive: true, force: true }).catch((e) => util_log/* log */.Rm.warn(`could not remove ${work}: ${e.message}`));
     }
 }
 /** A superuser of the restored cluster to dump as: the configured user, else postgres. */
@@ -81076,7 +80682,7 @@ async function superuserOf(c, preferred) {
             /* try the next */
         }
     }
-    throw new errors_PgkeepError('no-superuser', `The point-in-time cluster has no superuser among ${names.join(', ')} to dump with.`, 'Run the restore with PGUSER set to a superuser of the backed-up cluster.');
+    throw new util_errors/* PgkeepError */.$Z('no-superuser', `The point-in-time cluster has no superuser among ${names.join(', ')} to dump with.`, 'Run the restore with PGUSER set to a superuser of the backed-up cluster.');
 }
 
 ;// CONCATENATED MODULE: ./src/repo/lock.ts
@@ -81334,22 +80940,22 @@ function pickLogicalBackup(cat, ref, database) {
     if (ref === 'latest') {
         const logical = cat.backups.filter((b) => b.type === 'logical');
         if (!logical.length)
-            throw new errors_PgkeepError('no-backup', 'The repository has no logical backup yet.', 'Run pgkeep backup --type logical first.');
+            throw new util_errors/* PgkeepError */.$Z('no-backup', 'The repository has no logical backup yet.', 'Run pgkeep backup --type logical first.');
         const having = logical.filter((b) => b.objects.some((o) => o.kind === DUMP_KIND && o.database === database));
         if (!having.length) {
             const newest = logical[logical.length - 1];
-            throw new errors_PgkeepError('unknown-database', `No logical backup contains database "${database}".`, `The newest logical backup ${newest.id} has: ${(newest.databases ?? []).join(', ') || 'no databases'}.`);
+            throw new util_errors/* PgkeepError */.$Z('unknown-database', `No logical backup contains database "${database}".`, `The newest logical backup ${newest.id} has: ${(newest.databases ?? []).join(', ') || 'no databases'}.`);
         }
         backup = having[having.length - 1];
     }
     else {
         backup = findBackup(cat, ref);
         if (backup.type !== 'logical')
-            throw new errors_PgkeepError('wrong-backup-type', `Backup ${backup.id} is a ${backup.type} backup, not a logical one.`, 'Pick a logical backup (pgkeep list), or restore it with pgkeep restore --to DIR.');
+            throw new util_errors/* PgkeepError */.$Z('wrong-backup-type', `Backup ${backup.id} is a ${backup.type} backup, not a logical one.`, 'Pick a logical backup (pgkeep list), or restore it with pgkeep restore --to DIR.');
     }
     const dump = backup.objects.find((o) => o.kind === DUMP_KIND && o.database === database);
     if (!dump)
-        throw new errors_PgkeepError('unknown-database', `Backup ${backup.id} does not contain database "${database}".`, `It has: ${(backup.databases ?? []).join(', ') || 'no databases'}.`);
+        throw new util_errors/* PgkeepError */.$Z('unknown-database', `Backup ${backup.id} does not contain database "${database}".`, `It has: ${(backup.databases ?? []).join(', ') || 'no databases'}.`);
     return { backup, dump };
 }
 /** The backup's role definitions (globals.sql), checksum-verified. */
@@ -81379,9 +80985,9 @@ async function restoreLogical(cfg, opts) {
     checkDatabaseName(source, '--database');
     checkDatabaseName(into, '--into');
     if (into === source)
-        throw new errors_PgkeepError('refuse-source', `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`, `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`);
+        throw new util_errors/* PgkeepError */.$Z('refuse-source', `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`, `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`);
     if (PROTECTED_DATABASES.includes(into))
-        throw new errors_PgkeepError('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
     const store = open_store_openStore(cfg);
     const { backup, dump } = pickLogicalBackup(await loadCatalog(store), opts.backup, source);
     const facts = await client_serverFacts(cfg.pgEnv);
@@ -81389,12 +80995,12 @@ async function restoreLogical(cfg, opts) {
     const binDir = pg_tools_resolveBinDir(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
     const exists = await databaseExists(cfg.pgEnv, into);
     if (exists && !opts.replace)
-        throw new errors_PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
+        throw new util_errors/* PgkeepError */.$Z('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
     const { roles, object: globals } = await readBackupRoles(store, backup);
     const missing = await missingRoles(cfg.pgEnv, roles);
     const jobs = opts.jobs && opts.jobs > 1 ? opts.jobs : undefined;
     const plan = [
-        `backup ${backup.id} (taken ${backup.startTime}, PostgreSQL ${backup.pgVersion}), database "${source}": ${dump.name}, ${log_formatBytes(dump.bytes)} stored, ${log_formatBytes(dump.rawBytes)} raw`,
+        `backup ${backup.id} (taken ${backup.startTime}, PostgreSQL ${backup.pgVersion}), database "${source}": ${dump.name}, ${(0,util_log/* formatBytes */.z3)(dump.bytes)} stored, ${(0,util_log/* formatBytes */.z3)(dump.rawBytes)} raw`,
         `verify size and SHA-256 of ${dump.name} before touching the server`,
         missing.length
             ? `create missing role(s) from ${globals?.name}: ${missing.map((r) => r.name).join(', ')} (existing roles are not altered)`
@@ -81402,7 +81008,7 @@ async function restoreLogical(cfg, opts) {
         ...(exists ? [`drop existing database "${into}" (--replace; "${source}" is not touched)`] : []),
         `create database "${into}"`,
         jobs
-            ? `stage the dump in a private temp file (${log_formatBytes(dump.rawBytes)} on local disk) and run pg_restore -j ${jobs} into "${into}"`
+            ? `stage the dump in a private temp file (${(0,util_log/* formatBytes */.z3)(dump.rawBytes)} on local disk) and run pg_restore -j ${jobs} into "${into}"`
             : `stream the dump into pg_restore -d "${into}"`,
     ];
     const result = (dryRun, createdRoles = []) => ({
@@ -81416,12 +81022,14 @@ async function restoreLogical(cfg, opts) {
     });
     if (opts.dryRun)
         return result(true);
+    for (const l of plan)
+        util_log/* log */.Rm.info(`restore plan: ${l}`);
     const key = layout_backupObjectKey(backup.id, dump.name);
-    log_log.info(`verifying ${dump.name} (${log_formatBytes(dump.bytes)})`);
+    util_log/* log */.Rm.info(`verifying ${dump.name} (${(0,util_log/* formatBytes */.z3)(dump.bytes)})`);
     await verifyObject(store, key, dump);
     const created = await createRoles(cfg.pgEnv, missing);
     await restoreDumpInto(cfg.pgEnv, binDir, () => openObject(store, key, dump), into, { replace: opts.replace, jobs, rawBytes: dump.rawBytes });
-    log_log.info(`restored "${source}" from ${backup.id} into "${into}"`);
+    util_log/* log */.Rm.info(`restored "${source}" from ${backup.id} into "${into}"`);
     return result(false, created);
 }
 
@@ -81447,7 +81055,7 @@ function archiveModeOf(cfg, opts) {
         return 'preserve';
     if (v === 'off')
         return 'off';
-    throw new errors_PgkeepError('bad-config', `PGKEEP_RESTORE_ARCHIVE_MODE="${v}" is not valid: expected preserve or off.`);
+    throw new util_errors/* PgkeepError */.$Z('bad-config', `PGKEEP_RESTORE_ARCHIVE_MODE="${v}" is not valid: expected preserve or off.`);
 }
 
 /** Read the repository and plan; writes nothing. */
@@ -81462,7 +81070,7 @@ async function restorePhysical(cfg, opts) {
     if (!opts.dryRun || opts.to)
         await checkTargetDir(opts.to);
     if (opts.port !== undefined && !opts.start)
-        throw new errors_PgkeepError('bad-usage', '--port applies only with --start.');
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', '--port applies only with --start.');
     const store = open_store_openStore(cfg);
     const plan = await planPhysicalRestore(cfg, opts, store);
     const paths = opts.dryRun ? undefined : resolveCliPaths(cfg.env);
@@ -81484,7 +81092,7 @@ async function restorePhysical(cfg, opts) {
     // A dry run returns the plan to its caller (CLI text, job summary); a real run logs it as step one.
     if (!opts.dryRun)
         for (const l of plan.lines)
-            log_log.info(`restore plan: ${l}`);
+            util_log/* log */.Rm.info(`restore plan: ${l}`);
     if (opts.dryRun)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
     await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts) });
@@ -81493,7 +81101,7 @@ async function restorePhysical(cfg, opts) {
     const binDir = pg_tools_resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
     const s = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings });
     const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : normaliseIso(plan.backup.stopTime);
-    log_log.info(`restore: promoted on port ${s.cluster.port} (timeline ${s.timeline}); last transaction replayed at ${recoveredTo}${s.stopLine ? `; ${s.stopLine}` : ''}`);
+    util_log/* log */.Rm.info(`restore: promoted on port ${s.cluster.port} (timeline ${s.timeline}); last transaction replayed at ${recoveredTo}${s.stopLine ? `; ${s.stopLine}` : ''}`);
     return {
         ...base,
         recoveredTo,
@@ -84478,7 +84086,7 @@ function getIDToken(aud) {
 
 
 function badInput(name, value, expected, hint) {
-    return new errors_PgkeepError('bad-input', `Input "${name}" is "${value}": expected ${expected}.`, hint);
+    return new util_errors/* PgkeepError */.$Z('bad-input', `Input "${name}" is "${value}": expected ${expected}.`, hint);
 }
 function input(name) {
     const v = getInput(name).trim();
@@ -84542,7 +84150,7 @@ const STORAGE_CLASSES = new Set([
     'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'EXPRESS_ONEZONE',
 ]);
 function repo_url_bad(raw, why) {
-    return new errors_PgkeepError('bad-config', `PGKEEP_REPO entry "${redactUserinfo(raw)}" is not valid: ${why}.`, 'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms), comma-separated for several copies.');
+    return new util_errors/* PgkeepError */.$Z('bad-config', `PGKEEP_REPO entry "${redactUserinfo(raw)}" is not valid: ${why}.`, 'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms), comma-separated for several copies.');
 }
 function parseRepoUrl(raw) {
     const s = raw.trim();
@@ -84667,7 +84275,7 @@ const LIBPQ_VARS = [
     'PGOPTIONS', 'PGSSLCRL', 'PGTARGETSESSIONATTRS', 'PGCHANNELBINDING', 'PGGSSENCMODE',
 ];
 function badValue(name, value, expected) {
-    return new errors_PgkeepError('bad-config', `${name}="${value}" is not valid: expected ${expected}.`);
+    return new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${value}" is not valid: expected ${expected}.`);
 }
 const intIn = (name, min, max) => union([schemas_string(), schemas_number()]).transform((v, ctx) => {
     // Digits only: Number() would also take "0x1F", "1e2" or " ".
@@ -84709,7 +84317,7 @@ function given(...values) {
 function config_parse(schema, value) {
     const r = schema.safeParse(value);
     if (!r.success)
-        throw new errors_PgkeepError('bad-config', r.error.issues[0]?.message ?? 'invalid configuration');
+        throw new util_errors/* PgkeepError */.$Z('bad-config', r.error.issues[0]?.message ?? 'invalid configuration');
     return r.data;
 }
 /** DATABASE_URL (postgres://user:pass@host:port/db?sslmode=…) → libpq variables. */
@@ -84719,17 +84327,17 @@ function databaseUrlToEnv(raw) {
         u = new URL(raw);
     }
     catch {
-        throw new errors_PgkeepError('bad-config', 'DATABASE_URL is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname.');
+        throw new util_errors/* PgkeepError */.$Z('bad-config', 'DATABASE_URL is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname.');
     }
     if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
-        throw new errors_PgkeepError('bad-config', `DATABASE_URL must start with postgres:// or postgresql://, not ${u.protocol}//.`);
+        throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL must start with postgres:// or postgresql://, not ${u.protocol}//.`);
     // A stray % (e.g. an unencoded password) must not surface as a bare URIError, nor echo the value.
     const decode = (part, what) => {
         try {
             return decodeURIComponent(part);
         }
         catch {
-            throw new errors_PgkeepError('bad-config', `DATABASE_URL has a malformed %-escape in its ${what}.`, 'Percent-encode special characters, e.g. % as %25 and @ as %40.');
+            throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL has a malformed %-escape in its ${what}.`, 'Percent-encode special characters, e.g. % as %25 and @ as %40.');
         }
     };
     const env = {};
@@ -84754,7 +84362,7 @@ function databaseUrlToEnv(raw) {
     for (const [k, v] of u.searchParams) {
         const name = map[k];
         if (!name)
-            throw new errors_PgkeepError('bad-config', `DATABASE_URL has an unsupported parameter "${k}".`, `Supported: ${Object.keys(map).join(', ')}.`);
+            throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL has an unsupported parameter "${k}".`, `Supported: ${Object.keys(map).join(', ')}.`);
         env[name] = v;
     }
     return env;
@@ -84763,7 +84371,7 @@ function databaseUrlToEnv(raw) {
 function loadConfig(env, o = {}, { requireRepo = true } = {}) {
     const repoRaw = (given(o.repo, env.PGKEEP_REPO) ?? '').trim();
     if (!repoRaw && requireRepo)
-        throw new errors_PgkeepError('bad-config', 'No repository configured: PGKEEP_REPO is empty.', 'Set PGKEEP_REPO=file:///var/lib/pgkeep or s3://bucket/prefix (or pass --repo / the repo input).');
+        throw new util_errors/* PgkeepError */.$Z('bad-config', 'No repository configured: PGKEEP_REPO is empty.', 'Set PGKEEP_REPO=file:///var/lib/pgkeep or s3://bucket/prefix (or pass --repo / the repo input).');
     const repos = repoRaw ? parseRepoList(repoRaw) : [];
     const pgEnv = {};
     for (const k of LIBPQ_VARS) {
@@ -84773,16 +84381,16 @@ function loadConfig(env, o = {}, { requireRepo = true } = {}) {
     }
     const fromUrl = env.DATABASE_URL?.trim() ? databaseUrlToEnv(env.DATABASE_URL.trim()) : {};
     Object.assign(pgEnv, fromUrl);
-    registerSecret(pgEnv.PGPASSWORD);
-    registerSecret(env.AWS_SECRET_ACCESS_KEY);
-    registerSecret(env.AWS_SESSION_TOKEN);
+    (0,redact/* registerSecret */.cl)(pgEnv.PGPASSWORD);
+    (0,redact/* registerSecret */.cl)(env.AWS_SECRET_ACCESS_KEY);
+    (0,redact/* registerSecret */.cl)(env.AWS_SESSION_TOKEN);
     const port = pgEnv.PGPORT;
     if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
         throw badValue(fromUrl.PGPORT ? 'DATABASE_URL port' : 'PGPORT', port, 'a port number from 1 to 65535');
     const endpointVar = env.AWS_ENDPOINT_URL_S3?.trim() ? 'AWS_ENDPOINT_URL_S3' : env.AWS_ENDPOINT_URL?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
     const endpoint = endpointVar ? env[endpointVar].trim() : undefined;
     if (endpointVar && endpoint && !isHttpUrl(endpoint))
-        throw badValue(endpointVar, redact(endpoint), 'an http:// or https:// URL such as http://127.0.0.1:9000');
+        throw badValue(endpointVar, (0,redact/* redact */.E$)(endpoint), 'an http:// or https:// URL such as http://127.0.0.1:9000');
     const s3 = {
         endpoint,
         region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
@@ -84803,6 +84411,16 @@ function loadConfig(env, o = {}, { requireRepo = true } = {}) {
     const parallel = config_parse(given(o.parallel) !== undefined ? intIn('--parallel', 1, 64) : intIn('PGKEEP_PARALLEL', 1, 64), given(o.parallel, env.PGKEEP_PARALLEL) ?? '2');
     const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
     return { repoUrl: repoRaw, repos, s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
+}
+/** A whole-number setting read from the configuration's environment (for settings one command alone uses). */
+function configInt(cfg, name, dflt, min, max) {
+    const raw = cfg.env[name];
+    if (raw === undefined || raw === '')
+        return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+        throw new PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+    return n;
 }
 
 ;// CONCATENATED MODULE: ./src/report/freshness.ts
@@ -84931,7 +84549,7 @@ async function githubRequest(t, method, path, body, okStatuses = []) {
         });
     }
     catch (err) {
-        throw new errors_PgkeepError('github-api', `Could not reach the GitHub API at ${t.apiUrl}: ${err.message}.`);
+        throw new util_errors/* PgkeepError */.$Z('github-api', `Could not reach the GitHub API at ${t.apiUrl}: ${err.message}.`);
     }
     const text = await res.text();
     let data = undefined;
@@ -84944,7 +84562,7 @@ async function githubRequest(t, method, path, body, okStatuses = []) {
     if (res.ok || okStatuses.includes(res.status))
         return { status: res.status, data };
     const msg = typeof data === 'object' && data?.message ? data.message : text.slice(0, 200);
-    throw new errors_PgkeepError('github-api', `GitHub API ${method} ${path.replace('{repo}', t.repository)} answered ${res.status}: ${msg}.`, res.status === 403 || res.status === 404
+    throw new util_errors/* PgkeepError */.$Z('github-api', `GitHub API ${method} ${path.replace('{repo}', t.repository)} answered ${res.status}: ${msg}.`, res.status === 403 || res.status === 404
         ? 'Give the workflow `permissions: contents: write, issues: write` and pass `github-token: ${{ github.token }}`.'
         : undefined);
 }
@@ -85025,7 +84643,7 @@ function renderJobSummary(s) {
         out.push(`<p><strong>Databases:</strong> ${s.databases.map((d) => `<code>${e(d)}</code>`).join(', ')}</p>\n`);
     if (s.objects?.length)
         out.push(`<details><summary>${s.objects.length} object(s)</summary>\n<table>\n<tr><th>Object</th><th>Raw</th><th>Stored</th></tr>\n${s.objects
-            .map((o) => `<tr><td><code>${e(o.name)}</code></td><td>${e(log_formatBytes(o.rawBytes))}</td><td>${e(log_formatBytes(o.bytes))}</td></tr>`)
+            .map((o) => `<tr><td><code>${e(o.name)}</code></td><td>${e((0,util_log/* formatBytes */.z3)(o.rawBytes))}</td><td>${e((0,util_log/* formatBytes */.z3)(o.bytes))}</td></tr>`)
             .join('\n')}\n</table>\n</details>\n`);
     if (s.plan?.length) {
         out.push(`<h3>${s.planIsDryRun ? 'Restore plan (dry run: nothing was written)' : 'Restore steps'}</h3>\n`);
@@ -85107,7 +84725,7 @@ function badgeMessage(s, now) {
     parts.push(newest ? `restorable to ${formatAge(ageSeconds(newest, now))}` : 'no restorable backup');
     // Whole seconds under a minute: a badge is read at a glance ("drill 41 s").
     if (drill)
-        parts.push(`drill ${drill.rtoSeconds < 60 ? `${Math.round(drill.rtoSeconds)} s` : formatDuration(drill.rtoSeconds)}`);
+        parts.push(`drill ${drill.rtoSeconds < 60 ? `${Math.round(drill.rtoSeconds)} s` : (0,util_log/* formatDuration */.a3)(drill.rtoSeconds)}`);
     let color = '#4c1';
     if (!newest)
         color = '#9f9f9f';
@@ -85212,12 +84830,12 @@ function renderChart(s, now, days = CHART_DAYS) {
     // 2. Stored size of each backup, coloured by type.
     const sized = runs.filter((r) => r.action === 'backup' && r.ok && r.bytes !== undefined);
     const maxBytes = niceMax(Math.max(0, ...sized.map((r) => r.bytes)));
-    panel(1, 'Backup size (stored)', log_formatBytes(maxBytes), (y) => sized.map((r) => `<rect class="size" x="${(x(r.at) - 2).toFixed(1)}" y="${y(r.bytes / maxBytes).toFixed(1)}" width="4" height="${((r.bytes / maxBytes) * PANEL_H).toFixed(1)}" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.backupId ?? r.at}: ${log_formatBytes(r.bytes)}`)}</title></rect>`));
+    panel(1, 'Backup size (stored)', (0,util_log/* formatBytes */.z3)(maxBytes), (y) => sized.map((r) => `<rect class="size" x="${(x(r.at) - 2).toFixed(1)}" y="${y(r.bytes / maxBytes).toFixed(1)}" width="4" height="${((r.bytes / maxBytes) * PANEL_H).toFixed(1)}" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.backupId ?? r.at}: ${(0,util_log/* formatBytes */.z3)(r.bytes)}`)}</title></rect>`));
     // 3. Durations: backups and drill RTOs.
     const timed = runs.filter((r) => r.ok && (r.rtoSeconds ?? r.durationSeconds) !== undefined && r.action !== 'restore');
     const secs = (r) => r.rtoSeconds ?? r.durationSeconds ?? 0;
     const maxSecs = niceMax(Math.max(0, ...timed.map(secs)));
-    panel(2, 'Duration (backups) and RTO (drills)', axisDuration(maxSecs), (y) => timed.map((r) => `<circle class="duration" cx="${x(r.at).toFixed(1)}" cy="${y(secs(r) / maxSecs).toFixed(1)}" r="3.5" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.at} ${r.action} ${r.kind ?? ''}: ${formatDuration(secs(r))}`)}</title></circle>`));
+    panel(2, 'Duration (backups) and RTO (drills)', axisDuration(maxSecs), (y) => timed.map((r) => `<circle class="duration" cx="${x(r.at).toFixed(1)}" cy="${y(secs(r) / maxSecs).toFixed(1)}" r="3.5" fill="${KIND_COLOR[r.kind ?? ''] ?? '#57606a'}"><title>${escapeHtml(`${r.at} ${r.action} ${r.kind ?? ''}: ${(0,util_log/* formatDuration */.a3)(secs(r))}`)}</title></circle>`));
     const ly = H - 12;
     let lx = LEFT;
     for (const [k, c] of Object.entries(KIND_COLOR)) {
@@ -85241,11 +84859,11 @@ function resultCell(r) {
     if (r.dryRun)
         bits.push('dry run');
     if (r.bytes !== undefined)
-        bits.push(log_formatBytes(r.bytes));
+        bits.push((0,util_log/* formatBytes */.z3)(r.bytes));
     if (r.rtoSeconds !== undefined)
-        bits.push(`RTO ${formatDuration(r.rtoSeconds)}`);
+        bits.push(`RTO ${(0,util_log/* formatDuration */.a3)(r.rtoSeconds)}`);
     else if (r.durationSeconds !== undefined)
-        bits.push(formatDuration(r.durationSeconds));
+        bits.push((0,util_log/* formatDuration */.a3)(r.durationSeconds));
     if (r.recoveredTo)
         bits.push(`to ${escapeMarkdownCell(r.recoveredTo)}`);
     return bits.join(' ');
@@ -85341,7 +84959,7 @@ async function publishStatus(gh, run, o) {
         if (upd.status < 300)
             return { commit: sha, status };
         if (i >= attempts)
-            throw new errors_PgkeepError('github-api', `Could not update branch ${o.branch} after ${attempts} attempts: another run kept moving it.`);
+            throw new util_errors/* PgkeepError */.$Z('github-api', `Could not update branch ${o.branch} after ${attempts} attempts: another run kept moving it.`);
         await new Promise((r) => setTimeout(r, 200 * i + Math.random() * 300));
     }
 }
@@ -85360,10 +84978,10 @@ async function postWebhook(url, run, repository) {
         res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: webhookText(run, repository) }) });
     }
     catch (e) {
-        throw new errors_PgkeepError('webhook', `The webhook could not be reached: ${e.message}.`);
+        throw new util_errors/* PgkeepError */.$Z('webhook', `The webhook could not be reached: ${e.message}.`);
     }
     if (!res.ok)
-        throw new errors_PgkeepError('webhook', `The webhook answered ${res.status}.`, 'Check the webhook-url secret.');
+        throw new util_errors/* PgkeepError */.$Z('webhook', `The webhook answered ${res.status}.`, 'Check the webhook-url secret.');
 }
 
 ;// CONCATENATED MODULE: ./src/actions/constants.ts
@@ -85456,7 +85074,7 @@ function secretValues(env) {
 function maskSecrets(env) {
     for (const v of secretValues(env)) {
         core_setSecret(v);
-        registerSecret(v);
+        (0,redact/* registerSecret */.cl)(v);
     }
 }
 
@@ -85483,7 +85101,7 @@ const CLUSTER_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 async function runAction(spec, env = process.env) {
     const started = Date.now();
     maskSecrets(env);
-    setLogSink((line) => info(line));
+    (0,util_log/* setLogSink */.g1)((line) => info(line));
     let opts;
     let cfg;
     let outcome;
@@ -85491,7 +85109,7 @@ async function runAction(spec, env = process.env) {
     const cluster = input(Inputs.cluster);
     try {
         if (cluster !== undefined && !CLUSTER_RE.test(cluster))
-            throw new errors_PgkeepError('bad-input', `Input "${Inputs.cluster}" is "${cluster}": expected letters, digits, dot, dash or underscore.`);
+            throw new util_errors/* PgkeepError */.$Z('bad-input', `Input "${Inputs.cluster}" is "${cluster}": expected letters, digits, dot, dash or underscore.`);
         opts = spec.parseInputs();
         cfg = loadConfig(withCliPath(env), { repo: input(Inputs.repo) });
         outcome = await spec.execute(cfg, opts);
@@ -85506,17 +85124,17 @@ async function runAction(spec, env = process.env) {
             const maxAge = opts !== undefined ? spec.maxAgeHours?.(opts) : undefined;
             status = await runStatus(cfg, maxAge !== undefined ? { maxAgeHours: maxAge } : {});
             if (maxAge !== undefined && status.stale && !error && !outcome?.failure)
-                outcome = { ...outcome, failure: new errors_PgkeepError('stale', `The repository is stale: ${status.problems.join(' ')}`, 'Check that the scheduled backup workflows still run and that archive_command succeeds.') };
+                outcome = { ...outcome, failure: new util_errors/* PgkeepError */.$Z('stale', `The repository is stale: ${status.problems.join(' ')}`, 'Check that the scheduled backup workflows still run and that archive_command succeeds.') };
         }
         catch (e) {
-            warning(redact(`Could not read the recovery window: ${describeError(e)}`));
+            warning((0,redact/* redact */.E$)(`Could not read the recovery window: ${(0,util_errors/* describeError */.Uc)(e)}`));
         }
     }
     const failure = error ?? outcome?.failure;
     const ok = failure === undefined;
-    const errText = failure !== undefined ? redact(describeError(failure)) : undefined;
-    if (failure !== undefined && env.PGKEEP_DEBUG === '1' && failure instanceof Error && !isPgkeepError(failure))
-        core_debug(redact(failure.stack ?? ''));
+    const errText = failure !== undefined ? (0,redact/* redact */.E$)((0,util_errors/* describeError */.Uc)(failure)) : undefined;
+    if (failure !== undefined && env.PGKEEP_DEBUG === '1' && failure instanceof Error && !(0,util_errors/* isPgkeepError */.pu)(failure))
+        core_debug((0,redact/* redact */.E$)(failure.stack ?? ''));
     for (const [k, v] of Object.entries(outcome?.outputs ?? {}))
         if (v !== undefined)
             setOutput(k, String(v));
@@ -85548,11 +85166,11 @@ async function runAction(spec, env = process.env) {
             ok,
             cluster,
             window: status?.window,
-            warnings: [...(status?.problems ?? []), ...(status?.notes ?? [])].map(redact),
+            warnings: [...(status?.problems ?? []), ...(status?.notes ?? [])].map(redact/* redact */.E$),
             error: failure === undefined
                 ? undefined
-                : isPgkeepError(failure)
-                    ? { message: redact(failure.message), hint: failure.hint ? redact(failure.hint) : undefined, code: failure.code }
+                : (0,util_errors/* isPgkeepError */.pu)(failure)
+                    ? { message: (0,redact/* redact */.E$)(failure.message), hint: failure.hint ? (0,redact/* redact */.E$)(failure.hint) : undefined, code: failure.code }
                     : { message: errText },
             now,
         };
@@ -85590,7 +85208,7 @@ async function report(run, env) {
             info(`Status recorded on branch ${branch} (${commit.slice(0, 12)}).`);
         }
         catch (e) {
-            warning(redact(`Could not record the status on branch ${branch}: ${describeError(e)}`));
+            warning((0,redact/* redact */.E$)(`Could not record the status on branch ${branch}: ${(0,util_errors/* describeError */.Uc)(e)}`));
         }
         try {
             const a = await updateAlert(gh, run);
@@ -85599,7 +85217,7 @@ async function report(run, env) {
             recovered = a.action === 'closed';
         }
         catch (e) {
-            warning(redact(`Could not update the alert issue: ${describeError(e)}`));
+            warning((0,redact/* redact */.E$)(`Could not update the alert issue: ${(0,util_errors/* describeError */.Uc)(e)}`));
         }
     }
     else if (token && !repository)
@@ -85611,7 +85229,7 @@ async function report(run, env) {
             await postWebhook(hook, run, repository);
         }
         catch (e) {
-            warning(redact(`Could not post to the webhook: ${describeError(e)}`));
+            warning((0,redact/* redact */.E$)(`Could not post to the webhook: ${(0,util_errors/* describeError */.Uc)(e)}`));
         }
     }
 }
@@ -85678,7 +85296,7 @@ function run(env = process.env) {
                         [r.dryRun ? 'Into (planned)' : 'Restored into', r.target ?? o.target],
                         ['Recovered to', r.recoveredTo],
                         ['Dry run', r.dryRun ? 'yes: nothing was written' : 'no'],
-                        ['Duration', formatDuration(r.durationSeconds)],
+                        ['Duration', (0,util_log/* formatDuration */.a3)(r.durationSeconds)],
                     ],
                     databases: o.database ? [o.database] : undefined,
                     plan: r.plan,
@@ -85687,6 +85305,493 @@ function run(env = process.env) {
             };
         },
     }, env);
+}
+
+
+/***/ }),
+
+/***/ 8947:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.r(__webpack_exports__);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S3Store: () => (/* binding */ S3Store)
+/* harmony export */ });
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7075);
+/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3711);
+/* harmony import */ var _aws_sdk_lib_storage__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2358);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(17);
+/* harmony import */ var _util_log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9906);
+/* harmony import */ var _util_redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(767);
+// s3:// repository on AWS S3 or any S3-protocol server (MinIO, SeaweedFS, Ceph RGW, s3rver).
+// Writes stream through lib-storage's multipart Upload: at most partSize × (queueSize + 1) bytes
+// are held, whatever the object size; a failed upload is aborted so no partial object appears
+// (S3 only shows an object once CompleteMultipartUpload succeeds).
+// Checksums are sent/validated only when the API requires them (WHEN_REQUIRED): the SDK's
+// default CRC32 trailers are rejected by several S3-compatible servers.
+
+
+
+
+
+
+const MiB = 1024 * 1024;
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+class S3Store {
+    loc;
+    settings;
+    description;
+    /** Exposed so tests can observe requests (middleware) and read what the server stored. */
+    client;
+    endpoint;
+    constructor(loc, settings) {
+        this.loc = loc;
+        this.settings = settings;
+        this.description = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
+        const endpoint = loc.endpoint ?? settings.endpoint;
+        const region = loc.region ?? settings.region ?? 'us-east-1';
+        this.endpoint = endpoint ? (0,_util_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E$)(endpoint) : `AWS S3 (${region})`;
+        (0,_util_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .registerSecret */ .cl)(settings.credentials?.secretAccessKey);
+        (0,_util_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .registerSecret */ .cl)(settings.credentials?.sessionToken);
+        this.client = new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.S3Client({
+            region,
+            ...(endpoint ? { endpoint } : {}),
+            forcePathStyle: loc.forcePathStyle ?? settings.forcePathStyle,
+            ...(settings.credentials ? { credentials: settings.credentials } : {}),
+            ...(settings.profile ? { profile: settings.profile } : {}),
+            // Standard mode: exponential backoff with jitter on 5xx, throttling and transient network
+            // errors. (Adaptive adds client-side rate limiting, which only helps many writers per client.)
+            maxAttempts: settings.maxAttempts,
+            retryMode: 'standard',
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+            responseChecksumValidation: 'WHEN_REQUIRED',
+            followRegionRedirects: true,
+            // No socket idle timeout: a GET body may legitimately pause for minutes under back-pressure
+            // (pg_restore building an index); connection setup is bounded instead.
+            requestHandler: { connectionTimeout: 10_000 },
+        });
+    }
+    full(key) {
+        if (!key || key.startsWith('/') || key.split('/').includes('..'))
+            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('bad-key', `Invalid object key "${key}".`);
+        return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
+    }
+    /** The PutObject input for a key: per-copy storage class and encryption ride on every write. */
+    putInput(key, body, opts = {}) {
+        return {
+            Bucket: this.loc.bucket,
+            Key: this.full(key),
+            Body: body,
+            ...(this.loc.storageClass ? { StorageClass: this.loc.storageClass } : {}),
+            ...(this.loc.sse ? { ServerSideEncryption: this.loc.sse } : {}),
+            ...(this.loc.sseKmsKeyId ? { SSEKMSKeyId: this.loc.sseKmsKeyId } : {}),
+            ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+        };
+    }
+    async put(key, body, opts = {}) {
+        const input = this.putInput(key, undefined, opts);
+        if (opts.ifNoneMatch) {
+            // Conditional writes (If-None-Match: *) close the race on AWS, MinIO and Ceph; servers that
+            // ignore the header (s3rver, older gateways) are still caught by this look-up, leaving only a
+            // window between HEAD and the write where two concurrent writers of one key both succeed.
+            const existing = await this.head(key).catch((e) => {
+                body.destroy();
+                throw e;
+            });
+            if (existing) {
+                body.destroy();
+                throw existsError(key, this.description);
+            }
+        }
+        if (body.destroyed) {
+            if (body.errored)
+                throw body.errored;
+            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('source-closed', `The data for ${key} was closed before it was read; nothing was written to ${this.description}.`);
+        }
+        let bytes = 0;
+        let sourceError;
+        const counter = new node_stream__WEBPACK_IMPORTED_MODULE_0__.Transform({
+            transform(chunk, _enc, cb) {
+                bytes += chunk.length;
+                cb(null, chunk);
+            },
+        });
+        body.once('error', (e) => {
+            sourceError = e;
+            counter.destroy(e);
+        });
+        // A source destroyed without an error must not look like a complete object (pipe() would
+        // simply stall, leaving the upload waiting forever).
+        body.once('close', () => {
+            if (body.readableEnded || sourceError)
+                return;
+            sourceError = new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('source-closed', `The data for ${key} stopped before its end; nothing was written to ${this.description}.`);
+            counter.destroy(sourceError);
+        });
+        body.pipe(counter);
+        const upload = new _aws_sdk_lib_storage__WEBPACK_IMPORTED_MODULE_1__/* .Upload */ ._({
+            client: this.client,
+            params: { ...input, Body: counter },
+            partSize: this.settings.partSizeMiB * MiB,
+            queueSize: this.settings.queueSize,
+            leavePartsOnError: false,
+        });
+        try {
+            await upload.done();
+            return { bytes };
+        }
+        catch (e) {
+            body.unpipe(counter);
+            body.destroy();
+            counter.destroy();
+            if (sourceError) {
+                // lib-storage re-throws the source error once the multipart upload is aborted; any other
+                // error here is the abort itself failing (s3rver, for one, does not implement it).
+                if (e !== sourceError)
+                    _util_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.warn(`could not abort the multipart upload of ${key} in ${this.description} (${describeSdkError(e)}); its parts stay until a lifecycle rule removes them`);
+                throw sourceError;
+            }
+            if (status(e) === 412 || errName(e) === 'PreconditionFailed')
+                throw existsError(key, this.description);
+            if (/Exceeded \d+ parts/.test(e?.message ?? ''))
+                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('too-large', `Writing ${key} to ${this.description} failed: the object needs more than 10000 parts of ${this.settings.partSizeMiB} MiB.`, 'Raise PGKEEP_S3_PART_SIZE_MIB (up to 512, i.e. objects up to 5 TiB); memory use grows with it.');
+            throw this.mapError(e, `Writing ${key} to`);
+        }
+    }
+    /**
+     * Streams the object. A connection that breaks mid-body (multi-GB restores over the internet)
+     * is resumed with a ranged GET from the byte reached, pinned to the same version by its ETag,
+     * up to maxAttempts times in a row; the SDK's own retries cover only the request itself.
+     */
+    async get(key) {
+        const Bucket = this.loc.bucket;
+        const Key = this.full(key);
+        let first;
+        try {
+            first = await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.GetObjectCommand({ Bucket, Key }));
+        }
+        catch (e) {
+            if (isMissing(e))
+                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('not-found', `Object ${key} not found in ${this.description}.`);
+            throw this.mapError(e, `Reading ${key} from`);
+        }
+        const etag = first.ETag;
+        const total = first.ContentLength;
+        const maxAttempts = this.settings.maxAttempts;
+        const self = this;
+        async function* resume() {
+            let body = first.Body;
+            let offset = 0;
+            let failures = 0;
+            try {
+                for (;;) {
+                    try {
+                        for await (const chunk of body) {
+                            offset += chunk.length;
+                            failures = 0;
+                            yield chunk;
+                        }
+                        if (total === undefined || offset >= total)
+                            return;
+                        throw Object.assign(new Error(`connection closed after ${offset} of ${total} bytes`), { code: 'ECONNRESET' });
+                    }
+                    catch (e) {
+                        body.destroy();
+                        if (!networkCode(e) && !/aborted|premature|socket hang up/i.test(e?.message ?? ''))
+                            throw e;
+                        if (++failures >= maxAttempts)
+                            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `Reading ${key} from ${self.description} failed: the connection broke at byte ${offset}${total !== undefined ? ` of ${total}` : ''} ${failures} time(s) in a row (${networkCode(e) ?? e.message}).`, 'Check the network path to the S3 endpoint; raise PGKEEP_S3_MAX_ATTEMPTS for a flaky link.');
+                        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 5_000) * (0.5 + Math.random())));
+                        try {
+                            const r = await self.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.GetObjectCommand({ Bucket, Key, Range: `bytes=${offset}-`, ...(etag ? { IfMatch: etag } : {}) }));
+                            body = r.Body;
+                        }
+                        catch (e2) {
+                            if (status(e2) === 412)
+                                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('changed', `Object ${key} in ${self.description} was replaced while it was being read.`, 'Run the command again.');
+                            throw self.mapError(e2, `Reading ${key} from`);
+                        }
+                    }
+                }
+            }
+            finally {
+                body.destroy();
+            }
+        }
+        return node_stream__WEBPACK_IMPORTED_MODULE_0__.Readable.from(resume(), { objectMode: false, highWaterMark: 1 << 20 });
+    }
+    async head(key) {
+        try {
+            const r = await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+            return { key, size: r.ContentLength ?? 0, ...(r.LastModified ? { modified: r.LastModified.toISOString() } : {}) };
+        }
+        catch (e) {
+            if (isMissing(e))
+                return null;
+            throw this.mapError(e, `Looking up ${key} in`);
+        }
+    }
+    async list(prefix) {
+        const base = this.loc.prefix ? `${this.loc.prefix}/` : '';
+        const out = [];
+        let token;
+        try {
+            do {
+                const r = await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: base + prefix, ContinuationToken: token }));
+                for (const o of r.Contents ?? []) {
+                    if (!o.Key?.startsWith(base))
+                        continue;
+                    out.push({ key: o.Key.slice(base.length), size: o.Size ?? 0, ...(o.LastModified ? { modified: o.LastModified.toISOString() } : {}) });
+                }
+                token = r.IsTruncated ? r.NextContinuationToken : undefined;
+            } while (token);
+        }
+        catch (e) {
+            throw this.mapError(e, `Listing ${prefix || 'objects'} in`);
+        }
+        return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    }
+    async delete(key) {
+        try {
+            await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
+        }
+        catch (e) {
+            if (isMissing(e))
+                return;
+            throw this.mapError(e, `Deleting ${key} from`);
+        }
+    }
+    async check() {
+        try {
+            await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.HeadBucketCommand({ Bucket: this.loc.bucket }));
+        }
+        catch (e) {
+            const s = status(e);
+            if (s === 404 || ['NotFound', 'NoSuchBucket'].includes(errName(e)))
+                throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `Bucket "${this.loc.bucket}" does not exist at ${this.endpoint} (repository ${this.description}).`, `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`);
+            throw this.mapError(e, 'Checking');
+        }
+    }
+    /** One sentence naming what failed and where; never credentials (messages pass through redact). */
+    mapError(e, what) {
+        if (e instanceof _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z)
+            return e;
+        const where = `${what} ${this.description}`;
+        const s = status(e);
+        const name = errName(e);
+        const net = networkCode(e);
+        if (net || name === 'TimeoutError')
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: the S3 endpoint ${this.endpoint} is unreachable (${net ?? 'connection timed out'}) after ${this.settings.maxAttempts} attempt(s).`, 'Check AWS_ENDPOINT_URL_S3 (or the endpoint= option in PGKEEP_REPO) and the network path to it.');
+        if (name === 'CredentialsProviderError' || /could not load credentials/i.test(e?.message ?? ''))
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: no AWS credentials were found.`, 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with an instance role.');
+        if (s === 403 || ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'Forbidden'].includes(name))
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: access to bucket "${this.loc.bucket}" was denied (${name || 'HTTP 403'}).`, 'Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or the profile/role) and the bucket policy.');
+        if (s === 404 || name === 'NoSuchBucket')
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: bucket "${this.loc.bucket}" does not exist at ${this.endpoint}.`, `Create the bucket (e.g. aws s3 mb s3://${this.loc.bucket}) or fix PGKEEP_REPO.`);
+        if (s === 301 || name === 'PermanentRedirect')
+            return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('repo-unreachable', `${where} failed: bucket "${this.loc.bucket}" is in another region than ${this.loc.region ?? this.settings.region ?? 'us-east-1'}.`, 'Set AWS_REGION (or region= in PGKEEP_REPO) to the bucket\'s region.');
+        return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('s3-error', `${where} failed: ${describeSdkError(e)}.`);
+    }
+}
+function existsError(key, where) {
+    return new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('exists', `Object ${key} already exists in ${where}.`);
+}
+function status(e) {
+    return e?.$metadata?.httpStatusCode;
+}
+function errName(e) {
+    const x = e;
+    return x?.Code ?? x?.name ?? '';
+}
+/** The object is missing (a missing bucket is not: that is a configuration error to report). */
+function isMissing(e) {
+    return errName(e) !== 'NoSuchBucket' && (status(e) === 404 || ['NoSuchKey', 'NotFound'].includes(errName(e)));
+}
+function networkCode(e) {
+    for (let x = e, i = 0; x && i < 4; i++) {
+        const code = x.code ?? x.errors?.find((y) => y?.code)?.code;
+        if (code && NETWORK_CODES.has(code))
+            return code;
+        x = x.cause;
+    }
+    return undefined;
+}
+/** "SlowDown (HTTP 503): Please reduce your request rate" — code, status, the server's words; redacted. */
+function describeSdkError(e) {
+    const s = status(e);
+    let name = errName(e);
+    const msg = (e?.message ?? String(e)).split('\n')[0].slice(0, 200).replace(/\.$/, '');
+    // HEAD answers carry no body: the SDK only knows the status then.
+    if (['Unknown', 'UnknownError', 'Error', ''].includes(name))
+        name = '';
+    if (!name && s)
+        return `the server answered HTTP ${s}`;
+    const head = [name, s ? `(HTTP ${s})` : ''].filter(Boolean).join(' ');
+    return (0,_util_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E$)(head && msg && msg !== name && msg !== 'UnknownError' ? `${head}: ${msg}` : head || msg);
+}
+
+
+/***/ }),
+
+/***/ 17:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Z: () => (/* binding */ PgkeepError),
+/* harmony export */   Uc: () => (/* binding */ describeError),
+/* harmony export */   pu: () => (/* binding */ isPgkeepError)
+/* harmony export */ });
+// Errors that reach a person: one sentence with the wrong value, plus a hint.
+// The CLI prints `message` + `hint` and exits non-zero; actions call setFailed with the same.
+class PgkeepError extends Error {
+    code;
+    hint;
+    constructor(code, message, hint) {
+        super(message);
+        this.name = 'PgkeepError';
+        this.code = code;
+        this.hint = hint;
+    }
+}
+function isPgkeepError(e) {
+    return e instanceof PgkeepError;
+}
+/** One paragraph for a person: message and hint, no stack. Unexpected errors keep their message. */
+function describeError(e) {
+    if (isPgkeepError(e))
+        return e.hint ? `${e.message} Hint: ${e.hint}` : e.message;
+    if (e instanceof Error)
+        return `unexpected error: ${e.message}`;
+    return `unexpected error: ${String(e)}`;
+}
+
+
+/***/ }),
+
+/***/ 9906:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Rm: () => (/* binding */ log),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   g1: () => (/* binding */ setLogSink),
+/* harmony export */   qB: () => (/* binding */ progress),
+/* harmony export */   z3: () => (/* binding */ formatBytes)
+/* harmony export */ });
+/* unused harmony export setQuiet */
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(767);
+// Logging: one line per step on stderr (stdout is kept for --json and for tool output),
+// with every line redacted. Progress lines carry bytes, rate and ETA.
+
+let sink = (line) => process.stderr.write(line + '\n');
+let quiet = false;
+const debugOn = () => process.env.PGKEEP_DEBUG === '1';
+/** Actions route log lines to core.info; tests may capture them. */
+function setLogSink(s) {
+    sink = s;
+}
+function setQuiet(q) {
+    quiet = q;
+}
+const log = {
+    info: (m) => {
+        if (!quiet)
+            sink((0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(m));
+    },
+    warn: (m) => sink((0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(`warning: ${m}`)),
+    debug: (m) => {
+        if (debugOn())
+            sink((0,_redact_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(`debug: ${m}`));
+    },
+};
+function formatBytes(n) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n;
+    let i = 0;
+    while (Math.abs(v) >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+function formatDuration(seconds) {
+    if (seconds < 60)
+        return `${seconds.toFixed(1)} s`;
+    const m = Math.floor(seconds / 60);
+    const s = Math.round(seconds % 60);
+    if (m < 60)
+        return `${m} min ${s} s`;
+    return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+/**
+ * Progress reporter: call `add(n)` as bytes pass; logs at most every `intervalMs`
+ * a line with bytes, rate and (when the total is known) ETA.
+ */
+function progress(label, total, intervalMs = 5000) {
+    const start = Date.now();
+    let bytes = 0;
+    let last = start;
+    const line = (final) => {
+        const secs = Math.max((Date.now() - start) / 1000, 0.001);
+        const rate = bytes / secs;
+        let s = `${label}: ${formatBytes(bytes)}`;
+        if (total && total > 0)
+            s += ` of ${formatBytes(total)} (${Math.min(100, (100 * bytes) / total).toFixed(0)}%)`;
+        s += `, ${formatBytes(rate)}/s`;
+        if (!final && total && rate > 0 && total > bytes)
+            s += `, ETA ${formatDuration((total - bytes) / rate)}`;
+        if (final)
+            s += `, ${formatDuration(secs)}`;
+        log.info(s);
+    };
+    return {
+        add(n) {
+            bytes += n;
+            const now = Date.now();
+            if (now - last >= intervalMs) {
+                last = now;
+                line(false);
+            }
+        },
+        done() {
+            line(true);
+        },
+        get bytes() {
+            return bytes;
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 767:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   cl: () => (/* binding */ registerSecret)
+/* harmony export */ });
+/* unused harmony export registeredSecrets */
+// Secrets never reach logs or summaries: every string we print about a URL or a
+// connection goes through here first.
+const registered = new Set();
+/** Remember a secret value so `redact` removes it wherever it appears. */
+function registerSecret(value) {
+    if (value && value.length >= 3)
+        registered.add(value);
+}
+function registeredSecrets() {
+    return [...registered];
+}
+/** Remove credentials from URLs (user:pass@), known secret query params and registered secrets. */
+function redact(text) {
+    let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi, (_m, scheme) => `${scheme}***@`);
+    out = out.replace(/((?:password|secret|token|key|sig|signature|x-amz-credential|x-amz-signature)=)[^&\s]+/gi, '$1***');
+    for (const s of registered)
+        out = out.split(s).join('***');
+    return out;
 }
 
 
