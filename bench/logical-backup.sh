@@ -31,7 +31,7 @@ for db in core keycloak grafana; do psql -X -q -c "create database $db"; done
 psql -X -q -d core -c "create table customers(id bigint primary key, name text, email text, created timestamptz);
   insert into customers select g, 'customer ' || g, 'c' || g || '@example.com', now() - g * interval '1 min' from generate_series(1, $N) g;
   create table orders(id bigint primary key, customer_id bigint, amount numeric(12,2), status text, note text);
-  insert into orders select g, (g * 7919) % $N + 1, (g % 10000) / 3.0, (array['new','paid','shipped','returned'])[g % 4 + 1], md5(g::text) from generate_series(1, $N) g;
+  insert into orders select g, (g::bigint * 7919) % $N + 1, (g % 10000) / 3.0, (array['new','paid','shipped','returned'])[g % 4 + 1], md5(g::text) from generate_series(1, $N) g;
   create index on orders(customer_id);"
 psql -X -q -d keycloak -c "create table users(id uuid primary key default gen_random_uuid(), username text, attrs jsonb);
   insert into users(username, attrs) select 'user' || g, jsonb_build_object('realm', 'r' || g % 10, 'roles', jsonb_build_array('a', 'b'), 'n', g) from generate_series(1, $((N / 2))) g;"
@@ -42,7 +42,7 @@ echo "database sizes: $(psql -X -At -c "select string_agg(datname || ' ' || pg_s
 
 read -r gz_s gz_m < <(T bash -c "for db in core keycloak grafana; do pg_dump -d \$db | gzip > '$S/gz/'\$db.sql.gz; done")
 gz_bytes=$(du -cb "$S"/gz/* | tail -1 | cut -f1)
-read -r pk_s pk_m < <(T "$NODE" "$CLI" backup --type logical --databases core,keycloak,grafana --quiet)
+read -r pk_s pk_m < <(T bash -c "'$NODE' '$CLI' backup --type logical --databases core,keycloak,grafana --quiet >/dev/null")
 pk_bytes=$(du -cb "$S"/repo/backups/*/*.zst | tail -1 | cut -f1)
 read -r gzr_s gzr_m < <(T bash -c "for db in core keycloak grafana; do createdb \${db}_gz && gunzip -c '$S/gz/'\$db.sql.gz | psql -X -q -v ON_ERROR_STOP=1 -d \${db}_gz >/dev/null || exit 1; done")
 read -r pkr_s pkr_m < <(T bash -c "for db in core keycloak grafana; do '$NODE' '$CLI' restore --logical --database \$db --quiet >/dev/null || exit 1; done")
