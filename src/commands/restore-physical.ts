@@ -3,14 +3,14 @@
 // write the data directory (src/restore/execute.ts) and optionally start it. Every refusal
 // (bad input, non-empty DIR, target outside the window, unknown timeline, WAL gap) happens
 // before anything is written.
-import type { Config } from '../config/config.js';
+import { configInt, serverEnv, type Config } from '../config/config.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { openStore } from '../storage/open-store.js';
 import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import type { RestorePlan } from '../restore/plan.js';
 import { loadHistories, planFromRepository, toPlanTarget } from '../restore/plan-from-repo.js';
-import { checkTargetDir, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
+import { checkTargetDir, DEFAULT_STAGE_SEGMENTS, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
 import { repoUrlForServer } from '../restore/recovery-settings.js';
 import type { RestoreResult } from './types.js';
 
@@ -102,11 +102,11 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   if (!opts.dryRun) for (const l of plan.lines) log.info(`restore plan: ${l}`);
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
-  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts) });
+  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000) });
   if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
-  const s: StartedRestore = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings });
+  const s: StartedRestore = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings, env: serverEnv(cfg) });
   const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : normaliseIso(plan.backup.stopTime);
   log.info(`restore: promoted on port ${s.cluster.port} (timeline ${s.timeline}); last transaction replayed at ${recoveredTo}${s.stopLine ? `; ${s.stopLine}` : ''}`);
   return {

@@ -216,3 +216,14 @@ export function configInt(cfg: Pick<Config, 'env'>, name: string, dflt: number, 
     throw new PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
   return n;
 }
+
+/**
+ * The part of the environment a server started by pgkeep needs for its restore_command /
+ * archive_command (`pgkeep wal-fetch`/`wal-push` against S3): AWS_* and PGKEEP_* settings.
+ * Credentials travel in the process environment, never in postgresql.auto.conf.
+ */
+export function serverEnv(cfg: Pick<Config, 'env'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cfg.env)) if (v !== undefined && /^(AWS_|PGKEEP_)/.test(k)) out[k] = v;
+  return out;
+}

@@ -102,9 +102,11 @@ export class LocalCluster {
     return c;
   }
 
-  async start(timeoutSec = 60): Promise<void> {
+  /** `env` reaches the server and so archive_command/restore_command (e.g. S3 credentials). */
+  async start(timeoutSec = 60, env: Record<string, string> = {}): Promise<void> {
     await runTool(this.binDir, 'pg_ctl', ['-D', this.dataDir, '-l', path.join(this.baseDir, 'server.log'), '-w', '-t', String(timeoutSec), 'start'], {
       ...this.runAs,
+      env,
       what: `pg_ctl start (${this.dataDir}, log ${path.join(this.baseDir, 'server.log')})`,
     });
   }

@@ -238,7 +238,7 @@ export interface StartedRestore {
  * Start a restored directory (LocalCluster semantics: its own socket dir and log, the given
  * port, listen on 127.0.0.1), wait until it has promoted, and read where recovery stopped.
  */
-export async function startRestored(o: { dir: string; binDir: string; port?: number; timeoutSeconds?: number; settings?: Record<string, string | number | boolean> }): Promise<StartedRestore> {
+export async function startRestored(o: { dir: string; binDir: string; port?: number; timeoutSeconds?: number; settings?: Record<string, string | number | boolean>; env?: Record<string, string> }): Promise<StartedRestore> {
   const t0 = Date.now();
   const cluster = await LocalCluster.create({ binDir: o.binDir, existingDataDir: path.resolve(o.dir), port: o.port, settings: { fsync: 'on', ...(o.settings ?? {}) } });
   const timeout = o.timeoutSeconds ?? 3600;
@@ -251,7 +251,7 @@ export async function startRestored(o: { dir: string; binDir: string; port?: num
     );
   };
   try {
-    await cluster.start(timeout);
+    await cluster.start(timeout, o.env ?? {});
   } catch {
     throw await failed('did not start');
   }

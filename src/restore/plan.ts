@@ -299,15 +299,19 @@ export function planRestore(input: PlanInput): RestorePlan {
         `The target ${t.iso} is after the newest archived WAL: nothing is archived on timeline ${targetTimeline} after backup ${backup.id} ended (${backup.stopWal}, ${backup.stopTime}).`,
         'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.',
       );
-    if (newestOnPath?.archivedAt) {
-      const at = timestampToMicros(newestOnPath.archivedAt);
+    // The archive time is the storage's clock, at one-second resolution on S3 (Last-Modified),
+    // and may be skewed against the database's: it is only a coarse bound, used when the exact
+    // one (the newest archived commit, read with pg_waldump) is not available, with 1 s of slack.
+    if (newestOnPath?.archivedAt && input.lastArchivedCommitMicros === undefined) {
+      const at = timestampToMicros(newestOnPath.archivedAt) + 1_000_000n;
       if (t.micros > at)
         throw new PgkeepError(
           'target-after-archive',
           `The target ${t.iso} is after the newest archived WAL (${archiveEndText}).`,
           'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.',
         );
-    } else warnings.push('The store does not report archive times; the target is checked against the clock only.');
+    } else if (!newestOnPath?.archivedAt && input.lastArchivedCommitMicros === undefined)
+      warnings.push('The store does not report archive times; the target is checked against the clock only.');
     if (input.lastArchivedCommitMicros !== undefined && t.micros >= input.lastArchivedCommitMicros)
       throw new PgkeepError(
         'target-after-archive',

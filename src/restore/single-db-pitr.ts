@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Config } from '../config/config.js';
+import { serverEnv, type Config } from '../config/config.js';
 import { withClient } from '../postgres/client.js';
 import type { LocalCluster } from '../postgres/local-cluster.js';
 import { resolveBinDir, runTool, startTool } from '../postgres/pg-tools.js';
@@ -99,7 +99,7 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
     await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off' });
     // Only this process talks to the ephemeral cluster: trust on loopback and the socket.
     await fsp.writeFile(path.join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
-    const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' } });
+    const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });
     cluster = s.cluster;
     const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : undefined;
     const user = await superuserOf(cluster, cfg.pgEnv.PGUSER);

@@ -6,7 +6,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../config/config.js';
+import { serverEnv, type Config } from '../config/config.js';
 import type { VerifyProblem, VerifyResult } from '../commands/types.js';
 import { restorePhysical } from '../commands/restore-physical.js';
 import { withClient, type PgEnv } from '../postgres/client.js';
@@ -82,7 +82,7 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     t = Date.now();
     let up: StartedRestore;
     try {
-      up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' } });
+      up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' }, env: serverEnv(cfg) });
     } catch (e) {
       throw new PgkeepError('drill-failed', `Drill failed: the restored cluster of ${backup.id} did not come up: ${(e as Error).message}`);
     }

@@ -115,12 +115,16 @@ describe('restore plan: one timeline', () => {
     expect(e.message).toContain(b1.id);
   });
 
-  it('refuses a time target after the newest segment was archived, when the store reports archive times', () => {
+  it('refuses a time target after the newest segment was archived (1 s of slack for S3 Last-Modified), when the store reports archive times', () => {
     const modified = (s: number) => `2026-06-01T${String(s).padStart(2, '0')}:00:00.000Z`;
     const objs = segs(1, 3, 10, { modified });
-    const e = refusal(() => planRestore(input([b1], objs, time('2026-06-01T10:00:00.000001Z'))));
+    const e = refusal(() => planRestore(input([b1], objs, time('2026-06-01T10:00:01.000001Z'))));
     expect(e.code).toBe('target-after-archive');
     expect(e.message).toContain('00000001000000000000000A');
+    // Within the second of the archive time (S3 truncates Last-Modified to seconds): accepted.
+    planRestore(input([b1], objs, time('2026-06-01T10:00:00.620000Z')));
+    // The exact bound, when known, replaces the coarse one.
+    planRestore(input([b1], objs, time('2026-06-01T10:00:05Z'), { lastArchivedCommitMicros: T('2026-06-01T10:00:06Z').micros }));
     const p = planRestore(input([b1], objs, time('2026-06-01T10:00:00Z')));
     expect(p.warnings.join(' ')).not.toMatch(/does not report archive times/);
     expect(p.warnings.join(' ')).toMatch(/refuses to promote/);
