@@ -50821,6 +50821,18 @@ function configInt(cfg, name, dflt, min, max) {
         throw new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
     return n;
 }
+/**
+ * The part of the environment a server started by pgkeep needs for its restore_command /
+ * archive_command (`pgkeep wal-fetch`/`wal-push` against S3): AWS_* and PGKEEP_* settings.
+ * Credentials travel in the process environment, never in postgresql.auto.conf.
+ */
+function serverEnv(cfg) {
+    const out = {};
+    for (const [k, v] of Object.entries(cfg.env))
+        if (v !== undefined && /^(AWS_|PGKEEP_)/.test(k))
+            out[k] = v;
+    return out;
+}
 
 // EXTERNAL MODULE: ./src/util/log.ts
 var log = __nccwpck_require__(9906);
@@ -53584,12 +53596,15 @@ function planRestore(input) {
             throw new util_errors/* PgkeepError */.$Z('target-in-future', `The target ${t.iso} is in the future (now is ${microsToIso(input.nowMicros)}).`, 'Pick a time in the past, or --latest to replay everything archived.');
         if (lastSeg <= stopSeg)
             throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is after the newest archived WAL: nothing is archived on timeline ${targetTimeline} after backup ${backup.id} ended (${backup.stopWal}, ${backup.stopTime}).`, 'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.');
-        if (newestOnPath?.archivedAt) {
-            const at = timestampToMicros(newestOnPath.archivedAt);
+        // The archive time is the storage's clock, at one-second resolution on S3 (Last-Modified),
+        // and may be skewed against the database's: it is only a coarse bound, used when the exact
+        // one (the newest archived commit, read with pg_waldump) is not available, with 1 s of slack.
+        if (newestOnPath?.archivedAt && input.lastArchivedCommitMicros === undefined) {
+            const at = timestampToMicros(newestOnPath.archivedAt) + 1000000n;
             if (t.micros > at)
                 throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is after the newest archived WAL (${archiveEndText}).`, 'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.');
         }
-        else
+        else if (!newestOnPath?.archivedAt && input.lastArchivedCommitMicros === undefined)
             warnings.push('The store does not report archive times; the target is checked against the clock only.');
         if (input.lastArchivedCommitMicros !== undefined && t.micros >= input.lastArchivedCommitMicros)
             throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is not before the newest archived commit (${microsToIso(input.lastArchivedCommitMicros)}), so recovery cannot see a transaction after it and PostgreSQL would refuse to promote.`, 'Wait for more WAL to be archived (select pg_switch_wal()), or pick an earlier target (or --latest).');
@@ -53803,9 +53818,11 @@ class LocalCluster {
         await chownForServer(external_node_path_default().join(dataDir, 'postgresql.conf'), c.runAs);
         return c;
     }
-    async start(timeoutSec = 60) {
+    /** `env` reaches the server and so archive_command/restore_command (e.g. S3 credentials). */
+    async start(timeoutSec = 60, env = {}) {
         await runTool(this.binDir, 'pg_ctl', ['-D', this.dataDir, '-l', external_node_path_default().join(this.baseDir, 'server.log'), '-w', '-t', String(timeoutSec), 'start'], {
             ...this.runAs,
+            env,
             what: `pg_ctl start (${this.dataDir}, log ${external_node_path_default().join(this.baseDir, 'server.log')})`,
         });
     }
@@ -54213,7 +54230,7 @@ async function startRestored(o) {
         return new util_errors/* PgkeepError */.$Z('recovery-failed', `The restored cluster in ${o.dir} ${why}${tail ? `: ${tail}` : '.'}`, `See the server log ${external_node_path_default().join(cluster.baseDir, 'server.log')}.`);
     };
     try {
-        await cluster.start(timeout);
+        await cluster.start(timeout, o.env ?? {});
     }
     catch {
         throw await failed('did not start');
@@ -54425,6 +54442,7 @@ async function restoreDumpInto(env, binDir, openDump, into, opts) {
 
 
 
+
 /** pg_dump's stdout as a stream that fails (instead of ending short) when pg_dump fails. */
 function dumpStream(binDir, env, database) {
     const run = startTool(binDir, 'pg_dump', ['-Fc', '-Z', '0', '-d', database], { env, what: `pg_dump of "${database}" from the point-in-time cluster` });
@@ -54483,7 +54501,7 @@ async function singleDatabasePitr(cfg, o) {
         await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off' });
         // Only this process talks to the ephemeral cluster: trust on loopback and the socket.
         await external_node_fs_.promises.writeFile(external_node_path_default().join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
-        const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' } });
+        const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });
         cluster = s.cluster;
         const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : undefined;
         const user = await superuserOf(cluster, cfg.pgEnv.PGUSER);
@@ -54633,6 +54651,12 @@ async function restoreLogical(cfg, opts) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/restore-physical.ts
+// `pgkeep restore --to DIR`: physical restore of a cluster to a point in time.
+// Orchestration only: read the repository's catalog, plan (src/restore/plan.ts, pure), then
+// write the data directory (src/restore/execute.ts) and optionally start it. Every refusal
+// (bad input, non-empty DIR, target outside the window, unknown timeline, WAL gap) happens
+// before anything is written.
+
 
 
 
@@ -54694,11 +54718,11 @@ async function restorePhysical(cfg, opts) {
             log/* log */.Rm.info(`restore plan: ${l}`);
     if (opts.dryRun)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
-    await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts) });
+    await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000) });
     if (!opts.start)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
     const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
-    const s = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings });
+    const s = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings, env: serverEnv(cfg) });
     const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : normaliseIso(plan.backup.stopTime);
     log/* log */.Rm.info(`restore: promoted on port ${s.cluster.port} (timeline ${s.timeline}); last transaction replayed at ${recoveredTo}${s.stopLine ? `; ${s.stopLine}` : ''}`);
     return {
@@ -55505,6 +55529,7 @@ async function checkLogicalBackup(store, manifest, binDir) {
 
 
 
+
 const secs = (from) => Math.round((Date.now() - from) / 100) / 10;
 async function runDrill(cfg, opts = {}) {
     const started = Date.now();
@@ -55542,7 +55567,7 @@ async function runDrill(cfg, opts = {}) {
         t = Date.now();
         let up;
         try {
-            up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' } });
+            up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' }, env: serverEnv(cfg) });
         }
         catch (e) {
             throw new util_errors/* PgkeepError */.$Z('drill-failed', `Drill failed: the restored cluster of ${backup.id} did not come up: ${e.message}`);

@@ -79707,6 +79707,18 @@ function configInt(cfg, name, dflt, min, max) {
         throw new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
     return n;
 }
+/**
+ * The part of the environment a server started by pgkeep needs for its restore_command /
+ * archive_command (`pgkeep wal-fetch`/`wal-push` against S3): AWS_* and PGKEEP_* settings.
+ * Credentials travel in the process environment, never in postgresql.auto.conf.
+ */
+function serverEnv(cfg) {
+    const out = {};
+    for (const [k, v] of Object.entries(cfg.env))
+        if (v !== undefined && /^(AWS_|PGKEEP_)/.test(k))
+            out[k] = v;
+    return out;
+}
 
 ;// CONCATENATED MODULE: ./src/wal/segment.ts
 // WAL names and positions: segment file names, LSNs, timelines. Pure functions.

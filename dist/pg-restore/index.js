@@ -78922,6 +78922,300 @@ function parseGlobalsRoles(sql) {
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/config/repo-url.ts
+// PGKEEP_REPO parsing: `file:///abs/path`, `s3://bucket/prefix?storage-class=…&sse=…`,
+// or a comma-separated list of those (every copy is written, reads use the first that has it).
+
+const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style']);
+const STORAGE_CLASSES = new Set([
+    'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'EXPRESS_ONEZONE',
+]);
+function bad(raw, why) {
+    return new util_errors/* PgkeepError */.$Z('bad-config', `PGKEEP_REPO entry "${redactUserinfo(raw)}" is not valid: ${why}.`, 'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms), comma-separated for several copies.');
+}
+function parseRepoUrl(raw) {
+    const s = raw.trim();
+    if (s.startsWith('file://')) {
+        let p;
+        try {
+            p = decodeURIComponent(s.slice('file://'.length)).replace(/\/+$/, '') || '/';
+        }
+        catch {
+            throw bad(s, 'it has a malformed %-escape');
+        }
+        if (!p.startsWith('/'))
+            throw bad(s, 'a file repository needs an absolute path (three slashes: file:///path)');
+        return { kind: 'file', path: p, url: s };
+    }
+    if (s.startsWith('s3://')) {
+        let u;
+        try {
+            u = new URL(s);
+        }
+        catch {
+            throw bad(s, 'it is not a URL');
+        }
+        if (u.username || u.password)
+            throw bad(s, 'credentials must not be put in the URL; use the AWS variables or a profile');
+        const bucket = u.hostname;
+        if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+            throw bad(s, `"${bucket}" is not a valid bucket name`);
+        let prefix;
+        try {
+            prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+        }
+        catch {
+            throw bad(s, 'it has a malformed %-escape');
+        }
+        if (prefix && prefix.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))
+            throw bad(s, `the prefix "${prefix}" has an empty, "." or ".." segment`);
+        const loc = { kind: 's3', bucket, prefix, url: s };
+        for (const [k, v] of u.searchParams) {
+            if (!S3_OPTIONS.has(k))
+                throw bad(s, `unknown option "${k}" (known: ${[...S3_OPTIONS].join(', ')})`);
+            if (k === 'storage-class') {
+                if (!STORAGE_CLASSES.has(v))
+                    throw bad(s, `unknown storage class "${v}"`);
+                loc.storageClass = v;
+            }
+            else if (k === 'sse') {
+                if (v !== 'AES256' && v !== 'aws:kms' && v !== 'aws:kms:dsse')
+                    throw bad(s, `sse must be AES256 or aws:kms, not "${v}"`);
+                loc.sse = v;
+            }
+            else if (k === 'sse-kms-key-id') {
+                if (!v)
+                    throw bad(s, 'sse-kms-key-id is empty');
+                loc.sseKmsKeyId = v;
+            }
+            else if (k === 'endpoint') {
+                if (!isHttpUrl(v))
+                    throw bad(s, `endpoint must be an http:// or https:// URL, not "${v}"`);
+                loc.endpoint = v;
+            }
+            else if (k === 'region') {
+                if (!/^[a-z0-9-]+$/.test(v))
+                    throw bad(s, `"${v}" is not a region name`);
+                loc.region = v;
+            }
+            else if (k === 'force-path-style') {
+                if (!['true', '1', 'false', '0'].includes(v))
+                    throw bad(s, `force-path-style must be true or false, not "${v}"`);
+                loc.forcePathStyle = v === 'true' || v === '1';
+            }
+        }
+        // A KMS key only means something with KMS encryption: imply it, refuse a contradiction.
+        if (loc.sseKmsKeyId) {
+            if (loc.sse === 'AES256')
+                throw bad(s, 'sse-kms-key-id needs sse=aws:kms, not AES256');
+            loc.sse ??= 'aws:kms';
+        }
+        return loc;
+    }
+    throw bad(s, 'it must start with file:// or s3://');
+}
+function parseRepoList(raw) {
+    const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+    if (parts.length === 0)
+        throw bad(raw, 'it is empty');
+    const locs = parts.map(parseRepoUrl);
+    // The same place twice would be written twice concurrently and count as two copies.
+    const seen = new Set();
+    for (const l of locs) {
+        const id = l.kind === 'file' ? `file:${l.path}` : `s3:${l.endpoint ?? ''}:${l.bucket}/${l.prefix}`;
+        if (seen.has(id))
+            throw bad(l.url, 'the same location is listed twice');
+        seen.add(id);
+    }
+    return locs;
+}
+/** http(s) URL with a host: what an S3 endpoint must look like ("localhost:9000" parses as a scheme). */
+function isHttpUrl(v) {
+    try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.hostname;
+    }
+    catch {
+        return false;
+    }
+}
+function redactUserinfo(s) {
+    return s.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+;// CONCATENATED MODULE: ./src/config/config.ts
+// The one place where defaults, environment, CLI flags and action inputs meet. Nothing else
+// reads process.env: commands receive a typed Config.
+
+
+
+
+const LIBPQ_VARS = [
+    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGDATABASE', 'PGSSLMODE',
+    'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSERVICE', 'PGSERVICEFILE', 'PGCONNECT_TIMEOUT', 'PGAPPNAME',
+    'PGOPTIONS', 'PGSSLCRL', 'PGTARGETSESSIONATTRS', 'PGCHANNELBINDING', 'PGGSSENCMODE',
+];
+function badValue(name, value, expected) {
+    return new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${value}" is not valid: expected ${expected}.`);
+}
+const intIn = (name, min, max) => union([schemas_string(), schemas_number()]).transform((v, ctx) => {
+    // Digits only: Number() would also take "0x1F", "1e2" or " ".
+    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected a whole number from ${min} to ${max}.` });
+        return NEVER;
+    }
+    return n;
+});
+const compressionSchema = (name) => schemas_string().transform((v, ctx) => {
+    const m = /^(zstd|none)(?::(\d+))?$/i.exec(v.trim());
+    if (!m || (m[1].toLowerCase() === 'none' && m[2])) {
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected zstd, zstd:LEVEL (1-19) or none.` });
+        return NEVER;
+    }
+    if (m[1].toLowerCase() === 'none')
+        return { kind: 'none' };
+    const level = m[2] ? Number(m[2]) : 3;
+    if (level < 1 || level > 19) {
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: the zstd level must be from 1 to 19.` });
+        return NEVER;
+    }
+    return { kind: 'zstd', level };
+});
+const boolSchema = (name) => schemas_string().transform((v, ctx) => {
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s))
+        return true;
+    if (['0', 'false', 'no', 'off', ''].includes(s))
+        return false;
+    ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected true or false.` });
+    return NEVER;
+});
+/** The first value that is set and not blank: an empty variable or action input means "use the default". */
+function given(...values) {
+    return values.find((v) => v !== undefined && String(v).trim() !== '');
+}
+function config_parse(schema, value) {
+    const r = schema.safeParse(value);
+    if (!r.success)
+        throw new util_errors/* PgkeepError */.$Z('bad-config', r.error.issues[0]?.message ?? 'invalid configuration');
+    return r.data;
+}
+/** DATABASE_URL (postgres://user:pass@host:port/db?sslmode=…) → libpq variables. */
+function databaseUrlToEnv(raw) {
+    let u;
+    try {
+        u = new URL(raw);
+    }
+    catch {
+        throw new util_errors/* PgkeepError */.$Z('bad-config', 'DATABASE_URL is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname.');
+    }
+    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
+        throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL must start with postgres:// or postgresql://, not ${u.protocol}//.`);
+    // A stray % (e.g. an unencoded password) must not surface as a bare URIError, nor echo the value.
+    const decode = (part, what) => {
+        try {
+            return decodeURIComponent(part);
+        }
+        catch {
+            throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL has a malformed %-escape in its ${what}.`, 'Percent-encode special characters, e.g. % as %25 and @ as %40.');
+        }
+    };
+    const env = {};
+    if (u.hostname)
+        env.PGHOST = decode(u.hostname.replace(/^\[|\]$/g, ''), 'host');
+    if (u.port)
+        env.PGPORT = u.port;
+    if (u.username)
+        env.PGUSER = decode(u.username, 'user name');
+    if (u.password)
+        env.PGPASSWORD = decode(u.password, 'password');
+    const db = decode(u.pathname.replace(/^\//, ''), 'database name');
+    if (db)
+        env.PGDATABASE = db;
+    const map = {
+        sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', sslcert: 'PGSSLCERT', sslkey: 'PGSSLKEY',
+        connect_timeout: 'PGCONNECT_TIMEOUT', application_name: 'PGAPPNAME', host: 'PGHOST', port: 'PGPORT',
+        user: 'PGUSER', password: 'PGPASSWORD', dbname: 'PGDATABASE', hostaddr: 'PGHOSTADDR', options: 'PGOPTIONS',
+        sslcrl: 'PGSSLCRL', target_session_attrs: 'PGTARGETSESSIONATTRS', channel_binding: 'PGCHANNELBINDING',
+        gssencmode: 'PGGSSENCMODE', passfile: 'PGPASSFILE', service: 'PGSERVICE',
+    };
+    for (const [k, v] of u.searchParams) {
+        const name = map[k];
+        if (!name)
+            throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL has an unsupported parameter "${k}".`, `Supported: ${Object.keys(map).join(', ')}.`);
+        env[name] = v;
+    }
+    return env;
+}
+/** `requireRepo: false` for commands that only talk to the server (swap): repos is then empty. */
+function loadConfig(env, o = {}, { requireRepo = true } = {}) {
+    const repoRaw = (given(o.repo, env.PGKEEP_REPO) ?? '').trim();
+    if (!repoRaw && requireRepo)
+        throw new util_errors/* PgkeepError */.$Z('bad-config', 'No repository configured: PGKEEP_REPO is empty.', 'Set PGKEEP_REPO=file:///var/lib/pgkeep or s3://bucket/prefix (or pass --repo / the repo input).');
+    const repos = repoRaw ? parseRepoList(repoRaw) : [];
+    const pgEnv = {};
+    for (const k of LIBPQ_VARS) {
+        const v = env[k];
+        if (v !== undefined && v !== '')
+            pgEnv[k] = v;
+    }
+    const fromUrl = env.DATABASE_URL?.trim() ? databaseUrlToEnv(env.DATABASE_URL.trim()) : {};
+    Object.assign(pgEnv, fromUrl);
+    (0,redact/* registerSecret */.cl)(pgEnv.PGPASSWORD);
+    (0,redact/* registerSecret */.cl)(env.AWS_SECRET_ACCESS_KEY);
+    (0,redact/* registerSecret */.cl)(env.AWS_SESSION_TOKEN);
+    const port = pgEnv.PGPORT;
+    if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
+        throw badValue(fromUrl.PGPORT ? 'DATABASE_URL port' : 'PGPORT', port, 'a port number from 1 to 65535');
+    const endpointVar = env.AWS_ENDPOINT_URL_S3?.trim() ? 'AWS_ENDPOINT_URL_S3' : env.AWS_ENDPOINT_URL?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
+    const endpoint = endpointVar ? env[endpointVar].trim() : undefined;
+    if (endpointVar && endpoint && !isHttpUrl(endpoint))
+        throw badValue(endpointVar, (0,redact/* redact */.E$)(endpoint), 'an http:// or https:// URL such as http://127.0.0.1:9000');
+    const s3 = {
+        endpoint,
+        region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+        forcePathStyle: config_parse(boolSchema('PGKEEP_S3_FORCE_PATH_STYLE'), given(env.PGKEEP_S3_FORCE_PATH_STYLE) ?? (endpoint ? 'true' : 'false')),
+        maxAttempts: config_parse(intIn('PGKEEP_S3_MAX_ATTEMPTS', 1, 20), given(env.PGKEEP_S3_MAX_ATTEMPTS) ?? '5'),
+        partSizeMiB: config_parse(intIn('PGKEEP_S3_PART_SIZE_MIB', 5, 512), given(env.PGKEEP_S3_PART_SIZE_MIB) ?? '16'),
+        queueSize: config_parse(intIn('PGKEEP_S3_UPLOAD_CONCURRENCY', 1, 16), given(env.PGKEEP_S3_UPLOAD_CONCURRENCY) ?? '4'),
+        profile: env.AWS_PROFILE || undefined,
+    };
+    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+        s3.credentials = {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        };
+    const retentionDays = config_parse(given(o.retentionDays) !== undefined ? intIn('--retention-days', 1, 3650) : intIn('PGKEEP_RETENTION_DAYS', 1, 3650), given(o.retentionDays, env.PGKEEP_RETENTION_DAYS) ?? '30');
+    const compression = config_parse(compressionSchema(given(o.compress) !== undefined ? '--compress' : 'PGKEEP_COMPRESS'), given(o.compress, env.PGKEEP_COMPRESS) ?? 'zstd:3');
+    const parallel = config_parse(given(o.parallel) !== undefined ? intIn('--parallel', 1, 64) : intIn('PGKEEP_PARALLEL', 1, 64), given(o.parallel, env.PGKEEP_PARALLEL) ?? '2');
+    const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
+    return { repoUrl: repoRaw, repos, s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
+}
+/** A whole-number setting read from the configuration's environment (for settings one command alone uses). */
+function configInt(cfg, name, dflt, min, max) {
+    const raw = cfg.env[name];
+    if (raw === undefined || raw === '')
+        return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+        throw new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+    return n;
+}
+/**
+ * The part of the environment a server started by pgkeep needs for its restore_command /
+ * archive_command (`pgkeep wal-fetch`/`wal-push` against S3): AWS_* and PGKEEP_* settings.
+ * Credentials travel in the process environment, never in postgresql.auto.conf.
+ */
+function serverEnv(cfg) {
+    const out = {};
+    for (const [k, v] of Object.entries(cfg.env))
+        if (v !== undefined && /^(AWS_|PGKEEP_)/.test(k))
+            out[k] = v;
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/storage/fs-store.ts
 // file:// repository: atomic writes (temp file + fsync + rename/link), so a partial object
 // is never visible under its final name, even after a crash or kill -9.
@@ -79462,7 +79756,7 @@ async function wal_object_fetchWalFile(store, name, dest) {
 
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/;
 const EXAMPLE = 'Use ISO-8601 with a zone, e.g. 2025-11-08T14:30:00Z, 2025-11-08T14:30:00.123456Z or 2025-11-08T16:30:00+02:00.';
-function bad(value, why) {
+function target_time_bad(value, why) {
     return new util_errors/* PgkeepError */.$Z('bad-time', `--time "${value}" is not a valid restore time: ${why}.`, EXAMPLE);
 }
 const isLeap = (y) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -79519,31 +79813,31 @@ function parseTargetTime(input) {
     const m = ISO_RE.exec(s);
     if (!m) {
         if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s))
-            throw bad(input, 'it has no time zone (add Z for UTC or an offset like +02:00)');
+            throw target_time_bad(input, 'it has no time zone (add Z for UTC or an offset like +02:00)');
         if (/\.\d{7,}/.test(s))
-            throw bad(input, 'PostgreSQL keeps at most 6 fraction digits (microseconds)');
-        throw bad(input, 'expected YYYY-MM-DDTHH:MM:SS[.ffffff] followed by Z or ±HH:MM');
+            throw target_time_bad(input, 'PostgreSQL keeps at most 6 fraction digits (microseconds)');
+        throw target_time_bad(input, 'expected YYYY-MM-DDTHH:MM:SS[.ffffff] followed by Z or ±HH:MM');
     }
     const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
     if (y < 1970)
-        throw bad(input, 'the year is before 1970');
+        throw target_time_bad(input, 'the year is before 1970');
     if (mo < 1 || mo > 12)
-        throw bad(input, `month ${m[2]} does not exist`);
+        throw target_time_bad(input, `month ${m[2]} does not exist`);
     if (d < 1 || d > daysIn(y, mo))
-        throw bad(input, `day ${m[3]} does not exist in ${m[1]}-${m[2]}`);
+        throw target_time_bad(input, `day ${m[3]} does not exist in ${m[1]}-${m[2]}`);
     if (h > 23)
-        throw bad(input, `hour ${m[4]} is out of range (00-23)`);
+        throw target_time_bad(input, `hour ${m[4]} is out of range (00-23)`);
     if (mi > 59)
-        throw bad(input, `minute ${m[5]} is out of range (00-59)`);
+        throw target_time_bad(input, `minute ${m[5]} is out of range (00-59)`);
     if (se > 59)
-        throw bad(input, `second ${m[6]} is out of range (00-59)`);
+        throw target_time_bad(input, `second ${m[6]} is out of range (00-59)`);
     const frac = BigInt((m[7] ?? '').padEnd(6, '0'));
     let offsetMin = 0;
     if (m[8] !== 'Z') {
         const oh = Number(m[8].slice(1, 3));
         const om = Number(m[8].slice(4, 6));
         if (oh > 15 || om > 59)
-            throw bad(input, `offset ${m[8]} is out of range`);
+            throw target_time_bad(input, `offset ${m[8]} is out of range`);
         offsetMin = (m[8][0] === '-' ? -1 : 1) * (oh * 60 + om);
     }
     const localSecs = BigInt(daysFromCivil(y, mo, d)) * 86400n + BigInt(h * 3600 + mi * 60 + se);
@@ -79792,12 +80086,15 @@ function planRestore(input) {
             throw new util_errors/* PgkeepError */.$Z('target-in-future', `The target ${t.iso} is in the future (now is ${microsToIso(input.nowMicros)}).`, 'Pick a time in the past, or --latest to replay everything archived.');
         if (lastSeg <= stopSeg)
             throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is after the newest archived WAL: nothing is archived on timeline ${targetTimeline} after backup ${backup.id} ended (${backup.stopWal}, ${backup.stopTime}).`, 'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.');
-        if (newestOnPath?.archivedAt) {
-            const at = timestampToMicros(newestOnPath.archivedAt);
+        // The archive time is the storage's clock, at one-second resolution on S3 (Last-Modified),
+        // and may be skewed against the database's: it is only a coarse bound, used when the exact
+        // one (the newest archived commit, read with pg_waldump) is not available, with 1 s of slack.
+        if (newestOnPath?.archivedAt && input.lastArchivedCommitMicros === undefined) {
+            const at = timestampToMicros(newestOnPath.archivedAt) + 1000000n;
             if (t.micros > at)
                 throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is after the newest archived WAL (${archiveEndText}).`, 'Wait for archiving (or run select pg_switch_wal() on the server), or pick an earlier target.');
         }
-        else
+        else if (!newestOnPath?.archivedAt && input.lastArchivedCommitMicros === undefined)
             warnings.push('The store does not report archive times; the target is checked against the clock only.');
         if (input.lastArchivedCommitMicros !== undefined && t.micros >= input.lastArchivedCommitMicros)
             throw new util_errors/* PgkeepError */.$Z('target-after-archive', `The target ${t.iso} is not before the newest archived commit (${microsToIso(input.lastArchivedCommitMicros)}), so recovery cannot see a transaction after it and PostgreSQL would refuse to promote.`, 'Wait for more WAL to be archived (select pg_switch_wal()), or pick an earlier target (or --latest).');
@@ -80011,9 +80308,11 @@ class LocalCluster {
         await chownForServer(external_node_path_default().join(dataDir, 'postgresql.conf'), c.runAs);
         return c;
     }
-    async start(timeoutSec = 60) {
+    /** `env` reaches the server and so archive_command/restore_command (e.g. S3 credentials). */
+    async start(timeoutSec = 60, env = {}) {
         await runTool(this.binDir, 'pg_ctl', ['-D', this.dataDir, '-l', external_node_path_default().join(this.baseDir, 'server.log'), '-w', '-t', String(timeoutSec), 'start'], {
             ...this.runAs,
+            env,
             what: `pg_ctl start (${this.dataDir}, log ${external_node_path_default().join(this.baseDir, 'server.log')})`,
         });
     }
@@ -80421,7 +80720,7 @@ async function startRestored(o) {
         return new util_errors/* PgkeepError */.$Z('recovery-failed', `The restored cluster in ${o.dir} ${why}${tail ? `: ${tail}` : '.'}`, `See the server log ${external_node_path_default().join(cluster.baseDir, 'server.log')}.`);
     };
     try {
-        await cluster.start(timeout);
+        await cluster.start(timeout, o.env ?? {});
     }
     catch {
         throw await failed('did not start');
@@ -80633,6 +80932,7 @@ async function restoreDumpInto(env, binDir, openDump, into, opts) {
 
 
 
+
 /** pg_dump's stdout as a stream that fails (instead of ending short) when pg_dump fails. */
 function dumpStream(binDir, env, database) {
     const run = pg_tools_startTool(binDir, 'pg_dump', ['-Fc', '-Z', '0', '-d', database], { env, what: `pg_dump of "${database}" from the point-in-time cluster` });
@@ -80691,7 +80991,7 @@ async function singleDatabasePitr(cfg, o) {
         await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off' });
         // Only this process talks to the ephemeral cluster: trust on loopback and the socket.
         await external_node_fs_.promises.writeFile(external_node_path_default().join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
-        const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' } });
+        const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });
         cluster = s.cluster;
         const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : undefined;
         const user = await superuserOf(cluster, cfg.pgEnv.PGUSER);
@@ -81076,6 +81376,12 @@ async function restoreLogical(cfg, opts) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/restore-physical.ts
+// `pgkeep restore --to DIR`: physical restore of a cluster to a point in time.
+// Orchestration only: read the repository's catalog, plan (src/restore/plan.ts, pure), then
+// write the data directory (src/restore/execute.ts) and optionally start it. Every refusal
+// (bad input, non-empty DIR, target outside the window, unknown timeline, WAL gap) happens
+// before anything is written.
+
 
 
 
@@ -81137,11 +81443,11 @@ async function restorePhysical(cfg, opts) {
             util_log/* log */.Rm.info(`restore plan: ${l}`);
     if (opts.dryRun)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
-    await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts) });
+    await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000) });
     if (!opts.start)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
     const binDir = pg_tools_resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
-    const s = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings });
+    const s = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings, env: serverEnv(cfg) });
     const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : normaliseIso(plan.backup.stopTime);
     util_log/* log */.Rm.info(`restore: promoted on port ${s.cluster.port} (timeline ${s.timeline}); last transaction replayed at ${recoveredTo}${s.stopLine ? `; ${s.stopLine}` : ''}`);
     return {
@@ -84180,288 +84486,6 @@ function positiveNumberInput(name) {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0)
         throw badInput(name, v, 'a positive number');
-    return n;
-}
-
-;// CONCATENATED MODULE: ./src/config/repo-url.ts
-// PGKEEP_REPO parsing: `file:///abs/path`, `s3://bucket/prefix?storage-class=…&sse=…`,
-// or a comma-separated list of those (every copy is written, reads use the first that has it).
-
-const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style']);
-const STORAGE_CLASSES = new Set([
-    'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'EXPRESS_ONEZONE',
-]);
-function repo_url_bad(raw, why) {
-    return new util_errors/* PgkeepError */.$Z('bad-config', `PGKEEP_REPO entry "${redactUserinfo(raw)}" is not valid: ${why}.`, 'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms), comma-separated for several copies.');
-}
-function parseRepoUrl(raw) {
-    const s = raw.trim();
-    if (s.startsWith('file://')) {
-        let p;
-        try {
-            p = decodeURIComponent(s.slice('file://'.length)).replace(/\/+$/, '') || '/';
-        }
-        catch {
-            throw repo_url_bad(s, 'it has a malformed %-escape');
-        }
-        if (!p.startsWith('/'))
-            throw repo_url_bad(s, 'a file repository needs an absolute path (three slashes: file:///path)');
-        return { kind: 'file', path: p, url: s };
-    }
-    if (s.startsWith('s3://')) {
-        let u;
-        try {
-            u = new URL(s);
-        }
-        catch {
-            throw repo_url_bad(s, 'it is not a URL');
-        }
-        if (u.username || u.password)
-            throw repo_url_bad(s, 'credentials must not be put in the URL; use the AWS variables or a profile');
-        const bucket = u.hostname;
-        if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
-            throw repo_url_bad(s, `"${bucket}" is not a valid bucket name`);
-        let prefix;
-        try {
-            prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
-        }
-        catch {
-            throw repo_url_bad(s, 'it has a malformed %-escape');
-        }
-        if (prefix && prefix.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))
-            throw repo_url_bad(s, `the prefix "${prefix}" has an empty, "." or ".." segment`);
-        const loc = { kind: 's3', bucket, prefix, url: s };
-        for (const [k, v] of u.searchParams) {
-            if (!S3_OPTIONS.has(k))
-                throw repo_url_bad(s, `unknown option "${k}" (known: ${[...S3_OPTIONS].join(', ')})`);
-            if (k === 'storage-class') {
-                if (!STORAGE_CLASSES.has(v))
-                    throw repo_url_bad(s, `unknown storage class "${v}"`);
-                loc.storageClass = v;
-            }
-            else if (k === 'sse') {
-                if (v !== 'AES256' && v !== 'aws:kms' && v !== 'aws:kms:dsse')
-                    throw repo_url_bad(s, `sse must be AES256 or aws:kms, not "${v}"`);
-                loc.sse = v;
-            }
-            else if (k === 'sse-kms-key-id') {
-                if (!v)
-                    throw repo_url_bad(s, 'sse-kms-key-id is empty');
-                loc.sseKmsKeyId = v;
-            }
-            else if (k === 'endpoint') {
-                if (!isHttpUrl(v))
-                    throw repo_url_bad(s, `endpoint must be an http:// or https:// URL, not "${v}"`);
-                loc.endpoint = v;
-            }
-            else if (k === 'region') {
-                if (!/^[a-z0-9-]+$/.test(v))
-                    throw repo_url_bad(s, `"${v}" is not a region name`);
-                loc.region = v;
-            }
-            else if (k === 'force-path-style') {
-                if (!['true', '1', 'false', '0'].includes(v))
-                    throw repo_url_bad(s, `force-path-style must be true or false, not "${v}"`);
-                loc.forcePathStyle = v === 'true' || v === '1';
-            }
-        }
-        // A KMS key only means something with KMS encryption: imply it, refuse a contradiction.
-        if (loc.sseKmsKeyId) {
-            if (loc.sse === 'AES256')
-                throw repo_url_bad(s, 'sse-kms-key-id needs sse=aws:kms, not AES256');
-            loc.sse ??= 'aws:kms';
-        }
-        return loc;
-    }
-    throw repo_url_bad(s, 'it must start with file:// or s3://');
-}
-function parseRepoList(raw) {
-    const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
-    if (parts.length === 0)
-        throw repo_url_bad(raw, 'it is empty');
-    const locs = parts.map(parseRepoUrl);
-    // The same place twice would be written twice concurrently and count as two copies.
-    const seen = new Set();
-    for (const l of locs) {
-        const id = l.kind === 'file' ? `file:${l.path}` : `s3:${l.endpoint ?? ''}:${l.bucket}/${l.prefix}`;
-        if (seen.has(id))
-            throw repo_url_bad(l.url, 'the same location is listed twice');
-        seen.add(id);
-    }
-    return locs;
-}
-/** http(s) URL with a host: what an S3 endpoint must look like ("localhost:9000" parses as a scheme). */
-function isHttpUrl(v) {
-    try {
-        const u = new URL(v);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && !!u.hostname;
-    }
-    catch {
-        return false;
-    }
-}
-function redactUserinfo(s) {
-    return s.replace(/\/\/[^/@]*@/, '//***@');
-}
-
-;// CONCATENATED MODULE: ./src/config/config.ts
-// The one place where defaults, environment, CLI flags and action inputs meet. Nothing else
-// reads process.env: commands receive a typed Config.
-
-
-
-
-const LIBPQ_VARS = [
-    'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGDATABASE', 'PGSSLMODE',
-    'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSERVICE', 'PGSERVICEFILE', 'PGCONNECT_TIMEOUT', 'PGAPPNAME',
-    'PGOPTIONS', 'PGSSLCRL', 'PGTARGETSESSIONATTRS', 'PGCHANNELBINDING', 'PGGSSENCMODE',
-];
-function badValue(name, value, expected) {
-    return new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${value}" is not valid: expected ${expected}.`);
-}
-const intIn = (name, min, max) => union([schemas_string(), schemas_number()]).transform((v, ctx) => {
-    // Digits only: Number() would also take "0x1F", "1e2" or " ".
-    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected a whole number from ${min} to ${max}.` });
-        return NEVER;
-    }
-    return n;
-});
-const compressionSchema = (name) => schemas_string().transform((v, ctx) => {
-    const m = /^(zstd|none)(?::(\d+))?$/i.exec(v.trim());
-    if (!m || (m[1].toLowerCase() === 'none' && m[2])) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected zstd, zstd:LEVEL (1-19) or none.` });
-        return NEVER;
-    }
-    if (m[1].toLowerCase() === 'none')
-        return { kind: 'none' };
-    const level = m[2] ? Number(m[2]) : 3;
-    if (level < 1 || level > 19) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: the zstd level must be from 1 to 19.` });
-        return NEVER;
-    }
-    return { kind: 'zstd', level };
-});
-const boolSchema = (name) => schemas_string().transform((v, ctx) => {
-    const s = v.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(s))
-        return true;
-    if (['0', 'false', 'no', 'off', ''].includes(s))
-        return false;
-    ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected true or false.` });
-    return NEVER;
-});
-/** The first value that is set and not blank: an empty variable or action input means "use the default". */
-function given(...values) {
-    return values.find((v) => v !== undefined && String(v).trim() !== '');
-}
-function config_parse(schema, value) {
-    const r = schema.safeParse(value);
-    if (!r.success)
-        throw new util_errors/* PgkeepError */.$Z('bad-config', r.error.issues[0]?.message ?? 'invalid configuration');
-    return r.data;
-}
-/** DATABASE_URL (postgres://user:pass@host:port/db?sslmode=…) → libpq variables. */
-function databaseUrlToEnv(raw) {
-    let u;
-    try {
-        u = new URL(raw);
-    }
-    catch {
-        throw new util_errors/* PgkeepError */.$Z('bad-config', 'DATABASE_URL is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname.');
-    }
-    if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
-        throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL must start with postgres:// or postgresql://, not ${u.protocol}//.`);
-    // A stray % (e.g. an unencoded password) must not surface as a bare URIError, nor echo the value.
-    const decode = (part, what) => {
-        try {
-            return decodeURIComponent(part);
-        }
-        catch {
-            throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL has a malformed %-escape in its ${what}.`, 'Percent-encode special characters, e.g. % as %25 and @ as %40.');
-        }
-    };
-    const env = {};
-    if (u.hostname)
-        env.PGHOST = decode(u.hostname.replace(/^\[|\]$/g, ''), 'host');
-    if (u.port)
-        env.PGPORT = u.port;
-    if (u.username)
-        env.PGUSER = decode(u.username, 'user name');
-    if (u.password)
-        env.PGPASSWORD = decode(u.password, 'password');
-    const db = decode(u.pathname.replace(/^\//, ''), 'database name');
-    if (db)
-        env.PGDATABASE = db;
-    const map = {
-        sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', sslcert: 'PGSSLCERT', sslkey: 'PGSSLKEY',
-        connect_timeout: 'PGCONNECT_TIMEOUT', application_name: 'PGAPPNAME', host: 'PGHOST', port: 'PGPORT',
-        user: 'PGUSER', password: 'PGPASSWORD', dbname: 'PGDATABASE', hostaddr: 'PGHOSTADDR', options: 'PGOPTIONS',
-        sslcrl: 'PGSSLCRL', target_session_attrs: 'PGTARGETSESSIONATTRS', channel_binding: 'PGCHANNELBINDING',
-        gssencmode: 'PGGSSENCMODE', passfile: 'PGPASSFILE', service: 'PGSERVICE',
-    };
-    for (const [k, v] of u.searchParams) {
-        const name = map[k];
-        if (!name)
-            throw new util_errors/* PgkeepError */.$Z('bad-config', `DATABASE_URL has an unsupported parameter "${k}".`, `Supported: ${Object.keys(map).join(', ')}.`);
-        env[name] = v;
-    }
-    return env;
-}
-/** `requireRepo: false` for commands that only talk to the server (swap): repos is then empty. */
-function loadConfig(env, o = {}, { requireRepo = true } = {}) {
-    const repoRaw = (given(o.repo, env.PGKEEP_REPO) ?? '').trim();
-    if (!repoRaw && requireRepo)
-        throw new util_errors/* PgkeepError */.$Z('bad-config', 'No repository configured: PGKEEP_REPO is empty.', 'Set PGKEEP_REPO=file:///var/lib/pgkeep or s3://bucket/prefix (or pass --repo / the repo input).');
-    const repos = repoRaw ? parseRepoList(repoRaw) : [];
-    const pgEnv = {};
-    for (const k of LIBPQ_VARS) {
-        const v = env[k];
-        if (v !== undefined && v !== '')
-            pgEnv[k] = v;
-    }
-    const fromUrl = env.DATABASE_URL?.trim() ? databaseUrlToEnv(env.DATABASE_URL.trim()) : {};
-    Object.assign(pgEnv, fromUrl);
-    (0,redact/* registerSecret */.cl)(pgEnv.PGPASSWORD);
-    (0,redact/* registerSecret */.cl)(env.AWS_SECRET_ACCESS_KEY);
-    (0,redact/* registerSecret */.cl)(env.AWS_SESSION_TOKEN);
-    const port = pgEnv.PGPORT;
-    if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
-        throw badValue(fromUrl.PGPORT ? 'DATABASE_URL port' : 'PGPORT', port, 'a port number from 1 to 65535');
-    const endpointVar = env.AWS_ENDPOINT_URL_S3?.trim() ? 'AWS_ENDPOINT_URL_S3' : env.AWS_ENDPOINT_URL?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
-    const endpoint = endpointVar ? env[endpointVar].trim() : undefined;
-    if (endpointVar && endpoint && !isHttpUrl(endpoint))
-        throw badValue(endpointVar, (0,redact/* redact */.E$)(endpoint), 'an http:// or https:// URL such as http://127.0.0.1:9000');
-    const s3 = {
-        endpoint,
-        region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
-        forcePathStyle: config_parse(boolSchema('PGKEEP_S3_FORCE_PATH_STYLE'), given(env.PGKEEP_S3_FORCE_PATH_STYLE) ?? (endpoint ? 'true' : 'false')),
-        maxAttempts: config_parse(intIn('PGKEEP_S3_MAX_ATTEMPTS', 1, 20), given(env.PGKEEP_S3_MAX_ATTEMPTS) ?? '5'),
-        partSizeMiB: config_parse(intIn('PGKEEP_S3_PART_SIZE_MIB', 5, 512), given(env.PGKEEP_S3_PART_SIZE_MIB) ?? '16'),
-        queueSize: config_parse(intIn('PGKEEP_S3_UPLOAD_CONCURRENCY', 1, 16), given(env.PGKEEP_S3_UPLOAD_CONCURRENCY) ?? '4'),
-        profile: env.AWS_PROFILE || undefined,
-    };
-    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
-        s3.credentials = {
-            accessKeyId: env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        };
-    const retentionDays = config_parse(given(o.retentionDays) !== undefined ? intIn('--retention-days', 1, 3650) : intIn('PGKEEP_RETENTION_DAYS', 1, 3650), given(o.retentionDays, env.PGKEEP_RETENTION_DAYS) ?? '30');
-    const compression = config_parse(compressionSchema(given(o.compress) !== undefined ? '--compress' : 'PGKEEP_COMPRESS'), given(o.compress, env.PGKEEP_COMPRESS) ?? 'zstd:3');
-    const parallel = config_parse(given(o.parallel) !== undefined ? intIn('--parallel', 1, 64) : intIn('PGKEEP_PARALLEL', 1, 64), given(o.parallel, env.PGKEEP_PARALLEL) ?? '2');
-    const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
-    return { repoUrl: repoRaw, repos, s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
-}
-/** A whole-number setting read from the configuration's environment (for settings one command alone uses). */
-function configInt(cfg, name, dflt, min, max) {
-    const raw = cfg.env[name];
-    if (raw === undefined || raw === '')
-        return dflt;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-        throw new PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
     return n;
 }
 
