@@ -104,7 +104,12 @@ export class FsStore implements Store {
   }
 
   async delete(key: string): Promise<void> {
-    await fsp.rm(this.abs(key), { force: true });
+    const p = this.abs(key);
+    await fsp.rm(p, { force: true });
+    // A backup's directory goes with its last object (expired or failed backups leave nothing
+    // behind). rmdir only removes an empty directory; backup ids are never reused by writers.
+    // WAL timeline directories stay: archive_command may be writing into them right now.
+    if (key.startsWith('backups/') && key.split('/').length === 3) await fsp.rmdir(path.dirname(p)).catch(() => undefined);
   }
 
   async check(): Promise<void> {

@@ -51,3 +51,21 @@ describe('repository locks', () => {
     expect(await b.head(lockKey('backup-full'))).toBeNull();
   });
 });
+
+describe('file store housekeeping', () => {
+  it("removes a backup's directory with its last object, and never a WAL directory", async () => {
+    const { promises: fsp, existsSync } = await import('node:fs');
+    const { Readable } = await import('node:stream');
+    const s = tmpStore();
+    await s.put('backups/20260101T000000Z-full/a', Readable.from([Buffer.from('a')]));
+    await s.put('backups/20260101T000000Z-full/b', Readable.from([Buffer.from('b')]));
+    await s.put('wal/00000001/000000010000000000000001.zst', Readable.from([Buffer.from('w')]));
+    await s.delete('backups/20260101T000000Z-full/a');
+    expect(existsSync(path.join(s.root, 'backups/20260101T000000Z-full'))).toBe(true);
+    await s.delete('backups/20260101T000000Z-full/b');
+    expect(existsSync(path.join(s.root, 'backups/20260101T000000Z-full'))).toBe(false);
+    await s.delete('wal/00000001/000000010000000000000001.zst');
+    expect(existsSync(path.join(s.root, 'wal/00000001'))).toBe(true);
+    expect(await fsp.readdir(path.join(s.root, 'backups'))).toEqual([]);
+  });
+});
