@@ -5,19 +5,11 @@
 // Transpile only: a type error elsewhere in the tree must not block tests (tsc checks types).
 // PGKEEP_TEST_SKIP_BUNDLE=1 skips this (e.g. CI that has just run `npm run build`).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, readFileSync, writeFileSync, chmodSync, renameSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, statSync, readFileSync, writeFileSync, chmodSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { newestMtime, swapInto } from './helpers/bundle-swap.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 export default function setup(): void {
   if (process.env.PGKEEP_TEST_SKIP_BUNDLE === '1') return;
@@ -34,18 +26,5 @@ export default function setup(): void {
   const src = readFileSync(file, 'utf8');
   if (!src.startsWith('#!')) writeFileSync(file, `#!/usr/bin/env node\n${src}`);
   chmodSync(file, 0o755);
-  const old = path.join(ROOT, 'dist', `.cli-old-${process.pid}`);
-  const out = path.join(ROOT, 'dist/cli');
-  // Another run may be swapping at the same moment: the last rename wins, both are fresh.
-  try {
-    if (existsSync(out)) renameSync(out, old);
-  } catch {
-    /* moved by a concurrent run */
-  }
-  try {
-    renameSync(tmp, out);
-  } catch {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  rmSync(old, { recursive: true, force: true });
+  swapInto(tmp, path.join(ROOT, 'dist/cli'));
 }

@@ -5,21 +5,13 @@
 // @actions/core (ESM-only) with `require` conditions and fails. Async: a blocking build starves
 // vitest's RPC.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, renameSync, rmSync, statSync, mkdirSync } from 'node:fs';
+import { existsSync, rmSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../helpers/pg.js';
+import { newestMtime, swapInto } from '../../helpers/bundle-swap.js';
 
 export const ACTION_NAMES = ['pg-backup', 'pg-restore', 'pg-verify'] as const;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
 
 export async function ensureActionBundles(): Promise<void> {
   const srcTime = newestMtime(path.join(REPO_ROOT, 'src'));
@@ -37,18 +29,7 @@ export async function ensureActionBundles(): Promise<void> {
         ['ncc', 'build', `src/actions/${name}/index.ts`, '-o', tmp, '--license', 'licenses.txt', '--target', 'es2022', '-q'],
         { cwd: REPO_ROOT, maxBuffer: 16 << 20 },
       );
-      const old = path.join(REPO_ROOT, 'dist', `.${name}-old-${process.pid}`);
-      try {
-        if (existsSync(out)) renameSync(out, old);
-      } catch {
-        /* moved by a concurrent run */
-      }
-      try {
-        renameSync(tmp, out);
-      } catch {
-        rmSync(tmp, { recursive: true, force: true });
-      }
-      rmSync(old, { recursive: true, force: true });
+      swapInto(tmp, out);
     }),
   );
 }
