@@ -79326,7 +79326,13 @@ class FsStore {
         return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     }
     async delete(key) {
-        await external_node_fs_.promises.rm(this.abs(key), { force: true });
+        const p = this.abs(key);
+        await external_node_fs_.promises.rm(p, { force: true });
+        // A backup's directory goes with its last object (expired or failed backups leave nothing
+        // behind). rmdir only removes an empty directory; backup ids are never reused by writers.
+        // WAL timeline directories stay: archive_command may be writing into them right now.
+        if (key.startsWith('backups/') && key.split('/').length === 3)
+            await external_node_fs_.promises.rmdir(external_node_path_default().dirname(p)).catch(() => undefined);
     }
     async check() {
         try {
