@@ -18,11 +18,13 @@ export interface S3RepoLocation {
   endpoint?: string;
   region?: string;
   forcePathStyle?: boolean;
+  /** AWS profile for this copy only (overrides the environment's keys and AWS_PROFILE). */
+  profile?: string;
   url: string;
 }
 export type RepoLocation = FileRepoLocation | S3RepoLocation;
 
-const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style']);
+const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style', 'profile']);
 const STORAGE_CLASSES = new Set([
   'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'EXPRESS_ONEZONE',
 ]);
@@ -83,6 +85,11 @@ export function parseRepoUrl(raw: string): RepoLocation {
       } else if (k === 'region') {
         if (!/^[a-z0-9-]+$/.test(v)) throw bad(s, `"${v}" is not a region name`);
         loc.region = v;
+      } else if (k === 'profile') {
+        // Per-copy credentials (local MinIO and AWS offsite have different keys): a named
+        // profile of ~/.aws/credentials; the keys themselves never go into the URL.
+        if (!/^[A-Za-z0-9_.+-]+$/.test(v)) throw bad(s, `"${v}" is not a profile name`);
+        loc.profile = v;
       } else if (k === 'force-path-style') {
         if (!['true', '1', 'false', '0'].includes(v)) throw bad(s, `force-path-style must be true or false, not "${v}"`);
         loc.forcePathStyle = v === 'true' || v === '1';

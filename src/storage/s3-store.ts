@@ -45,8 +45,8 @@ export class S3Store implements Store {
       region,
       ...(endpoint ? { endpoint } : {}),
       forcePathStyle: loc.forcePathStyle ?? settings.forcePathStyle,
-      ...(settings.credentials ? { credentials: settings.credentials } : {}),
-      ...(settings.profile ? { profile: settings.profile } : {}),
+      // A per-copy profile wins over the environment's keys: each copy can have its own.
+      ...(loc.profile ? { profile: loc.profile } : settings.credentials ? { credentials: settings.credentials } : settings.profile ? { profile: settings.profile } : {}),
       // Standard mode: exponential backoff with jitter on 5xx, throttling and transient network
       // errors. (Adaptive adds client-side rate limiting, which only helps many writers per client.)
       maxAttempts: settings.maxAttempts,
