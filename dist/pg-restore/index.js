@@ -78926,7 +78926,7 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 // PGKEEP_REPO parsing: `file:///abs/path`, `s3://bucket/prefix?storage-class=…&sse=…`,
 // or a comma-separated list of those (every copy is written, reads use the first that has it).
 
-const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style']);
+const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style', 'profile']);
 const STORAGE_CLASSES = new Set([
     'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'EXPRESS_ONEZONE',
 ]);
@@ -78997,6 +78997,13 @@ function parseRepoUrl(raw) {
                 if (!/^[a-z0-9-]+$/.test(v))
                     throw bad(s, `"${v}" is not a region name`);
                 loc.region = v;
+            }
+            else if (k === 'profile') {
+                // Per-copy credentials (local MinIO and AWS offsite have different keys): a named
+                // profile of ~/.aws/credentials; the keys themselves never go into the URL.
+                if (!/^[A-Za-z0-9_.+-]+$/.test(v))
+                    throw bad(s, `"${v}" is not a profile name`);
+                loc.profile = v;
             }
             else if (k === 'force-path-style') {
                 if (!['true', '1', 'false', '0'].includes(v))
@@ -85430,8 +85437,8 @@ class S3Store {
             region,
             ...(endpoint ? { endpoint } : {}),
             forcePathStyle: loc.forcePathStyle ?? settings.forcePathStyle,
-            ...(settings.credentials ? { credentials: settings.credentials } : {}),
-            ...(settings.profile ? { profile: settings.profile } : {}),
+            // A per-copy profile wins over the environment's keys: each copy can have its own.
+            ...(loc.profile ? { profile: loc.profile } : settings.credentials ? { credentials: settings.credentials } : settings.profile ? { profile: settings.profile } : {}),
             // Standard mode: exponential backoff with jitter on 5xx, throttling and transient network
             // errors. (Adaptive adds client-side rate limiting, which only helps many writers per client.)
             maxAttempts: settings.maxAttempts,
