@@ -60,7 +60,7 @@ describe('s3:// locations', () => {
   it.each([
     ['s3://My_Bucket/p', /"My_Bucket" is not a valid bucket name\.$/],
     ['s3://ab/p', /"ab" is not a valid bucket name\.$/],
-    ['s3://b1b/p?storage=STANDARD', /unknown option "storage" \(known: storage-class, sse, sse-kms-key-id, endpoint, region, force-path-style\)\.$/],
+    ['s3://b1b/p?storage=STANDARD', /unknown option "storage" \(known: storage-class, sse, sse-kms-key-id, endpoint, region, force-path-style, profile\)\.$/],
     ['s3://b1b/p?storage-class=GLACIER', /unknown storage class "GLACIER"\.$/],
     ['s3://b1b/p?sse=kms', /sse must be AES256 or aws:kms, not "kms"\.$/],
     ['s3://b1b/p?sse=AES256&sse-kms-key-id=k', /sse-kms-key-id needs sse=aws:kms, not AES256\.$/],
