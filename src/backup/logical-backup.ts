@@ -6,8 +6,8 @@ import type { BackupOptions } from '../commands/backup.js';
 import type { BackupResult } from '../commands/types.js';
 import { serverFacts, type ServerFacts } from '../postgres/client.js';
 import { resolveBinDir, startTool, type ToolRun } from '../postgres/pg-tools.js';
-import { ensureRepoInfo, writeJson } from '../repo/catalog.js';
-import { backupObjectKey, backupPrefix, makeBackupId, manifestKey, FORMAT_VERSION } from '../repo/layout.js';
+import { ensureRepoInfo, freshBackupId, writeJson } from '../repo/catalog.js';
+import { backupObjectKey, backupPrefix, manifestKey, FORMAT_VERSION } from '../repo/layout.js';
 import { acquireLock } from '../repo/lock.js';
 import type { Manifest, ManifestObject } from '../repo/manifest.js';
 import { writeObject } from '../repo/object-io.js';
@@ -67,15 +67,6 @@ export async function toolToObject(
   return w.value;
 }
 
-async function freshId(store: Store, at: Date): Promise<string> {
-  let t = at.getTime();
-  for (let i = 0; i < 60; i++, t += 1000) {
-    const id = makeBackupId(new Date(t), 'logical');
-    if ((await store.list(backupPrefix(id))).length === 0) return id;
-  }
-  throw new PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
-}
-
 export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
   const store = openStore(cfg);
@@ -91,7 +82,7 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
   try {
     await ensureRepoInfo(store, facts.systemIdentifier);
     const startTime = new Date();
-    id = await freshId(store, startTime);
+    id = await freshBackupId(store, startTime, 'logical');
     const backupId = id;
     log.info(`backup ${backupId}: ${databases.length} database(s) from PostgreSQL ${facts.version} into ${store.description}, ${cfg.parallel} in parallel`);
     const env = { ...cfg.pgEnv };

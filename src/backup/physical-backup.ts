@@ -55,7 +55,7 @@ import type { BackupOptions } from '../commands/backup.js';
 import type { BackupResult } from '../commands/types.js';
 import { serverFacts, withClient, type ServerFacts } from '../postgres/client.js';
 import { resolveBinDir, startTool } from '../postgres/pg-tools.js';
-import { ensureRepoInfo, loadCatalog, writeJson } from '../repo/catalog.js';
+import { ensureRepoInfo, freshBackupId, loadCatalog, writeJson } from '../repo/catalog.js';
 import { backupObjectKey, backupPrefix, makeBackupId, manifestKey, walKey, FORMAT_VERSION, WAL_PREFIX } from '../repo/layout.js';
 import { acquireLock } from '../repo/lock.js';
 import type { Manifest, ManifestObject } from '../repo/manifest.js';
@@ -148,15 +148,6 @@ async function serverNow(env: Record<string, string>): Promise<string> {
     const r = await c.query<{ t: string }>(`select to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t`);
     return r.rows[0].t;
   });
-}
-
-async function freshId(store: Store, at: Date, type: 'full' | 'incr'): Promise<string> {
-  let t = at.getTime();
-  for (let i = 0; i < 60; i++, t += 1000) {
-    const id = makeBackupId(new Date(t), type);
-    if ((await store.list(backupPrefix(id))).length === 0) return id;
-  }
-  throw new PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
 }
 
 /** Wait until every segment start..stop is in the repository (bounded); return how many. */
@@ -366,7 +357,7 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     }
     if (walSource === 'pull') await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
     const startTime = await serverNow(cfg.pgEnv);
-    id = await freshId(store, new Date(startTime), opts.type);
+    id = await freshBackupId(store, new Date(startTime), opts.type);
     const checkpoint = opts.checkpoint ?? 'spread';
     // Level 1 unless PGKEEP_COMPRESS sets one: on a 1 GB cluster level 3 costs ~35% more time
     // for ~5% smaller objects (bench/physical-backup.sh); backups are read rarely.

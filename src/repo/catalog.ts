@@ -3,7 +3,7 @@
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { mapLimit, streamToBuffer } from '../util/streams.js';
-import { BACKUPS_PREFIX, REPO_INFO_KEY, manifestKey, FORMAT_VERSION } from './layout.js';
+import { BACKUPS_PREFIX, REPO_INFO_KEY, manifestKey, FORMAT_VERSION, backupPrefix, makeBackupId, type BackupType } from './layout.js';
 import { manifestSchema, repoInfoSchema, type Manifest, type RepoInfo } from './manifest.js';
 import { Readable } from 'node:stream';
 
@@ -93,4 +93,17 @@ export async function ensureRepoInfo(store: Store, systemIdentifier?: string): P
   const info: RepoInfo = { format: FORMAT_VERSION, systemIdentifier, created: new Date().toISOString() };
   await writeJson(store, REPO_INFO_KEY, info);
   return info;
+}
+
+/**
+ * The id for a backup starting at `at`: its second, or the next free one when another backup
+ * (of any state, even incomplete) already holds it. Ids stay sortable by time.
+ */
+export async function freshBackupId(store: Store, at: Date, type: BackupType): Promise<string> {
+  let t = at.getTime();
+  for (let i = 0; i < 60; i++, t += 1000) {
+    const id = makeBackupId(new Date(t), type);
+    if ((await store.list(backupPrefix(id))).length === 0) return id;
+  }
+  throw new PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
 }

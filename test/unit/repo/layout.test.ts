@@ -33,3 +33,20 @@ describe('repository layout v1', () => {
     expect(cat.other).toHaveLength(1);
   });
 });
+
+describe('fresh backup ids', () => {
+  it('bumps to the next free second when another backup (even incomplete) holds the id', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { Readable } = await import('node:stream');
+    const { FsStore } = await import('../../../src/storage/fs-store.js');
+    const { freshBackupId } = await import('../../../src/repo/catalog.js');
+    const s = new FsStore(mkdtempSync(path.join(os.tmpdir(), 'pgkeep-id-')));
+    const at = new Date('2026-11-25T02:00:00.400Z');
+    expect(await freshBackupId(s, at, 'full')).toBe('20261125T020000Z-full');
+    await s.put('backups/20261125T020000Z-full/base.tar.zst', Readable.from([Buffer.from('x')]));
+    expect(await freshBackupId(s, at, 'full')).toBe('20261125T020001Z-full');
+    expect(await freshBackupId(s, at, 'logical')).toBe('20261125T020000Z-logical');
+  });
+});
