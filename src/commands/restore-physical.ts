@@ -102,7 +102,7 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   if (!opts.dryRun) for (const l of plan.lines) log.info(`restore plan: ${l}`);
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
-  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000) });
+  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1' });
   if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));

@@ -56,7 +56,8 @@ export interface ToolRun {
 export interface ToolOptions {
   env?: Record<string, string>;
   cwd?: string;
-  stdin?: 'pipe' | 'ignore';
+  /** 'pipe' to write to it, or another process's output stream to read from directly. */
+  stdin?: 'pipe' | 'ignore' | Readable;
   /** Run as this uid/gid (tests running as root start servers as postgres). */
   uid?: number;
   gid?: number;

@@ -180,6 +180,10 @@ describe('point-in-time restore (physical)', () => {
     await stopDir(dir);
   });
 
+  it('restores the same rows with the in-process zstd decoder as with the zstd CLI', async () => {
+    expect((await restoreAndCount('lsn-js', ['--lsn', lsnAfter8], { ...env, PGKEEP_NO_ZSTD_CLI: '1' })).ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('restores to an LSN (inclusive), to the latest archived WAL and to the end of the backup', async () => {
     expect((await restoreAndCount('lsn', ['--lsn', lsnAfter8])).ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect((await restoreAndCount('latest', ['--latest'])).ids).toHaveLength(15);
