@@ -212,8 +212,7 @@ export function configInt(cfg: Pick<Config, 'env'>, name: string, dflt: number, 
   const raw = cfg.env[name];
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new PgkeepError('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+  if (!Number.isInteger(n) || n < min || n > max) throw badValue(name, raw, `a whole number from ${min} to ${max}`);
   return n;
 }
 
