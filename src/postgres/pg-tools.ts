@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { PgkeepError } from '../util/errors.js';
 import { redact } from '../util/redact.js';
 import { log } from '../util/log.js';
+import { findExecutable } from '../util/find-executable.js';
 
 const DEBIAN_ROOT = '/usr/lib/postgresql';
 
@@ -36,7 +37,8 @@ export function resolveBinDir(explicit?: string, serverMajor?: number): string {
   const fit = serverMajor ? dirs.find((d) => d.major === serverMajor) ?? dirs.find((d) => d.major > serverMajor) : dirs[0];
   if (fit) return fit.dir;
   // Fall back to PATH (e.g. Homebrew, containers with tools on PATH).
-  for (const p of (process.env.PATH ?? '').split(':')) if (p && existsSync(path.join(p, 'pg_dump'))) return p;
+  const onPath = findExecutable('pg_dump');
+  if (onPath) return path.dirname(onPath);
   throw new PgkeepError(
     'no-pg-tools',
     `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`,
