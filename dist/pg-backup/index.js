@@ -68584,7 +68584,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8210);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6651);
 // pg-backup action entry point (bundled to dist/pg-backup/index.js).
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -68594,7 +68594,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8210:
+/***/ 6651:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68713,9 +68713,30 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 var redact = __nccwpck_require__(767);
 // EXTERNAL MODULE: ./src/util/log.ts
 var util_log = __nccwpck_require__(9906);
+;// CONCATENATED MODULE: ./src/util/find-executable.ts
+// Optional helper programs (e.g. the zstd CLI) found on PATH; absence is normal, not an error.
+
+
+function findExecutable(name, searchPath = process.env.PATH ?? '') {
+    for (const dir of searchPath.split(':')) {
+        if (!dir)
+            continue;
+        const p = external_node_path_default().join(dir, name);
+        try {
+            (0,external_node_fs_.accessSync)(p, external_node_fs_.constants.X_OK);
+            return p;
+        }
+        catch {
+            /* not here */
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/pg-tools.ts
 // Running PostgreSQL's own tools (pg_dump, pg_basebackup, …): find the binaries, spawn with
 // the libpq environment, stream stdout, and put stderr into the error when they fail.
+
 
 
 
@@ -68750,9 +68771,9 @@ function resolveBinDir(explicit, serverMajor) {
     if (fit)
         return fit.dir;
     // Fall back to PATH (e.g. Homebrew, containers with tools on PATH).
-    for (const p of (process.env.PATH ?? '').split(':'))
-        if (p && (0,external_node_fs_.existsSync)(external_node_path_default().join(p, 'pg_dump')))
-            return p;
+    const onPath = findExecutable('pg_dump');
+    if (onPath)
+        return external_node_path_default().dirname(onPath);
     throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
 }
 /** Start a tool; stdout is piped, stderr captured (last 8 KiB) and logged at debug level. */
@@ -78797,6 +78818,19 @@ async function ensureRepoInfo(store, systemIdentifier) {
     await writeJson(store, REPO_INFO_KEY, info);
     return info;
 }
+/**
+ * The id for a backup starting at `at`: its second, or the next free one when another backup
+ * (of any state, even incomplete) already holds it. Ids stay sortable by time.
+ */
+async function freshBackupId(store, at, type) {
+    let t = at.getTime();
+    for (let i = 0; i < 60; i++, t += 1000) {
+        const id = makeBackupId(new Date(t), type);
+        if ((await store.list(backupPrefix(id))).length === 0)
+            return id;
+    }
+    throw new util_errors/* PgkeepError */.$Z('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
+}
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -79332,15 +79366,6 @@ async function toolToObject(run, store, key, compression, onRawBytes) {
         throw w.reason;
     return w.value;
 }
-async function freshId(store, at) {
-    let t = at.getTime();
-    for (let i = 0; i < 60; i++, t += 1000) {
-        const id = makeBackupId(new Date(t), 'logical');
-        if ((await store.list(backupPrefix(id))).length === 0)
-            return id;
-    }
-    throw new util_errors/* PgkeepError */.$Z('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
-}
 async function logicalBackup(cfg, opts) {
     const started = Date.now();
     const store = openStore(cfg);
@@ -79355,7 +79380,7 @@ async function logicalBackup(cfg, opts) {
     try {
         await ensureRepoInfo(store, facts.systemIdentifier);
         const startTime = new Date();
-        id = await freshId(store, startTime);
+        id = await freshBackupId(store, startTime, 'logical');
         const backupId = id;
         util_log/* log */.Rm.info(`backup ${backupId}: ${databases.length} database(s) from PostgreSQL ${facts.version} into ${store.description}, ${cfg.parallel} in parallel`);
         const env = { ...cfg.pgEnv };
@@ -79717,7 +79742,7 @@ function configInt(cfg, name, dflt, min, max) {
         return dflt;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max)
-        throw new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+        throw badValue(name, raw, `a whole number from ${min} to ${max}`);
     return n;
 }
 /**
@@ -80338,15 +80363,6 @@ async function serverNow(env) {
         return r.rows[0].t;
     });
 }
-async function physical_backup_freshId(store, at, type) {
-    let t = at.getTime();
-    for (let i = 0; i < 60; i++, t += 1000) {
-        const id = makeBackupId(new Date(t), type);
-        if ((await store.list(backupPrefix(id))).length === 0)
-            return id;
-    }
-    throw new util_errors/* PgkeepError */.$Z('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
-}
 /** Wait until every segment start..stop is in the repository (bounded); return how many. */
 async function waitForWal(store, timeline, startWal, stopWal, segSize, timeoutSeconds) {
     const startSeg = parseSegmentName(startWal, segSize).segno;
@@ -80556,7 +80572,7 @@ async function physicalBackup(cfg, opts) {
         if (walSource === 'pull')
             await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
         const startTime = await serverNow(cfg.pgEnv);
-        id = await physical_backup_freshId(store, new Date(startTime), opts.type);
+        id = await freshBackupId(store, new Date(startTime), opts.type);
         const checkpoint = opts.checkpoint ?? 'spread';
         // Level 1 unless PGKEEP_COMPRESS sets one: on a 1 GB cluster level 3 costs ~35% more time
         // for ~5% smaller objects (bench/physical-backup.sh); backups are read rarely.

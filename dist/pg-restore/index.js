@@ -68616,9 +68616,30 @@ var util_errors = __nccwpck_require__(17);
 var redact = __nccwpck_require__(767);
 // EXTERNAL MODULE: ./src/util/log.ts
 var util_log = __nccwpck_require__(9906);
+;// CONCATENATED MODULE: ./src/util/find-executable.ts
+// Optional helper programs (e.g. the zstd CLI) found on PATH; absence is normal, not an error.
+
+
+function findExecutable(name, searchPath = process.env.PATH ?? '') {
+    for (const dir of searchPath.split(':')) {
+        if (!dir)
+            continue;
+        const p = external_node_path_default().join(dir, name);
+        try {
+            (0,external_node_fs_.accessSync)(p, external_node_fs_.constants.X_OK);
+            return p;
+        }
+        catch {
+            /* not here */
+        }
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/postgres/pg-tools.ts
 // Running PostgreSQL's own tools (pg_dump, pg_basebackup, …): find the binaries, spawn with
 // the libpq environment, stream stdout, and put stderr into the error when they fail.
+
 
 
 
@@ -68653,9 +68674,9 @@ function pg_tools_resolveBinDir(explicit, serverMajor) {
     if (fit)
         return fit.dir;
     // Fall back to PATH (e.g. Homebrew, containers with tools on PATH).
-    for (const p of (process.env.PATH ?? '').split(':'))
-        if (p && (0,external_node_fs_.existsSync)(external_node_path_default().join(p, 'pg_dump')))
-            return p;
+    const onPath = findExecutable('pg_dump');
+    if (onPath)
+        return external_node_path_default().dirname(onPath);
     throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
 }
 /** Start a tool; stdout is piped, stderr captured (last 8 KiB) and logged at debug level. */
@@ -78797,6 +78818,19 @@ async function catalog_ensureRepoInfo(store, systemIdentifier) {
     await catalog_writeJson(store, REPO_INFO_KEY, info);
     return info;
 }
+/**
+ * The id for a backup starting at `at`: its second, or the next free one when another backup
+ * (of any state, even incomplete) already holds it. Ids stay sortable by time.
+ */
+async function catalog_freshBackupId(store, at, type) {
+    let t = at.getTime();
+    for (let i = 0; i < 60; i++, t += 1000) {
+        const id = makeBackupId(new Date(t), type);
+        if ((await store.list(backupPrefix(id))).length === 0)
+            return id;
+    }
+    throw new PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
+}
 
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
@@ -79207,7 +79241,7 @@ function configInt(cfg, name, dflt, min, max) {
         return dflt;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max)
-        throw new util_errors/* PgkeepError */.$Z('bad-config', `${name}="${raw}" is not valid: expected a whole number from ${min} to ${max}.`);
+        throw badValue(name, raw, `a whole number from ${min} to ${max}`);
     return n;
 }
 /**
@@ -80435,26 +80469,6 @@ async function cleanupPrefetch(walDir) {
     await fsp.rm(path.join(walDir, PREFETCH_DIR), { recursive: true, force: true });
 }
 
-;// CONCATENATED MODULE: ./src/util/find-executable.ts
-// Optional helper programs (e.g. the zstd CLI) found on PATH; absence is normal, not an error.
-
-
-function findExecutable(name, searchPath = process.env.PATH ?? '') {
-    for (const dir of searchPath.split(':')) {
-        if (!dir)
-            continue;
-        const p = external_node_path_default().join(dir, name);
-        try {
-            (0,external_node_fs_.accessSync)(p, external_node_fs_.constants.X_OK);
-            return p;
-        }
-        catch {
-            /* not here */
-        }
-    }
-    return undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/restore/recovery-settings.ts
 
 /** Quote for /bin/sh (PostgreSQL runs restore_command through the shell). */
@@ -80650,7 +80664,7 @@ async function writeRestoredDataDir(o) {
         // 0.8 s for zstd -d against 2.1 s in JS.
         const what = `${obj.name} of backup ${plan.backup.id}`;
         const stored = await o.store.get(key);
-        const zstdCli = obj.compression === 'zstd' && process.env.PGKEEP_NO_ZSTD_CLI !== '1' ? findExecutable('zstd') : undefined;
+        const zstdCli = obj.compression === 'zstd' && o.zstdCli !== false ? findExecutable('zstd') : undefined;
         const counted = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
         // Progress counts raw bytes (JS path) or stored bytes scaled to raw (zstd CLI path).
         const scale = zstdCli && obj.bytes > 0 ? obj.rawBytes / obj.bytes : 1;
@@ -80659,40 +80673,28 @@ async function writeRestoredDataDir(o) {
         if (obj.compression === 'zstd' && !zstdCli)
             stages.push(new MultiFrameZstdDecompress(what));
         stages.push(counted);
-        const zstd = zstdCli ? (0,external_node_child_process_.spawn)(zstdCli, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] }) : undefined;
+        const zstd = zstdCli ? pg_tools_startTool('', zstdCli, ['-d', '-c', '-q'], { stdin: 'pipe', what: `zstd -d of ${what}` }) : undefined;
         // --ignore-zeros: tar reads to the real end of input instead of stopping at the end-of-archive
         // blocks, so it never closes the pipe early and every byte passes the SHA-256 check.
-        const tar = (0,external_node_child_process_.spawn)('tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdio: [zstd ? zstd.stdout : 'pipe', 'ignore', 'pipe'] });
+        const tar = pg_tools_startTool('', 'tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdin: zstd ? zstd.stdout : 'pipe', what: `tar -x into ${dir}` });
+        tar.stdout.resume(); // tar -x prints nothing, but must never block on a full stdout pipe
         // tar has its own copy of zstd's stdout: ours must not keep the pipe open.
         zstd?.stdout.destroy();
-        const tail = (acc, c) => (acc + c.toString()).slice(-4096);
-        let stderr = '';
-        let zstdErr = '';
-        tar.stderr.on('data', (c) => (stderr = tail(stderr, c)));
-        zstd?.stderr.on('data', (c) => (zstdErr = tail(zstdErr, c)));
-        const exitOf = (child, name) => new Promise((resolve, reject) => {
-            child.on('error', (e) => reject(new util_errors/* PgkeepError */.$Z('tool-failed', `Could not run ${name}: ${e.message}.`, `Install ${name}.`)));
-            child.on('close', (code) => resolve(code));
-        });
-        const exited = exitOf(tar, 'tar');
-        const zExited = zstd ? exitOf(zstd, 'zstd') : Promise.resolve(0);
-        const [fed, code, zcode] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(stored, ...stages, zstd ? zstd.stdin : tar.stdin), exited, zExited]);
+        const damaged = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
+        const [fed, untarred, unzstd] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(stored, ...stages, (zstd ?? tar).stdin), tar.done, zstd?.done]);
         if (fed.status === 'rejected') {
-            tar.kill('SIGKILL');
-            zstd?.kill('SIGKILL');
+            tar.child.kill('SIGKILL');
+            zstd?.child.kill('SIGKILL');
             const e = fed.reason;
             if (e instanceof util_errors/* PgkeepError */.$Z)
                 throw e;
-            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be read back: ${zstdErr.trim() || e.message}.`, 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.');
+            const why = unzstd.status === 'rejected' ? unzstd.reason.message : e.message;
+            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be read back: ${why}.`, damaged);
         }
-        if (zcode.status === 'rejected')
-            throw zcode.reason;
-        if (zcode.value !== 0)
-            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be decompressed: zstd exited with code ${zcode.value}: ${zstdErr.trim().split('\n').slice(-2).join(' | ')}.`, 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.');
-        if (code.status === 'rejected')
-            throw code.reason;
-        if (code.value !== 0)
-            throw new util_errors/* PgkeepError */.$Z('tool-failed', `tar -x into ${dir} exited with code ${code.value}: ${stderr.trim().split('\n').slice(-3).join(' | ')}.`, 'Check free space and permissions of the target directory.');
+        if (unzstd.status === 'rejected')
+            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be decompressed: ${unzstd.reason.message}`, damaged);
+        if (untarred.status === 'rejected')
+            throw new util_errors/* PgkeepError */.$Z('tool-failed', untarred.reason.message, 'Check free space and permissions of the target directory.');
         prog.done();
         if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'PG_VERSION')) || !(0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'backup_label')))
             throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${obj.name} of backup ${plan.backup.id} does not hold a data directory (no PG_VERSION or backup_label).`);
@@ -81001,7 +81003,7 @@ async function singleDatabasePitr(cfg, o) {
     const dataDir = external_node_path_default().join(work, 'data');
     let cluster;
     try {
-        await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off' });
+        await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off', zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1' });
         // Only this process talks to the ephemeral cluster: trust on loopback and the socket.
         await external_node_fs_.promises.writeFile(external_node_path_default().join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
         const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });
@@ -81175,15 +81177,6 @@ async function toolToObject(run, store, key, compression, onRawBytes) {
         throw w.reason;
     return w.value;
 }
-async function freshId(store, at) {
-    let t = at.getTime();
-    for (let i = 0; i < 60; i++, t += 1000) {
-        const id = makeBackupId(new Date(t), 'logical');
-        if ((await store.list(backupPrefix(id))).length === 0)
-            return id;
-    }
-    throw new PgkeepError('id-taken', `Could not find a free backup id near ${at.toISOString()}.`);
-}
 async function logicalBackup(cfg, opts) {
     const started = Date.now();
     const store = openStore(cfg);
@@ -81198,7 +81191,7 @@ async function logicalBackup(cfg, opts) {
     try {
         await ensureRepoInfo(store, facts.systemIdentifier);
         const startTime = new Date();
-        id = await freshId(store, startTime);
+        id = await freshBackupId(store, startTime, 'logical');
         const backupId = id;
         log.info(`backup ${backupId}: ${databases.length} database(s) from PostgreSQL ${facts.version} into ${store.description}, ${cfg.parallel} in parallel`);
         const env = { ...cfg.pgEnv };
@@ -81456,7 +81449,7 @@ async function restorePhysical(cfg, opts) {
             util_log/* log */.Rm.info(`restore plan: ${l}`);
     if (opts.dryRun)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
-    await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000) });
+    await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1' });
     if (!opts.start)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
     const binDir = pg_tools_resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
