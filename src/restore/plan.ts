@@ -7,8 +7,14 @@
 // - Timeline: the target timeline is the newest one with archived WAL unless one is given. Its
 //   `.history` file (required for any timeline > 1) gives the path of ancestors and where each
 //   one ended; a backup is usable only if it lies on that path (stopLsn not past the switch).
-// - Backup: the newest usable full backup that ends (stopTime for a time, stopLsn for an LSN)
-//   at or before the target; `--backup` must itself end at or before the target.
+// - Backup: the newest usable full or incremental backup that ends (stopTime for a time,
+//   stopLsn for an LSN) at or before the target; `--backup` must itself end at or before the
+//   target. An incremental (PG17+) is usable only with its whole chain: `parent` links back to
+//   a full backup, every link in the catalog, restorable and of the same system
+//   (src/repo/backup-chain.ts). The chain's backups only provide data: the timeline rule and
+//   the WAL range apply to the chosen (newest) backup alone, so an incr may sit on a later
+//   timeline than its parent. A chain of more than one backup is combined by pg_combinebackup
+//   (17+), which the caller probes for (`combineTool`) so the dry run can say whether it is there.
 // - WAL: every segment from the backup's startWal to the end of the chain must be archived.
 //   The end is the target LSN's segment (--lsn), the backup's stopWal (--immediate), or the
 //   newest archived segment on the path (--latest and --time, where a segment's name says
@@ -22,6 +28,7 @@
 //   after the backup can be reached); when the store reports archive times, the target must
 //   not be later than the newest archived segment's write time; and when the caller knows the
 //   newest archived commit (pg_waldump over the last segments), the target must be before it.
+import { resolveChain, type ChainResolution } from '../repo/backup-chain.js';
 import type { Manifest, ManifestObject } from '../repo/manifest.js';
 import type { ArchivedSegment, WalCatalog } from '../repo/wal-catalog.js';
 import { PgkeepError } from '../util/errors.js';
@@ -70,6 +77,23 @@ export interface PlanInput {
   lastArchivedCommitMicros?: bigint;
   segSize?: number;
   rates?: PlanRates;
+  /** Whether pg_combinebackup was found, for chains of more than one backup (I/O is the caller's). */
+  combineTool?: CombineToolStatus;
+}
+
+/** pg_combinebackup, as probed by the caller: where and which major, or why not. */
+export type CombineToolStatus = { found: true; path: string; major: number } | { found: false; why: string };
+
+/** One backup of the chain a restore combines (a full alone is a chain of one). */
+export interface ChainMember {
+  id: string;
+  type: Manifest['type'];
+  timeline?: number;
+  stopLsn?: string;
+  /** Objects extracted for it: the base object, then tablespace objects. */
+  objects: ManifestObject[];
+  /** Stored bytes of those objects. */
+  bytes: number;
 }
 
 export interface TimelineStep {
@@ -87,8 +111,13 @@ export interface PlannedSegment {
 }
 
 export interface RestorePlan {
+  /** The chosen backup: the newest of the chain; the WAL range and recovery start from it. */
   backup: Manifest;
   baseObject: ManifestObject;
+  /** Oldest first: the full backup, then each incremental up to `backup` (length 1 for a full). */
+  chain: ChainMember[];
+  /** For a chain of more than one backup: pg_combinebackup's status as the caller probed it. */
+  combineTool?: CombineToolStatus;
   target: PlanTarget;
   targetTimeline: number;
   timelinePath: TimelineStep[];
@@ -106,13 +135,27 @@ export interface RestorePlan {
 }
 
 const BASE_KIND = 'base';
+const TABLESPACE_KIND = 'tablespace';
+/** pg_combinebackup first shipped with PostgreSQL 17, with incremental backups. */
+export const COMBINE_MIN_MAJOR = 17;
 
 function baseObjectOf(b: Manifest): ManifestObject | undefined {
   return b.objects.find((o) => o.kind === BASE_KIND) ?? b.objects.find((o) => o.name === 'base.tar.zst');
 }
 
+/** What a restore extracts of a backup: its base object, then its tablespace objects. */
+export function restoreObjectsOf(b: Manifest): ManifestObject[] {
+  const base = baseObjectOf(b);
+  return base ? [base, ...b.objects.filter((o) => o.kind === TABLESPACE_KIND && o !== base)] : [];
+}
+
 function isRestorablePhysical(b: Manifest): boolean {
-  return b.type === 'full' && b.timeline !== undefined && !!b.startLsn && !!b.stopLsn && !!b.startWal && !!b.stopWal && !!baseObjectOf(b);
+  return (b.type === 'full' || b.type === 'incr') && b.timeline !== undefined && !!b.startLsn && !!b.stopLsn && !!b.startWal && !!b.stopWal && !!baseObjectOf(b);
+}
+
+function chainMember(b: Manifest): ChainMember {
+  const objects = restoreObjectsOf(b);
+  return { id: b.id, type: b.type, timeline: b.timeline, stopLsn: b.stopLsn, objects, bytes: objects.reduce((a, o) => a + o.bytes, 0) };
 }
 
 /** The ancestry of `target`: its history file's entries, then itself. */
@@ -176,8 +219,15 @@ export function planRestore(input: PlanInput): RestorePlan {
     );
   const path = timelinePath(targetTimeline, input.histories);
 
-  // 2. The backup.
-  const physical = input.backups.filter(isRestorablePhysical);
+  // 2. The backup (with its chain, for an incremental).
+  const byId = new Map(input.backups.map((b) => [b.id, b]));
+  const chains = new Map<string, ChainResolution>();
+  for (const b of input.backups.filter(isRestorablePhysical)) chains.set(b.id, resolveChain(b, byId, isRestorablePhysical));
+  const brokenChain = (b: Manifest) => {
+    const c = chains.get(b.id);
+    return c && !c.ok ? c : undefined;
+  };
+  const physical = input.backups.filter((b) => isRestorablePhysical(b) && !brokenChain(b));
   const usable = physical
     .filter((b) => backupOnPath(b, path))
     .sort((a, b) => {
@@ -198,7 +248,18 @@ export function planRestore(input: PlanInput): RestorePlan {
       throw new PgkeepError('no-backup', `Backup "${input.backupId}" not found.`, `Recent physical backups: ${recent}. See pgkeep list.`);
     }
     if (!isRestorablePhysical(b))
-      throw new PgkeepError('not-physical', `Backup ${b.id} is a ${b.type} backup, not a full physical backup a point-in-time restore starts from.`, 'Pick a full backup (pgkeep list), or use restore --logical for logical backups.');
+      throw new PgkeepError(
+        'not-physical',
+        `Backup ${b.id} is a ${b.type} backup${b.type === 'logical' ? '' : ' without a restorable base object or WAL positions'}, not a physical backup a point-in-time restore starts from.`,
+        'Pick a full or incremental backup (pgkeep list), or use restore --logical for logical backups.',
+      );
+    const broken = brokenChain(b);
+    if (broken)
+      throw new PgkeepError(
+        'broken-chain',
+        `Incremental backup ${b.id} cannot be restored: ${broken.at.id === b.id ? '' : `its chain passes through ${broken.at.id}, and `}${broken.why}.`,
+        'Restore from a full backup or an incremental whose chain is complete (pgkeep list), or omit --backup to let pgkeep choose.',
+      );
     if (!backupOnPath(b, path))
       throw new PgkeepError(
         'backup-not-on-timeline',
@@ -214,10 +275,10 @@ export function planRestore(input: PlanInput): RestorePlan {
     backup = b;
   } else {
     if (usable.length === 0) {
-      const on = physical.length ? ` (the ${physical.length} full backup(s) are on timeline(s) ${[...new Set(physical.map((b) => b.timeline))].join(', ')}, outside this history)` : '';
+      const on = physical.length ? ` (the ${physical.length} physical backup(s) are on timeline(s) ${[...new Set(physical.map((b) => b.timeline))].join(', ')}, outside this history)` : '';
       throw new PgkeepError(
         'no-backup',
-        `No full physical backup lies on the history of timeline ${targetTimeline} (${pathDescription(path)})${on}.`,
+        `No restorable physical backup (full, or incremental with a complete chain) lies on the history of timeline ${targetTimeline} (${pathDescription(path)})${on}.`,
         'Take one with pgkeep backup --type full.',
       );
     }
@@ -231,8 +292,17 @@ export function planRestore(input: PlanInput): RestorePlan {
       );
     }
     backup = eligible[eligible.length - 1];
+    // Say when a newer incremental was passed over for its broken chain.
+    for (const b of input.backups) {
+      const broken = brokenChain(b);
+      if (broken && backupOnPath(b, path) && endsBeforeTarget(b) && parseLsn(b.stopLsn!) > parseLsn(backup.stopLsn!))
+        warnings.push(`Incremental backup ${b.id} is newer but not restorable: ${broken.at.id === b.id ? '' : `its chain passes through ${broken.at.id}, and `}${broken.why}.`);
+    }
   }
   const baseObject = baseObjectOf(backup)!;
+  const resolved = chains.get(backup.id)!;
+  const chain = (resolved.ok ? resolved.chain : [backup]).map(chainMember);
+  const combineTool = chain.length > 1 ? input.combineTool : undefined;
 
   // 3. The WAL chain.
   const archived = new Map<string, ArchivedSegment>();
@@ -331,23 +401,36 @@ export function planRestore(input: PlanInput): RestorePlan {
     .filter((h): h is NonNullable<typeof h> => !!h)
     .map((h) => ({ name: h.name, key: h.key, size: h.size }));
   const walBytes = segments.reduce((a, s) => a + s.size, 0);
-  const bytesToFetch = baseObject.bytes + walBytes + historyFiles.reduce((a, h) => a + h.size, 0);
+  const chainBytes = chain.reduce((a, m) => a + m.bytes, 0);
+  const bytesToFetch = chainBytes + walBytes + historyFiles.reduce((a, h) => a + h.size, 0);
   const estimatedSeconds = bytesToFetch / rates.fetchBytesPerSec + (segments.length * segSize) / rates.replayBytesPerSec;
 
   const first = segments[0].name;
   const last = segments[segments.length - 1].name;
   const tlText = path.length > 1 ? `timelines ${pathDescription(path)}` : `timeline ${targetTimeline}`;
+  const objectsText = (m: ChainMember) => m.objects.map((o) => `${o.name} ${formatBytes(o.bytes)}`).join(' + ');
+  const combining = chain.length > 1;
   const lines = [
-    `Backup ${backup.id} (timeline ${backup.timeline}, ${backup.startLsn}..${backup.stopLsn}, stopped ${backup.stopTime}), ${baseObject.name} ${formatBytes(baseObject.bytes)}`,
+    `Backup ${backup.id}${combining ? ' (incremental)' : ''} (timeline ${backup.timeline}, ${backup.startLsn}..${backup.stopLsn}, stopped ${backup.stopTime}), ${objectsText(chain[chain.length - 1])}`,
+    ...(combining
+      ? [
+          `Chain: ${chain.map((m) => `${m.type} ${m.id}`).join(' → ')} (${chain.length} backups, ${formatBytes(chainBytes)} stored)`,
+          `Combine: needs pg_combinebackup (PostgreSQL ${Math.max(COMBINE_MIN_MAJOR, Math.floor(backup.pgVersionNum / 10000))} or newer): ${combineToolText(combineTool)}`,
+        ]
+      : []),
     `Target: ${targetLine(target)} on ${tlText}`,
     `WAL: ${first} .. ${last}, ${segments.length} segment(s), ${formatBytes(walBytes)} stored${historyFiles.length ? ` + ${historyFiles.length} history file(s)` : ''}; consistent at ${backup.stopLsn}`,
     `Fetch: ${formatBytes(bytesToFetch)}; estimated ${formatDuration(estimatedSeconds)} at ${formatBytes(rates.fetchBytesPerSec)}/s fetch+extract and ${formatBytes(rates.replayBytesPerSec)}/s WAL replay (assumed rates)`,
-    `Steps: extract ${baseObject.name} (verified) into an empty directory; write recovery.signal and recovery settings in postgresql.auto.conf; start: PostgreSQL fetches WAL with pgkeep wal-fetch, replays to the target and promotes`,
+    combining
+      ? `Steps: extract each backup of the chain (verified) into a staging directory beside the target; pg_combinebackup -o DIR ${chain.map((m) => m.id).join(' ')}; remove the staging directory; write recovery.signal and recovery settings in postgresql.auto.conf; start: PostgreSQL fetches WAL with pgkeep wal-fetch, replays to the target and promotes`
+      : `Steps: extract ${baseObject.name} (verified) into an empty directory; write recovery.signal and recovery settings in postgresql.auto.conf; start: PostgreSQL fetches WAL with pgkeep wal-fetch, replays to the target and promotes`,
     ...warnings.map((w) => `Note: ${w}`),
   ];
   return {
     backup,
     baseObject,
+    chain,
+    ...(combineTool ? { combineTool } : {}),
     target,
     targetTimeline,
     timelinePath: path,
@@ -360,6 +443,11 @@ export function planRestore(input: PlanInput): RestorePlan {
     warnings,
     lines,
   };
+}
+
+function combineToolText(t: CombineToolStatus | undefined): string {
+  if (!t) return 'not checked';
+  return t.found ? `found ${t.path} (${t.major})` : `NOT FOUND (${t.why}); the restore will refuse to start`;
 }
 
 function targetLine(t: PlanTarget): string {

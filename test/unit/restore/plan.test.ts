@@ -321,3 +321,126 @@ describe('restore plan: timelines', () => {
     expect(p.historyFiles.map((x) => x.name)).toEqual(['00000002.history', '00000003.history']);
   });
 });
+
+describe('restore plan: incremental chains (PostgreSQL 17)', () => {
+  const pg17 = { pgVersion: '17.6', pgVersionNum: 170006 };
+  const f1 = full('20260601T000000Z-full', 1, 3, 4, '2026-06-01T00:10:00Z', pg17);
+  const incr = (id: string, tl: number, a: number, b: number, stop: string, parent: string | undefined, extra: Partial<Manifest> = {}): Manifest =>
+    full(id, tl, a, b, stop, {
+      ...pg17,
+      type: 'incr',
+      ...(parent ? { parent } : {}),
+      bytes: 700,
+      objects: [{ name: 'base.tar.zst', kind: 'base', bytes: 700, sha256: 'b'.repeat(64), rawBytes: 3000, compression: 'zstd' }],
+      ...extra,
+    });
+  const i1 = incr('20260605T000000Z-incr', 1, 10, 10, '2026-06-05T00:10:00Z', f1.id);
+  const i2 = incr('20260610T000000Z-incr', 1, 20, 21, '2026-06-10T00:10:00Z', i1.id);
+  const all = [f1, i1, i2];
+  const wal = segs(1, 3, 30);
+  const found = { found: true as const, path: '/usr/lib/postgresql/17/bin/pg_combinebackup', major: 17 };
+
+  const cases: { name: string; backups: Manifest[]; target: PlanTarget; backupId?: string; chain: string[] }[] = [
+    { name: 'a full alone is a chain of one', backups: [f1], target: time('2026-06-12T00:00:00Z'), chain: [f1.id] },
+    { name: 'the newest incremental before the target, with its whole chain', backups: all, target: time('2026-06-12T00:00:00Z'), chain: [f1.id, i1.id, i2.id] },
+    { name: 'an incremental in the middle of the chain when the target is before the next one', backups: all, target: time('2026-06-07T00:00:00Z'), chain: [f1.id, i1.id] },
+    { name: 'the full when the target is before the first incremental', backups: all, target: time('2026-06-03T00:00:00Z'), chain: [f1.id] },
+    { name: 'an LSN target picks by stop LSN', backups: all, target: lsn(lsnAt(15, 0)), chain: [f1.id, i1.id] },
+    { name: '--latest takes the newest incremental', backups: all, target: { kind: 'latest' }, chain: [f1.id, i1.id, i2.id] },
+    { name: 'explicit --backup of an incremental', backups: all, target: { kind: 'latest' }, backupId: i1.id, chain: [f1.id, i1.id] },
+    { name: 'explicit --backup of the full under incrementals', backups: all, target: { kind: 'latest' }, backupId: f1.id, chain: [f1.id] },
+  ];
+  for (const c of cases)
+    it(`chooses ${c.name}`, () => {
+      const p = planRestore(input(c.backups, wal, c.target, { backupId: c.backupId, combineTool: found }));
+      expect(p.chain.map((m) => m.id)).toEqual(c.chain);
+      expect(p.backup.id).toBe(c.chain[c.chain.length - 1]);
+    });
+
+  it('starts the WAL at the chosen incremental and fetches every backup of the chain', () => {
+    const p = planRestore(input(all, wal, time('2026-06-12T00:00:00Z'), { combineTool: found }));
+    expect(p.wal.first).toBe(segmentName(1, 20n));
+    expect(p.consistentLsn).toBe(i2.stopLsn);
+    expect(p.chain.map((m) => m.bytes)).toEqual([5000, 700, 700]);
+    expect(p.bytesToFetch).toBe(5000 + 700 + 700 + p.wal.bytes);
+  });
+
+  it('counts tablespace objects of every member in the bytes to fetch', () => {
+    const ts = { name: 'tblspc-16390.tar.zst', kind: 'tablespace', bytes: 300, sha256: 'c'.repeat(64), rawBytes: 900, compression: 'zstd' as const };
+    const f = { ...f1, objects: [...f1.objects, ts] };
+    const i = { ...i1, objects: [...i1.objects, { ...ts, bytes: 30 }] };
+    const p = planRestore(input([f, i], wal, { kind: 'latest' }, { combineTool: found }));
+    expect(p.chain.map((m) => m.objects.map((o) => o.name))).toEqual([['base.tar.zst', ts.name], ['base.tar.zst', ts.name]]);
+    expect(p.bytesToFetch).toBe(5000 + 300 + 700 + 30 + p.wal.bytes);
+  });
+
+  it('shows the chain and whether pg_combinebackup was found in the dry-run lines', () => {
+    const text = planRestore(input(all, wal, time('2026-06-12T00:00:00Z'), { combineTool: found })).lines.join('\n');
+    expect(text).toContain(`Chain: full ${f1.id} → incr ${i1.id} → incr ${i2.id} (3 backups, 6.3 KiB stored)`);
+    expect(text).toContain('Combine: needs pg_combinebackup (PostgreSQL 17 or newer): found /usr/lib/postgresql/17/bin/pg_combinebackup (17)');
+    expect(text).toContain(`pg_combinebackup -o DIR ${f1.id} ${i1.id} ${i2.id}`);
+    const missing = planRestore(input(all, wal, time('2026-06-12T00:00:00Z'), { combineTool: { found: false, why: 'no pg_combinebackup in /usr/lib/postgresql/15/bin' } }));
+    expect(missing.lines.join('\n')).toMatch(/Combine: .*NOT FOUND \(no pg_combinebackup in \/usr\/lib\/postgresql\/15\/bin\); the restore will refuse to start/);
+    // A full alone needs no combining: no chain lines, no tool status.
+    const single = planRestore(input(all, wal, time('2026-06-03T00:00:00Z'), { combineTool: found }));
+    expect(single.lines.join('\n')).not.toMatch(/Chain:|Combine:/);
+    expect(single.combineTool).toBeUndefined();
+  });
+
+  const broken: { name: string; backups: Manifest[]; id: string; names: RegExp }[] = [
+    { name: 'a parent missing from the repository', backups: [f1, incr('20260605T000000Z-incr', 1, 10, 10, '2026-06-05T00:10:00Z', '20260520T000000Z-full')], id: '20260605T000000Z-incr', names: /parent backup 20260520T000000Z-full is not in the repository/ },
+    { name: 'a missing link in the middle', backups: [f1, i2], id: i2.id, names: new RegExp(`parent backup ${i1.id} is not in the repository`) },
+    { name: 'no parent named', backups: [f1, incr('20260605T000000Z-incr', 1, 10, 10, '2026-06-05T00:10:00Z', undefined)], id: '20260605T000000Z-incr', names: /names no parent/ },
+    { name: 'a parent of another cluster', backups: [{ ...f1, systemIdentifier: '99' }, i1], id: i1.id, names: /another cluster \(system identifier 99, not 7\)/ },
+    { name: 'a parent that is a logical backup', backups: [{ ...f1, type: 'logical' } as Manifest, i1], id: i1.id, names: /is a logical backup/ },
+    { name: 'a loop', backups: [incr('20260601T000000Z-incr', 1, 3, 4, '2026-06-01T00:10:00Z', i1.id), { ...i1, parent: '20260601T000000Z-incr' }], id: i1.id, names: /loops back/ },
+    { name: 'a parent without a base object', backups: [{ ...f1, objects: [] }, i1], id: i1.id, names: /no restorable base object/ },
+  ];
+  for (const b of broken) {
+    it(`passes over an incremental with a broken chain (${b.name})`, () => {
+      // An older full of this cluster, so there is always something restorable to fall back to.
+      const f0 = { ...f1, id: '20260531T000000Z-full', stopTime: '2026-05-31T00:10:00Z', startLsn: lsnAt(3, 0x10), stopLsn: lsnAt(3, 0x20), stopWal: segmentName(1, 3n) };
+      const p = planRestore(input([f0, ...b.backups], wal, { kind: 'latest' }, { combineTool: found }));
+      expect(p.backup.id).not.toBe(b.id);
+      expect(p.chain).toHaveLength(1);
+      expect(p.warnings.join(' ')).toMatch(b.names);
+    });
+    it(`refuses --backup of an incremental with a broken chain (${b.name}), naming the link`, () => {
+      const e = refusal(() => planRestore(input(b.backups, wal, { kind: 'latest' }, { backupId: b.id })));
+      expect(e.code).toBe('broken-chain');
+      expect(e.message).toContain(b.id);
+      expect(e.message).toMatch(b.names);
+    });
+  }
+
+  it('refuses when the only incremental has a broken chain and there is no full', () => {
+    const e = refusal(() => planRestore(input([i1], wal, { kind: 'latest' })));
+    expect(e.code).toBe('no-backup');
+  });
+
+  describe('across a timeline switch', () => {
+    // Timeline 2 begins inside segment 12; the full is on timeline 1 before it, the incremental
+    // was taken on timeline 2 with the full as its parent (legal in PostgreSQL 17).
+    const sw = lsnAt(12, 0x100);
+    const histories = new Map<number, HistoryEntry[]>([[2, parseHistoryFile(`1\t${sw}\tx\n`)]]);
+    const objs = [...segs(1, 3, 14), hist(2), ...segs(2, 12, 25)];
+    const iTl2 = incr('20260612T000000Z-incr', 2, 20, 20, '2026-06-12T00:10:00Z', f1.id);
+    const iTl1After = incr('20260611T000000Z-incr', 1, 13, 13, '2026-06-11T00:10:00Z', f1.id);
+
+    it('restores an incremental on the new timeline from its parent on the old one, with WAL from the incremental only', () => {
+      const p = planRestore(input([f1, iTl2], objs, { kind: 'latest' }, { histories, combineTool: found }));
+      expect(p.chain.map((m) => m.id)).toEqual([f1.id, iTl2.id]);
+      expect(p.chain.map((m) => m.timeline)).toEqual([1, 2]);
+      expect(p.wal.first).toBe(segmentName(2, 20n));
+      expect(p.wal.last).toBe(segmentName(2, 25n));
+      // The old timeline's WAL before the incremental is not needed (the full only provides data).
+      expect(p.wal.segments.some((s) => s.name.startsWith('00000001'))).toBe(false);
+    });
+
+    it('never uses an incremental of the old timeline taken after the switch, even with a good chain', () => {
+      const p = planRestore(input([f1, iTl1After], objs, { kind: 'latest' }, { histories }));
+      expect(p.backup.id).toBe(f1.id);
+      expect(refusal(() => planRestore(input([f1, iTl1After], objs, { kind: 'latest' }, { histories, backupId: iTl1After.id }))).code).toBe('backup-not-on-timeline');
+    });
+  });
+});
