@@ -1,5 +1,6 @@
 // Reading what the planner needs from a repository (catalog, WAL listing, timeline histories,
-// the newest archived commit for time targets) and planning. Reads only; writes nothing.
+// the newest archived commit for time targets, whether pg_combinebackup is installed for an
+// incremental chain) and planning. Reads only; writes nothing.
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { resolveBinDir } from '../postgres/pg-tools.js';
@@ -8,8 +9,9 @@ import { loadWalCatalog, type WalCatalog } from '../repo/wal-catalog.js';
 import type { Store } from '../storage/store.js';
 import { streamToBuffer, zstdDecompress } from '../util/streams.js';
 import { parseHistoryFile, parseLsn, type HistoryEntry } from '../wal/segment.js';
+import { findCombineTool } from './combine-tool.js';
 import { newestArchivedCommit } from './last-commit.js';
-import { planRestore, type PlanTarget, type RestorePlan } from './plan.js';
+import { planRestore, type PlanInput, type PlanTarget, type RestorePlan } from './plan.js';
 import { msToMicros, parseTargetTime } from './target-time.js';
 
 /** A restore target as given on the command line or as an action input. */
@@ -56,7 +58,7 @@ export async function planFromRepository(store: Store, o: PlanFromRepoOptions): 
   const target = toPlanTarget(o.target);
   const [catalog, wal] = await Promise.all([loadCatalog(store), loadWalCatalog(store)]);
   const histories = await loadHistories(store, wal);
-  const input = {
+  const input: PlanInput = {
     backups: catalog.backups,
     wal,
     histories,
@@ -65,7 +67,12 @@ export async function planFromRepository(store: Store, o: PlanFromRepoOptions): 
     backupId: o.backup && o.backup !== 'latest' ? o.backup : undefined,
     nowMicros: msToMicros(Date.now()),
   };
-  const plan = planRestore(input);
+  let plan = planRestore(input);
+  // An incremental chain needs pg_combinebackup: say in the plan whether it is there.
+  if (plan.chain.length > 1) {
+    input.combineTool = findCombineTool(o.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
+    plan = planRestore(input);
+  }
   if (target.kind !== 'time') return plan;
   // A time target needs an archived commit after it: read the newest one and plan again.
   let binDir: string;

@@ -90,10 +90,11 @@ export interface ChainMember {
   type: Manifest['type'];
   timeline?: number;
   stopLsn?: string;
-  /** Objects extracted for it: the base object, then tablespace objects. */
+  /** Objects fetched for it: the base object, then tablespace objects and the backup_manifest. */
   objects: ManifestObject[];
   /** Stored bytes of those objects. */
   bytes: number;
+  manifest: Manifest;
 }
 
 export interface TimelineStep {
@@ -136,6 +137,7 @@ export interface RestorePlan {
 
 const BASE_KIND = 'base';
 const TABLESPACE_KIND = 'tablespace';
+const BACKUP_MANIFEST_KIND = 'backup-manifest';
 /** pg_combinebackup first shipped with PostgreSQL 17, with incremental backups. */
 export const COMBINE_MIN_MAJOR = 17;
 
@@ -143,10 +145,10 @@ function baseObjectOf(b: Manifest): ManifestObject | undefined {
   return b.objects.find((o) => o.kind === BASE_KIND) ?? b.objects.find((o) => o.name === 'base.tar.zst');
 }
 
-/** What a restore extracts of a backup: its base object, then its tablespace objects. */
+/** What a restore fetches of a backup: its base object, then tablespace objects and the backup_manifest. */
 export function restoreObjectsOf(b: Manifest): ManifestObject[] {
   const base = baseObjectOf(b);
-  return base ? [base, ...b.objects.filter((o) => o.kind === TABLESPACE_KIND && o !== base)] : [];
+  return base ? [base, ...b.objects.filter((o) => (o.kind === TABLESPACE_KIND || o.kind === BACKUP_MANIFEST_KIND) && o !== base)] : [];
 }
 
 function isRestorablePhysical(b: Manifest): boolean {
@@ -155,7 +157,7 @@ function isRestorablePhysical(b: Manifest): boolean {
 
 function chainMember(b: Manifest): ChainMember {
   const objects = restoreObjectsOf(b);
-  return { id: b.id, type: b.type, timeline: b.timeline, stopLsn: b.stopLsn, objects, bytes: objects.reduce((a, o) => a + o.bytes, 0) };
+  return { id: b.id, type: b.type, timeline: b.timeline, stopLsn: b.stopLsn, objects, bytes: objects.reduce((a, o) => a + o.bytes, 0), manifest: b };
 }
 
 /** The ancestry of `target`: its history file's entries, then itself. */
