@@ -44,17 +44,17 @@
 //    to the switch LSN), guaranteeing every WAL up to the run's start is in wal/. It writes NO
 //    manifest (there is no restorable object; the planner only ever sees full backups there).
 //    The result's id is informational and `objects` lists nothing.
-import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import zlib from 'node:zlib';
-import path from 'node:path';
-import { PassThrough, Transform, Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { configInt, type Config } from '../config/config.js';
 import type { BackupOptions } from '../commands/backup.js';
 import type { BackupResult } from '../commands/types.js';
 import { serverFacts, withClient, type ServerFacts } from '../postgres/client.js';
-import { resolveBinDir, startTool } from '../postgres/pg-tools.js';
+import { resolveBinDir } from '../postgres/pg-tools.js';
+import { baseBackup, type ArchiveStart } from '../postgres/replication.js';
+import { ParallelZstd } from './parallel-zstd.js';
 import { ensureRepoInfo, freshBackupId, loadCatalog, writeJson } from '../repo/catalog.js';
 import { backupObjectKey, backupPrefix, makeBackupId, manifestKey, walKey, FORMAT_VERSION, WAL_PREFIX } from '../repo/layout.js';
 import { acquireLock } from '../repo/lock.js';
@@ -67,10 +67,13 @@ import { HashCounter, streamToBuffer, zstdDecompress } from '../util/streams.js'
 import { VERSION } from '../version.js';
 import { pullWalTo, ensureSlot, DEFAULT_SLOT } from '../wal/wal-pull.js';
 import { formatLsn, parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../wal/segment.js';
-import { TarScan, parseBackupLabel, parseManifestWalRange, type BackupLabel } from './tar-scan.js';
+import { TarScan } from './tar-scan.js';
 
 export const BASE_OBJECT = 'base.tar.zst';
 export const BASE_KIND = 'base';
+export const TABLESPACE_KIND = 'tablespace';
+export const BACKUP_MANIFEST_OBJECT = 'backup_manifest.zst';
+export const BACKUP_MANIFEST_KIND = 'backup-manifest';
 
 export interface PhysicalPreflight {
   walLevel: string;
@@ -115,6 +118,14 @@ export async function preflight(env: Record<string, string>): Promise<PhysicalPr
 
 export type WalSource = 'archive' | 'pull';
 
+/** Where the base backup is compressed: PGKEEP_COMPRESS_AT=client (the runner, default) | server. */
+export function compressAt(cfg: Config): 'client' | 'server' {
+  const v = (cfg.env.PGKEEP_COMPRESS_AT ?? '').trim().toLowerCase();
+  if (v === '' || v === 'client') return 'client';
+  if (v === 'server') return 'server';
+  throw new PgkeepError('bad-config', `PGKEEP_COMPRESS_AT="${cfg.env.PGKEEP_COMPRESS_AT}" is not valid: expected client or server.`, 'client compresses on the runner (default); server uses the database host\'s CPU (zstd inside the walsender).');
+}
+
 function parseTimeline(t: string | undefined): number {
   if (!t) return 1;
   return /^[0-9A-F]{8}$/.test(t) ? parseInt(t, 16) : Number(t) || 1;
@@ -126,12 +137,6 @@ export function checkPreflight(p: PhysicalPreflight): WalSource {
     throw new PgkeepError('wal-level-minimal', 'The server runs with wal_level = minimal, which cannot produce a physical backup.', "Set wal_level = replica (and archive_mode = on, archive_command = 'pgkeep wal-push %p'), then restart PostgreSQL.");
   if (!p.canReplicate)
     throw new PgkeepError('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which pg_basebackup needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
-  if (p.tablespaces.length)
-    throw new PgkeepError(
-      'tablespaces-unsupported',
-      `The cluster has tablespaces outside the data directory (${p.tablespaces.map((t) => `${t.name} at ${t.location}`).join(', ')}), which a streamed pg_basebackup (-D -) cannot include.`,
-      'Move them into pg_default (ALTER TABLE … SET TABLESPACE pg_default) or use logical backups for this cluster.',
-    );
   const archiving = p.archiveMode === 'on' || p.archiveMode === 'always';
   if (archiving && p.inRecovery && p.archiveMode !== 'always')
     throw new PgkeepError('standby-archive-mode', 'The server is a standby with archive_mode = on, so it does not archive WAL and a backup from it would wait forever.', 'Back up the primary, or set archive_mode = always on the standby.');
@@ -172,153 +177,136 @@ export async function waitForWal(store: Store, timeline: number, startWal: strin
   );
 }
 
-interface BaseRun {
-  object: ManifestObject;
-  /** Null when the stream was not decoded (archive mode: the .backup history file has them). */
-  label: BackupLabel | null;
-  stopLsn: string | null;
+function zstdFrame(buf: Buffer, level: number): Buffer {
+  return zlib.zstdCompressSync(buf, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level, [zlib.constants.ZSTD_c_checksumFlag]: 1 } });
+}
+
+export interface NativeRun {
+  objects: ManifestObject[];
+  backupManifest: Buffer;
+  startLsn: string;
+  stopLsn: string;
+  timeline: number;
+  rawBytes: number;
 }
 
 /**
- * The backup history file (`<startWal>.<offset>.backup`) the server archives when a backup
- * ends: start/stop LSN and timeline of the backup labelled `pgkeep <id>`. Bounded wait.
+ * One BASE_BACKUP (src/postgres/replication.ts) into the repository: each archive becomes an
+ * object (`base.tar.zst`, `tblspc-<oid>.tar.zst`: the server's tar, trailer included),
+ * compressed here as parallel zstd frames or by the server. The backup_manifest arrives last
+ * and becomes `backup_manifest.zst` (restore writes it into DIR, as pg_basebackup does; the
+ * next PG 17 incremental uploads it without reading the whole base).
  */
-export async function findBackupHistory(store: Store, timeline: number, id: string, timeoutSeconds: number): Promise<{ label: BackupLabel; stopLsn: string } | null> {
-  const prefix = `${WAL_PREFIX}${timeline.toString(16).toUpperCase().padStart(8, '0')}/`;
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  const seen = new Set<string>();
-  for (;;) {
-    const keys = (await store.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.backup.zst') && !seen.has(k)).sort().reverse();
-    for (const k of keys) {
-      seen.add(k);
-      const buf = await streamToBuffer((await store.get(k)).pipe(zstdDecompress()));
-      const text = buf.toString('utf8');
-      if (!text.includes(`LABEL: pgkeep ${id}\n`)) continue;
-      const label = parseBackupLabel(text);
-      const stop = /STOP WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(text);
-      if (label && stop) return { label, stopLsn: stop[1] };
-    }
-    if (Date.now() > deadline) return null;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** Run pg_basebackup into backups/<id>/base.tar.zst; returns the object and WAL positions. */
-async function streamBase(
+async function streamNative(
   cfg: Config,
   store: Store,
   id: string,
-  binDir: string,
-  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; totalBytes: number; incrementalManifest?: string; decode: boolean },
-): Promise<BaseRun> {
-  // client-zstd: libzstd inside pg_basebackup, one frame, worker threads (Node's zstd stream
-  // with nbWorkers fails, and multi-frame output is misread by Node's decompressor).
-  const zdetail = `level=${opts.level}${opts.workers > 0 ? `,workers=${opts.workers}` : ''}`;
-  const args = ['-D', '-', '-Ft', '-X', 'none', `--checkpoint=${opts.checkpoint}`, '-v', '-l', `pgkeep ${id}`, `--compress=client-zstd:${zdetail}`];
-  if (opts.incrementalManifest) args.push(`--incremental=${opts.incrementalManifest}`);
-  // Without decoding, pg_basebackup's own progress (-P, "done/total kB") gives bytes and ETA.
-  if (!opts.decode) args.push('-P');
-  const run = startTool(binDir, 'pg_basebackup', args, { env: cfg.pgEnv, what: 'pg_basebackup' });
-  let verbose = '';
-  let reportedKb = 0;
-  let totalKb = 0;
+  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; at: 'client' | 'server'; totalBytes: number; incrementalManifest?: Buffer },
+): Promise<NativeRun> {
   const prog = progress(`backup ${id}`, opts.totalBytes);
-  run.child.stderr!.on('data', (c: Buffer) => {
-    const text = c.toString('utf8');
-    verbose = (verbose + text).slice(-65536);
-    if (opts.decode) return;
-    for (const m of text.matchAll(/(\d+)\/(\d+) kB/g)) {
-      const done = Number(m[1]);
-      totalKb = Number(m[2]);
-      if (done > reportedKb) prog.add((done - reportedKb) * 1024);
-      reportedKb = Math.max(reportedKb, done);
-    }
-  });
-  // Side branch: decompress what is being stored to count raw bytes (progress, rawBytes) and
-  // read backup_label and the backup_manifest tail as they pass. It also proves the stored
-  // stream decompresses. Back-pressure: the tap waits for the side branch.
-  const side = new PassThrough({ highWaterMark: 1 << 20 });
-  let rawBytes = 0;
-  const raw = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      rawBytes += chunk.length;
-      prog.add(chunk.length);
-      cb(null, chunk);
-    },
-  });
-  const scan = new TarScan(new Set(['backup_label']), 1 << 20, new Map([['backup_manifest', 64 * 1024]]));
-  // 1 MiB output chunks: the default 16 KiB costs seconds of per-chunk stream overhead per GB.
-  const sideDone = opts.decode
-    ? pipeline(side, zlib.createZstdDecompress({ chunkSize: 1 << 20 }), raw, scan, new Writable({ write: (_c, _e, cb) => cb() }))
-    : Promise.resolve();
-  const tap = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      if (!opts.decode) cb(null, chunk);
-      else if (side.write(chunk)) cb(null, chunk);
-      else side.once('drain', () => cb(null, chunk));
-    },
-    flush(cb) {
-      if (opts.decode) side.end();
-      sideDone.then(() => cb(), cb);
-    },
-  });
-  const compressed = new PassThrough({ highWaterMark: 1 << 20 });
-  const produce = pipeline(run.stdout, tap, compressed);
-  const key = backupObjectKey(id, BASE_OBJECT);
-  // Already compressed by pg_basebackup: only hash (SHA-256 of the stored bytes) and store.
-  const stored = new HashCounter();
-  const write = (async () => {
-    const body = new PassThrough({ highWaterMark: 1 << 20 });
-    const hashing = pipeline(compressed, stored, body);
-    const [h, put] = await Promise.allSettled([hashing, store.put(key, body)]);
-    if (h.status === 'rejected' || put.status === 'rejected') {
-      body.destroy();
-      await store.delete(key).catch(() => undefined);
-      throw h.status === 'rejected' ? h.reason : (put as PromiseRejectedResult).reason;
-    }
-    return { bytes: stored.bytes, sha256: stored.sha256 };
-  })();
-  let killed = false;
-  const fail = () => {
-    killed = true;
-    run.kill();
+  let reported = 0;
+  const objects: ManifestObject[] = [];
+  const writes: Promise<unknown>[] = [];
+  let manifestBuf: Buffer | null = null;
+
+  /** Store one object: `body` chunks (already compressed) → SHA-256 → store.put. */
+  const putObject = (name: string, body: AsyncIterable<Buffer>, meta: Partial<ManifestObject>, raw: () => number) => {
+    const key = backupObjectKey(id, name);
+    const stored = new HashCounter();
+    const p = (async () => {
+      const out = new PassThrough({ highWaterMark: 1 << 20 });
+      const [h, put] = await Promise.allSettled([pipeline(Readable.from(body), stored, out), store.put(key, out)]);
+      if (h.status === 'rejected' || put.status === 'rejected') {
+        out.destroy();
+        throw h.status === 'rejected' ? h.reason : (put as PromiseRejectedResult).reason;
+      }
+      objects.push({ name, kind: meta.kind ?? BASE_KIND, bytes: stored.bytes, sha256: stored.sha256, rawBytes: raw(), compression: 'zstd', ...meta });
+    })();
+    p.catch(() => undefined);
+    writes.push(p);
+    return p;
   };
-  produce.catch(fail);
-  write.catch(fail);
-  sideDone.catch((e) => {
-    side.destroy();
-    tap.destroy(e as Error);
-  });
-  const [d, p, w] = await Promise.allSettled([run.done, produce, write]);
-  // When our side failed first, the tool only reports the broken pipe: our error is the cause.
-  if (w.status === 'rejected' && (killed || d.status === 'fulfilled')) throw w.reason;
-  if (p.status === 'rejected' && (killed || d.status === 'fulfilled')) throw p.reason;
-  if (d.status === 'rejected') throw d.reason;
-  if (p.status === 'rejected') throw p.reason;
-  if (w.status === 'rejected') throw w.reason;
+
+  const openArchive = (a: ArchiveStart) => {
+    const isBase = a.location === undefined;
+    const name = isBase ? BASE_OBJECT : `tblspc-${a.tablespaceOid}.tar.zst`;
+    const input = new PassThrough({ highWaterMark: 1 << 20 });
+    let raw = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        raw += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    const compressed = opts.at === 'client' ? new ParallelZstd(opts.level, opts.workers) : new PassThrough({ highWaterMark: 1 << 20 });
+    // pipeline(): an error anywhere destroys every stage, so the reader below sees it.
+    pipeline(input, counted, compressed).catch(() => undefined);
+    async function* body(): AsyncGenerator<Buffer> {
+      for await (const c of compressed) yield c as Buffer;
+    }
+    const meta: Partial<ManifestObject> = isBase ? { kind: BASE_KIND } : { kind: TABLESPACE_KIND, tablespaceOid: a.tablespaceOid, tablespaceLocation: a.location };
+    const stored = putObject(name, body(), meta, () => raw);
+    // A failed upload must stop the protocol side too, or it would wait for 'drain' forever.
+    stored.catch((e) => input.destroy(e as Error));
+    return { stream: input, done: stored };
+  };
+
+  const openManifest = () => {
+    const parts: Buffer[] = [];
+    const stream = new Writable({
+      write(c: Buffer, _e, cb) {
+        parts.push(c);
+        cb();
+      },
+      final(cb) {
+        manifestBuf = Buffer.concat(parts);
+        cb();
+      },
+    });
+    return { stream, done: new Promise<void>((res) => stream.once('finish', res)) };
+  };
+
+  let result;
+  try {
+    result = await baseBackup(cfg.pgEnv, {
+      label: `pgkeep ${id}`,
+      checkpoint: opts.checkpoint,
+      serverCompression: opts.at === 'server' ? { level: opts.level, workers: opts.workers } : undefined,
+      incrementalManifest: opts.incrementalManifest,
+      openArchive,
+      openManifest,
+      onProgress: (done) => {
+        if (done > reported) prog.add(done - reported);
+        reported = Math.max(reported, done);
+      },
+    });
+    if (!manifestBuf) throw new PgkeepError('base-backup-failed', 'The server finished the base backup without sending its backup_manifest; the backup is unusable.');
+    const m: Buffer = manifestBuf;
+    putObject(BACKUP_MANIFEST_OBJECT, (async function* () {
+      yield zstdFrame(m, 3);
+    })(), { kind: BACKUP_MANIFEST_KIND }, () => m.length);
+    await Promise.all(writes);
+  } catch (e) {
+    await Promise.allSettled(writes);
+    throw e;
+  }
   prog.done();
-  const labelText = scan.captured.get('backup_label')?.toString('utf8') ?? '';
-  const label = parseBackupLabel(labelText);
-  // pg_basebackup -D - prints no WAL end point; the injected backup_manifest ends with it.
-  const range = parseManifestWalRange(scan.captured.get('backup_manifest')?.toString('utf8') ?? '');
-  const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(verbose)?.[1] ?? range?.endLsn;
-  if (!opts.decode)
-    return {
-      object: { name: BASE_OBJECT, kind: BASE_KIND, bytes: w.value.bytes, sha256: w.value.sha256, rawBytes: Math.max(reportedKb, totalKb) * 1024, compression: 'zstd' },
-      label: null,
-      stopLsn: null,
-    };
-  if (!label || !end)
-    throw new PgkeepError('backup-label-missing', `pg_basebackup finished but its output lacked ${!label ? 'backup_label' : 'the WAL end point'}; the backup is unusable.`, 'Check the pg_basebackup version matches the server (PGKEEP_PG_BINDIR).');
+  const order = (o: ManifestObject) => (o.kind === BASE_KIND ? 0 : o.kind === TABLESPACE_KIND ? 1 : 2);
+  objects.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
   return {
-    object: { name: BASE_OBJECT, kind: BASE_KIND, bytes: w.value.bytes, sha256: w.value.sha256, rawBytes, compression: 'zstd' },
-    label,
-    stopLsn: end,
+    objects,
+    backupManifest: manifestBuf,
+    startLsn: result.startLsn,
+    stopLsn: result.endLsn,
+    timeline: result.startTimeline,
+    rawBytes: objects.filter((o) => o.kind !== BACKUP_MANIFEST_KIND).reduce((a, o) => a + o.rawBytes, 0),
   };
 }
 
-/** The newest full/incr backup's backup_manifest, extracted from its base.tar.zst (PG 17+ incremental). */
-async function extractManifest(store: Store, m: Manifest, dest: string): Promise<void> {
+/** A backup's backup_manifest (the parent of a PG 17 incremental): its own object, else from base.tar.zst. */
+async function readBackupManifest(store: Store, m: Manifest): Promise<Buffer> {
+  const own = m.objects.find((o) => o.kind === BACKUP_MANIFEST_KIND);
+  if (own) return streamToBuffer((await store.get(backupObjectKey(m.id, own.name))).pipe(zstdDecompress()));
   const obj = m.objects.find((o) => o.kind === BASE_KIND);
   if (!obj) throw new PgkeepError('no-parent-manifest', `Backup ${m.id} has no base object to build an incremental on.`);
   const scan = new TarScan(new Set(['backup_manifest']), 1 << 30);
@@ -326,7 +314,7 @@ async function extractManifest(store: Store, m: Manifest, dest: string): Promise
   await pipeline(await store.get(backupObjectKey(m.id, obj.name)), zstdDecompress(), scan, sink);
   const buf = scan.captured.get('backup_manifest');
   if (!buf) throw new PgkeepError('no-parent-manifest', `Backup ${m.id} has no backup_manifest in ${obj.name}.`, 'Take a new full backup.');
-  await fsp.writeFile(dest, buf);
+  return buf;
 }
 
 export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<BackupResult> {
@@ -345,15 +333,12 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
   let id = '';
   try {
     let parent: Manifest | undefined;
-    let tmpDir: string | undefined;
-    let incrementalManifest: string | undefined;
+    let incrementalManifest: Buffer | undefined;
     if (opts.type === 'incr') {
       const cat = await loadCatalog(store);
       parent = [...cat.backups].reverse().find((b) => (b.type === 'full' || b.type === 'incr') && b.systemIdentifier === facts.systemIdentifier);
       if (!parent) throw new PgkeepError('no-parent', 'An incremental backup needs a previous full backup of this cluster, and the repository has none.', 'Run pgkeep backup --type full first.');
-      tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-incr-'));
-      incrementalManifest = path.join(tmpDir, 'backup_manifest');
-      await extractManifest(store, parent, incrementalManifest);
+      incrementalManifest = await readBackupManifest(store, parent);
     }
     if (walSource === 'pull') await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
     const startTime = await serverNow(cfg.pgEnv);
@@ -362,36 +347,26 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     // Level 1 unless PGKEEP_COMPRESS sets one: on a 1 GB cluster level 3 costs ~35% more time
     // for ~5% smaller objects (bench/physical-backup.sh); backups are read rarely.
     const level = cfg.env.PGKEEP_COMPRESS && cfg.compression.kind === 'zstd' ? cfg.compression.level : 1;
-    // zstd threads compete with the walsender and pg_basebackup itself: on 2 CPUs inline
-    // compression (0 workers) measured fastest (6.3 s vs 8.8 s with 2 workers, 1.4 GB).
+    const at = compressAt(cfg);
+    // Client side: frames compressed on libuv's thread pool, one per CPU (bench/physical-backup.sh).
+    // Server side: libzstd threads in the walsender, 0 = inline.
     const cpus = os.availableParallelism();
-    const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', cpus > 2 ? Math.min(4, cpus - 2) : 0, 0, 64);
-    log.info(`backup ${id}: pg_basebackup (${checkpoint} checkpoint, zstd level ${level}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}`);
-    let base: BaseRun;
-    try {
-      // With archive_command the server archives a .backup history file holding the start/stop
-      // positions, so the stream need not be decoded (≈30% less CPU, bench/physical-backup.sh).
-      base = await streamBase(cfg, store, id, binDir, { checkpoint, level, workers, totalBytes: pre.totalBytes, incrementalManifest, decode: walSource !== 'archive' });
-    } finally {
-      if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
-    }
+    const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', at === 'client' ? Math.min(4, cpus) : 0, at === 'client' ? 1 : 0, 64);
+    log.info(
+      `backup ${id}: BASE_BACKUP (${checkpoint} checkpoint, zstd level ${level} on the ${at}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}` +
+        `${pre.tablespaces.length ? ` with ${pre.tablespaces.length} tablespace(s)` : ''}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}${parent ? `, incremental on ${parent.id}` : ''}`,
+    );
+    const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest });
     const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
-    let label = base.label;
-    let stopLsn = base.stopLsn;
-    if (!label || !stopLsn) {
-      const hist = await findBackupHistory(store, pre.timeline, id, waitSeconds);
-      if (!hist)
-        throw new PgkeepError('wal-not-archived', `The backup history file of ${id} did not reach ${store.description} within ${waitSeconds} s.`, "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal.");
-      label = hist.label;
-      stopLsn = hist.stopLsn;
-    }
-    const stopWal = segmentName(label.timeline, segnoForLsn(parseLsn(stopLsn) - 1n, pre.segSize), pre.segSize);
+    const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
+    const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);
     if (walSource === 'pull') {
-      const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(stopLsn), pre.segSize, facts.systemIdentifier);
+      const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(run.stopLsn), pre.segSize, facts.systemIdentifier);
       log.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
     }
-    const segs = await waitForWal(store, label.timeline, label.startWal, stopWal, pre.segSize, waitSeconds);
+    const segs = await waitForWal(store, run.timeline, startWal, stopWal, pre.segSize, waitSeconds);
     const stopTime = await serverNow(cfg.pgEnv);
+    const bytes = run.objects.reduce((a, o) => a + o.bytes, 0);
     const manifest: Manifest = {
       format: FORMAT_VERSION,
       id,
@@ -401,30 +376,39 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
       pgVersion: facts.version,
       pgVersionNum: facts.versionNum,
       systemIdentifier: facts.systemIdentifier,
-      timeline: label.timeline,
-      startLsn: label.startLsn,
-      stopLsn,
-      startWal: label.startWal,
+      timeline: run.timeline,
+      startLsn: run.startLsn,
+      stopLsn: run.stopLsn,
+      startWal,
       stopWal,
       ...(parent ? { parent: parent.id } : {}),
-      bytes: base.object.bytes,
-      rawBytes: base.object.rawBytes,
-      objects: [base.object],
+      bytes,
+      rawBytes: run.rawBytes,
+      objects: run.objects,
       tool: { name: 'pgkeep', version: VERSION },
-      extra: { walSource, checkpoint, zstdLevel: level, zstdWorkers: workers, walSegSize: pre.segSize, walSegments: segs, backupLabel: label },
+      extra: {
+        walSource,
+        checkpoint,
+        zstdLevel: level,
+        zstdWorkers: workers,
+        compressedOn: at,
+        walSegSize: pre.segSize,
+        walSegments: segs,
+        ...(pre.tablespaces.length ? { tablespaces: pre.tablespaces } : {}),
+      },
     };
     await writeJson(store, manifestKey(id), manifest, true);
     const durationSeconds = (Date.now() - started) / 1000;
-    log.info(`backup ${id}: done, ${formatBytes(base.object.rawBytes)} → ${formatBytes(base.object.bytes)}, WAL ${label.startWal}..${stopWal} archived, ${durationSeconds.toFixed(1)} s`);
+    log.info(`backup ${id}: done, ${formatBytes(run.rawBytes)} → ${formatBytes(bytes)}, WAL ${startWal}..${stopWal} archived, ${durationSeconds.toFixed(1)} s`);
     return {
       id,
       type: opts.type,
       startTime,
       stopTime,
-      bytes: base.object.bytes,
-      rawBytes: base.object.rawBytes,
+      bytes,
+      rawBytes: run.rawBytes,
       durationSeconds,
-      objects: [{ name: BASE_OBJECT, bytes: base.object.bytes, rawBytes: base.object.rawBytes }],
+      objects: run.objects.map((o) => ({ name: o.name, bytes: o.bytes, rawBytes: o.rawBytes })),
     };
   } catch (e) {
     if (id) {

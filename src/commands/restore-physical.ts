@@ -8,8 +8,9 @@ import { resolveBinDir } from '../postgres/pg-tools.js';
 import { openStore } from '../storage/open-store.js';
 import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
-import type { RestorePlan } from '../restore/plan.js';
+import type { CombineToolStatus, RestorePlan } from '../restore/plan.js';
 import { loadHistories, planFromRepository, toPlanTarget } from '../restore/plan-from-repo.js';
+import { checkTablespaceTargets, tablespaceTargetFrom } from '../restore/extract.js';
 import { checkTargetDir, DEFAULT_STAGE_SEGMENTS, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
 import { repoUrlForServer } from '../restore/recovery-settings.js';
 import type { RestoreResult } from './types.js';
@@ -37,6 +38,10 @@ export interface PhysicalRestoreOptions {
   startTimeoutSeconds?: number;
   /** With start: extra postgresql.conf settings for the started cluster. */
   startSettings?: Record<string, string | number | boolean>;
+  /** Tablespace directories: OLD (path when backed up, or OID) → NEW. Unmapped ones go back where they were. */
+  tablespaceMap?: Record<string, string>;
+  /** Throwaway clusters: every unmapped tablespace under this directory (<dir>/<oid>). */
+  tablespacesUnder?: string;
 }
 
 /** Everything a physical restore reports; `--json` prints it. */
@@ -45,6 +50,10 @@ export interface PhysicalRestoreResult extends RestoreResult {
   targetTimeline: number;
   timelines: number[];
   wal: { first: string; last: string; count: number; bytes: number };
+  /** The backups restored, oldest first: a full alone, or a full and incrementals that pg_combinebackup combines. */
+  chain: { id: string; type: string; bytes: number }[];
+  /** With a chain of more than one backup: whether pg_combinebackup was found (path, major) or why not. */
+  combineTool?: CombineToolStatus;
   bytesToFetch: number;
   estimatedSeconds: number;
   warnings: string[];
@@ -87,22 +96,29 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
     dryRun: opts.dryRun,
     backupId: plan.backup.id,
     recoveredTo: target.kind === 'time' ? target.time.iso : target.kind === 'immediate' ? normaliseIso(plan.backup.stopTime) : undefined,
-    plan: plan.lines,
+    plan: [...plan.lines],
     target: opts.to || undefined,
     durationSeconds: 0,
     targetKind: opts.target.kind,
     targetTimeline: plan.targetTimeline,
     timelines: plan.timelinePath.map((s) => s.timeline),
     wal: { first: plan.wal.first, last: plan.wal.last, count: plan.wal.count, bytes: plan.wal.bytes },
+    chain: plan.chain.map((m) => ({ id: m.id, type: m.type, bytes: m.bytes })),
+    ...(plan.combineTool ? { combineTool: plan.combineTool } : {}),
     bytesToFetch: plan.bytesToFetch,
     estimatedSeconds: plan.estimatedSeconds,
     warnings: plan.warnings,
   };
+  // Tablespaces go where they were unless mapped; each target must be absent or empty (checked
+  // again when writing). The dry run shows where each one would go.
+  const tablespaceTarget = tablespaceTargetFrom(opts.tablespaceMap, opts.tablespacesUnder);
+  const tablespaces = await checkTablespaceTargets(plan.backup, tablespaceTarget);
+  for (const t of tablespaces) base.plan.push(`Tablespace ${t.oid}: ${t.from} → ${t.to}${t.from === t.to ? ' (where it was; --tablespace-map OLD=NEW moves it)' : ''}`);
   // A dry run returns the plan to its caller (CLI text, job summary); a real run logs it as step one.
-  if (!opts.dryRun) for (const l of plan.lines) log.info(`restore plan: ${l}`);
+  if (!opts.dryRun) for (const l of base.plan) log.info(`restore plan: ${l}`);
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
-  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1' });
+  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1', tablespaceTarget });
   if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));

@@ -5,7 +5,7 @@ import { PgkeepError } from '../util/errors.js';
 
 export type PgEnv = Record<string, string>;
 
-function clientConfig(env: PgEnv, database?: string): pg.ClientConfig {
+export function clientConfig(env: PgEnv, database?: string): pg.ClientConfig {
   return {
     host: env.PGHOST ?? '/var/run/postgresql',
     port: env.PGPORT ? Number(env.PGPORT) : 5432,

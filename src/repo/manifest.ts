@@ -15,6 +15,9 @@ export const manifestObjectSchema = z.object({
   /** Size before compression. */
   rawBytes: z.number().int().nonnegative(),
   compression: z.enum(['zstd', 'none']),
+  /** kind "tablespace": the tablespace's OID and its directory on the backed-up server. */
+  tablespaceOid: z.number().int().optional(),
+  tablespaceLocation: z.string().optional(),
 });
 export type ManifestObject = z.infer<typeof manifestObjectSchema>;
 

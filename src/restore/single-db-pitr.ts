@@ -18,6 +18,7 @@ import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import type { RestoreResult } from '../commands/types.js';
 import { planFromRepository } from './plan-from-repo.js';
+import { tablespaceTargetFrom } from './extract.js';
 import { normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir } from './execute.js';
 import { parseGlobalsRoles } from './globals-roles.js';
 import { PROTECTED_DATABASES, checkDatabaseName, createRoles, databaseExists, missingRoles, restoreDumpInto } from './logical-restore.js';
@@ -96,7 +97,7 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
   const dataDir = path.join(work, 'data');
   let cluster: LocalCluster | undefined;
   try {
-    await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off', zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1' });
+    await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off', zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1', tablespaceTarget: tablespaceTargetFrom(undefined, path.join(work, 'tablespaces')) });
     // Only this process talks to the ephemeral cluster: trust on loopback and the socket.
     await fsp.writeFile(path.join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
     const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });

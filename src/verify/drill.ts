@@ -66,7 +66,7 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     let lastWal: string | undefined;
     try {
       // archive_mode off: the drill cluster must never archive into the repository.
-      const r = await restorePhysical(cfg, { target: { kind: 'latest' }, to: dataDir, backup: backup.id, dryRun: false, archiveMode: 'off' });
+      const r = await restorePhysical(cfg, { target: { kind: 'latest' }, to: dataDir, backup: backup.id, dryRun: false, archiveMode: 'off', tablespacesUnder: path.join(work, 'tablespaces') });
       lastWal = r.wal.last;
     } catch (e) {
       throw new PgkeepError(

@@ -6,9 +6,24 @@ import { restoreLogical } from '../../commands/restore-logical.js';
 import { restorePhysical, type RestoreTarget } from '../../commands/restore-physical.js';
 import type { RestoreResult } from '../../commands/types.js';
 
+/** `--tablespace-map OLD=NEW` (repeatable, like pg_basebackup -T): OLD is the path when backed up, or the OID. */
+export function parseTablespaceMap(v: unknown): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of (Array.isArray(v) ? v : [v]) as string[]) {
+    const i = item.indexOf('=');
+    const [from, to] = i > 0 ? [item.slice(0, i).trim(), item.slice(i + 1).trim()] : ['', ''];
+    if (!from || !to || !to.startsWith('/') || !(from.startsWith('/') || /^\d+$/.test(from)))
+      throw new PgkeepError('bad-usage', `--tablespace-map="${item}" is not valid: expected OLD=NEW with NEW an absolute path and OLD the tablespace's path when backed up (or its OID).`, 'Example: --tablespace-map /srv/pg/fast=/restore/fast (pgkeep restore --dry-run lists the tablespaces).');
+    if (out[from]) throw new PgkeepError('bad-usage', `--tablespace-map maps ${from} twice.`);
+    out[from] = to;
+  }
+  return out;
+}
+
 export const restoreCommand: CliCommand = {
   synopsis:
-    '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--backup <id>] [--dry-run] [--start --port P] [--json]\n' +
+    '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--backup <id>] [--tablespace-map OLD=NEW]… [--dry-run] [--start --port P] [--json]\n' +
     '            --logical --database <name> [--backup <id>|latest] [--into <name>] [--replace] [--time <ISO-8601>] [--jobs N] [--dry-run]',
   help:
     'Physical: writes a data directory that replays WAL to the target and promotes when started with pg_ctl -D DIR start.\n' +
@@ -28,6 +43,7 @@ export const restoreCommand: CliCommand = {
     into: { type: 'string' },
     replace: { type: 'boolean' },
     jobs: { type: 'string' },
+    'tablespace-map': { type: 'string', multiple: true },
   },
   async run({ cfg, flags }) {
     const dryRun = flags['dry-run'] === true;
@@ -35,7 +51,7 @@ export const restoreCommand: CliCommand = {
     if (flags.logical) {
       const database = str(flags, 'database');
       if (!database) throw new PgkeepError('bad-usage', 'pgkeep restore --logical needs --database <name>.', 'Example: pgkeep restore --logical --database core');
-      for (const f of ['lsn', 'latest', 'immediate', 'to', 'start', 'port'])
+      for (const f of ['lsn', 'latest', 'immediate', 'to', 'start', 'port', 'tablespace-map'])
         if (flags[f] !== undefined) throw new PgkeepError('bad-usage', `--${f} does not apply to a logical restore.`);
       const jobs = str(flags, 'jobs');
       if (jobs !== undefined && !/^[1-9]\d?$/.test(jobs)) throw new PgkeepError('bad-usage', `--jobs="${jobs}" is not valid: expected a number from 1 to 99.`);
@@ -74,6 +90,7 @@ export const restoreCommand: CliCommand = {
         dryRun,
         start: flags.start === true,
         port: port ? Number(port) : undefined,
+        tablespaceMap: parseTablespaceMap(flags['tablespace-map']),
       });
     }
     const text = [

