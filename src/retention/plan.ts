@@ -5,7 +5,10 @@
 // - physical (full/incr): keep every backup that stops after the window start (it may be the
 //   base for an instant inside the window), plus the newest restorable backup that stopped at or
 //   before the window start (the anchor that covers the window's first instant), plus every
-//   kept incremental's parent chain;
+//   kept incremental's parent chain back to its full (src/repo/backup-chain.ts): a full that a
+//   kept incremental depends on is never expired;
+// - an incremental whose parent chain is broken (a parent missing from the catalog, of another
+//   system, not physical) cannot be restored: it is expired with its chain, inside the window too;
 // - WAL: keep every segment from the oldest kept physical backup's start segment onward, on every
 //   timeline; history files always; with no physical backup at all, WAL is left alone;
 // - logical: keep those that start inside the window (or in the future: clock skew) and always
@@ -13,6 +16,7 @@
 // - never expire the only backup; backups dated after `now` are kept;
 // - incomplete backups (no manifest) are removed once older than 24 h (a running backup is
 //   protected by the backup lock, which apply checks).
+import { resolveChain } from '../repo/backup-chain.js';
 import type { Manifest } from '../repo/manifest.js';
 import type { WalCatalog } from '../repo/wal-catalog.js';
 import { parseBackupId } from '../repo/layout.js';
@@ -68,20 +72,10 @@ export function startSegno(b: Manifest): bigint | null {
   return null;
 }
 
-/** An incremental's parents back to its full backup, or null when a link is missing. */
+/** An incremental's parents, newest first, back to its full backup; null when a link is broken. */
 export function parentChain(b: Manifest, byId: Map<string, Manifest>): Manifest[] | null {
-  const chain: Manifest[] = [];
-  let cur = b;
-  const seen = new Set<string>();
-  while (cur.type === 'incr') {
-    if (!cur.parent || seen.has(cur.parent)) return null;
-    seen.add(cur.parent);
-    const p = byId.get(cur.parent);
-    if (!p) return null;
-    chain.push(p);
-    cur = p;
-  }
-  return chain;
+  const r = resolveChain(b, byId);
+  return r.ok ? r.chain.slice(0, -1).reverse() : null;
 }
 
 export function planRetention(input: RetentionInput): RetentionPlan {
@@ -95,19 +89,20 @@ export function planRetention(input: RetentionInput): RetentionPlan {
     if (!keep.has(b.id)) keep.set(b.id, reason);
   };
 
-  // Physical backups.
+  // Physical backups. An incremental with a broken chain is never kept for the window.
   const physical = backups.filter(isPhysical);
+  const broken = new Map<string, string>();
   for (const b of physical) {
+    const r = resolveChain(b, byId);
+    if (!r.ok) broken.set(b.id, `${r.at.id === b.id ? '' : `its chain passes through ${r.at.id}, and `}${r.why}`);
+  }
+  const restorable = physical.filter((b) => !broken.has(b.id));
+  for (const b of restorable) {
     if (ms(b.startTime) > nowMs) mark(b, 'dated after now (clock skew): kept');
     else if (ms(b.stopTime) > windowStartMs) mark(b, 'inside the recovery window');
   }
-  const restorable = physical.filter((b) => parentChain(b, byId) !== null);
   const anchor = restorable.filter((b) => ms(b.stopTime) <= windowStartMs).sort((a, b) => ms(a.stopTime) - ms(b.stopTime)).pop();
   if (anchor) mark(anchor, 'newest backup before the window start (covers its first instant)');
-  for (const b of physical) {
-    if (!keep.has(b.id) || b.type !== 'incr') continue;
-    for (const p of parentChain(b, byId) ?? []) mark(p, `parent of kept incremental ${b.id}`);
-  }
 
   // Logical backups.
   const logical = backups.filter((b) => b.type === 'logical');
@@ -124,11 +119,26 @@ export function planRetention(input: RetentionInput): RetentionPlan {
     mark(newest, 'only remaining backup (never expired)');
   }
 
+  // A kept incremental keeps its whole chain (last: whatever marked it, the fallback included).
+  for (const b of physical) {
+    if (!keep.has(b.id) || b.type !== 'incr') continue;
+    for (const p of parentChain(b, byId) ?? []) mark(p, `parent of kept incremental ${b.id}`);
+  }
+
   const toPlanned = (b: Manifest, reason: string): PlannedBackup => ({ id: b.id, type: b.type, startTime: b.startTime, bytes: b.bytes, reason });
   const keepList = backups.filter((b) => keep.has(b.id)).map((b) => toPlanned(b, keep.get(b.id)!));
   const expireList = backups
     .filter((b) => !keep.has(b.id))
-    .map((b) => toPlanned(b, isPhysical(b) ? 'older than the window and not needed by a kept backup' : 'logical backup older than the window'));
+    .map((b) =>
+      toPlanned(
+        b,
+        broken.has(b.id)
+          ? `incremental that cannot be restored: ${broken.get(b.id)}`
+          : isPhysical(b)
+            ? 'older than the window and not needed by a kept backup'
+            : 'logical backup older than the window',
+      ),
+    );
 
   // Incomplete backups.
   const graceMs = INCOMPLETE_GRACE_HOURS * 3600_000;

@@ -94,6 +94,85 @@ describe('retention plan', () => {
     expect(ids(p.expire)).toEqual([orphan.id]);
   });
 
+  describe('incremental chains (PostgreSQL 17)', () => {
+    const cases: { name: string; build: () => { backups: Manifest[]; keep: string[]; expire: string[]; walFrom?: number; reason?: [string, RegExp] } }[] = [
+      {
+        name: 'a full far outside the window is kept while an incremental inside the window depends on it',
+        build: () => {
+          const f0 = backup('full', 120, { seg: 2 });
+          const f = backup('full', 90, { seg: 5 });
+          const anchor = backup('full', 50, { seg: 20 });
+          const i = backup('incr', 10, { seg: 40, parent: f.id });
+          return { backups: [f0, f, anchor, i], keep: [f.id, anchor.id, i.id], expire: [f0.id], walFrom: 5, reason: [f.id, new RegExp(`parent of kept incremental ${i.id}`)] };
+        },
+      },
+      {
+        name: 'every link of a long chain is kept: full → incr → incr → incr (window)',
+        build: () => {
+          const f = backup('full', 80, { seg: 5 });
+          const i1 = backup('incr', 70, { seg: 10, parent: f.id });
+          const i2 = backup('incr', 60, { seg: 15, parent: i1.id });
+          const i3 = backup('incr', 3, { seg: 30, parent: i2.id });
+          return { backups: [f, i1, i2, i3], keep: [f.id, i1.id, i2.id, i3.id], expire: [], walFrom: 5 };
+        },
+      },
+      {
+        name: 'an incremental goes with its expired parent',
+        build: () => {
+          const f1 = backup('full', 70, { seg: 5 });
+          const i1 = backup('incr', 65, { seg: 8, parent: f1.id });
+          const f2 = backup('full', 40, { seg: 20 }); // anchor
+          const f3 = backup('full', 5, { seg: 30 });
+          return { backups: [f1, i1, f2, f3], keep: [f2.id, f3.id], expire: [f1.id, i1.id], walFrom: 20 };
+        },
+      },
+      {
+        name: 'an incremental inside the window whose parent is already gone is expired (it cannot be restored)',
+        build: () => {
+          const f = backup('full', 40, { seg: 10 });
+          const orphan = backup('incr', 5, { seg: 30, parent: '20260501T000000Z-full' });
+          return { backups: [f, orphan], keep: [f.id], expire: [orphan.id], walFrom: 10, reason: [orphan.id, /cannot be restored: its parent backup 20260501T000000Z-full is not in the repository/] };
+        },
+      },
+      {
+        name: 'the rest of a chain below a missing link goes too',
+        build: () => {
+          const f = backup('full', 40, { seg: 10 });
+          const i2 = backup('incr', 5, { seg: 30, parent: '20260610T000000Z-incr' });
+          const i3 = backup('incr', 2, { seg: 35, parent: i2.id });
+          return { backups: [f, i2, i3], keep: [f.id], expire: [i2.id, i3.id], reason: [i3.id, new RegExp(`chain passes through ${i2.id}`)] };
+        },
+      },
+      {
+        name: 'an incremental whose parent belongs to another cluster is expired',
+        build: () => {
+          const f = backup('full', 40, { seg: 10 });
+          const other = backup('full', 20, { seg: 20, systemIdentifier: '2' });
+          const i = backup('incr', 5, { seg: 30, parent: other.id });
+          return { backups: [f, other, i], keep: [f.id, other.id], expire: [i.id], reason: [i.id, /another cluster/] };
+        },
+      },
+      {
+        name: 'an incremental dated after now (clock skew) keeps its chain',
+        build: () => {
+          const f = backup('full', 60, { seg: 5 });
+          const f2 = backup('full', 40, { seg: 10 });
+          const i = backup('incr', -1, { seg: 40, parent: f.id });
+          return { backups: [f, f2, i], keep: [f.id, f2.id, i.id], expire: [], walFrom: 5 };
+        },
+      },
+    ];
+    for (const c of cases)
+      it(c.name, () => {
+        const { backups, keep, expire, walFrom, reason } = c.build();
+        const p = plan(backups, walCat(walRange(1, 1, 45)));
+        expect(ids(p.keep).sort()).toEqual([...keep].sort());
+        expect(ids(p.expire).sort()).toEqual([...expire].sort());
+        if (walFrom !== undefined) expect(p.walKeepFrom).toBe(segmentName(1, BigInt(walFrom)));
+        if (reason) expect([...p.keep, ...p.expire].find((b) => b.id === reason[0])!.reason).toMatch(reason[1]);
+      });
+  });
+
   it('keeps backups dated after now (clock skew) and the WAL they need', () => {
     const f1 = backup('full', 40, { seg: 10 });
     const future = backup('full', -2, { seg: 50 });
