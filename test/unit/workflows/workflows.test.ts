@@ -176,6 +176,16 @@ describe('workflows', () => {
     expect(JSON.stringify(ci.jobs['check-dist'].steps)).toMatch(/npm run build.*git status --porcelain -- dist/s);
   });
 
+  it('ci runs the PostgreSQL 17 incremental-chain restore in the 17 leg, with PGDG 17 server and client (pg_combinebackup)', () => {
+    const j = workflows.ci.jobs.integration;
+    expect(j.env.PGKEEP_TEST_PG17_BINDIR).toBe("${{ matrix.pg == 17 && '/usr/lib/postgresql/17/bin' || '' }}");
+    const install = j.steps.find((s: Step) => /apt\.postgresql\.org/.test(s.run ?? ''));
+    expect(install.run).toContain('postgresql-${{ matrix.pg }} postgresql-client-${{ matrix.pg }}');
+    expect(install.run).toContain('pg_combinebackup" --version');
+    // The gated test reads the variable the job sets.
+    expect(fs.readFileSync(path.join(REPO_ROOT, 'test/helpers/pg17.ts'), 'utf8')).toContain('PGKEEP_TEST_PG17_BINDIR');
+  });
+
   it('pr-restore-check backs up one container and restores into another with the PR-built actions, then compares checksums', () => {
     const j = workflows['pr-restore-check'].jobs['restore-check'];
     expect(Object.keys(j.services)).toEqual(['source', 'target']);
