@@ -7,7 +7,7 @@
 //   finds one (combine-tool.ts); undefined here, where only PostgreSQL 15 tools are installed.
 // Tests gate on these with describe.skipIf / it.skipIf.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,22 @@ function embeddedBinDir(): string | undefined {
   // npm runs postinstall only when allowScripts permits it: make the links if they are missing.
   if (!existsSync(path.join(pkgDir, 'native', 'lib', 'libpq.so.5')))
     execFileSync(process.execPath, ['scripts/hydrate-symlinks.js'], { cwd: pkgDir, stdio: 'ignore' });
-  return bin;
+  if (readableByAll(bin)) return bin;
+  // The server runs as `postgres` under root: a checkout it cannot enter (e.g. under /root) gets
+  // a world-readable copy of the binaries (once per process, ~60 MB).
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-pg17-native-'));
+  execFileSync('cp', ['-a', path.join(pkgDir, 'native'), copy]);
+  execFileSync('chmod', ['-R', 'a+rX', copy]);
+  return path.join(copy, 'native', 'bin');
+}
+
+/** Every directory up to `dir` can be entered, and its binaries read and run, by any user. */
+function readableByAll(dir: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) break;
+  }
+  return (statSync(path.join(dir, 'postgres')).mode & 0o005) === 0o005;
 }
 
 /** A bin directory that starts a PostgreSQL 17 server with LocalCluster (psql included), or undefined. */
