@@ -7,7 +7,7 @@
 //   finds one (combine-tool.ts); undefined here, where only PostgreSQL 15 tools are installed.
 // Tests gate on these with describe.skipIf / it.skipIf.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,13 @@ import { findCombineTool } from '../../src/restore/combine-tool.js';
 
 const DEBIAN_17 = '/usr/lib/postgresql/17/bin';
 let hybrid: string | undefined;
+
+/** A temp directory removed when the process exits. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.once('exit', () => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
 
 /** The embedded package's bin dir, with its lib symlinks made (its postinstall script's job). */
 function embeddedBinDir(): string | undefined {
@@ -34,7 +41,7 @@ function embeddedBinDir(): string | undefined {
   if (readableByAll(bin)) return bin;
   // The server runs as `postgres` under root: a checkout it cannot enter (e.g. under /root) gets
   // a world-readable copy of the binaries (once per process, ~60 MB).
-  const copy = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-pg17-native-'));
+  const copy = tempDir('pgkeep-pg17-native-');
   execFileSync('cp', ['-a', path.join(pkgDir, 'native'), copy]);
   execFileSync('chmod', ['-R', 'a+rX', copy]);
   return path.join(copy, 'native', 'bin');
@@ -59,7 +66,7 @@ export function pg17ServerBinDir(): string | undefined {
   const psql = installedBinDirs().map((d) => path.join(d.dir, 'psql')).find((p) => existsSync(p));
   if (!embedded || !psql) return undefined;
   // initdb and pg_ctl find postgres (and share/, lib/) through their resolved paths.
-  hybrid = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-pg17-bin-'));
+  hybrid = tempDir('pgkeep-pg17-bin-');
   chmodSync(hybrid, 0o755);
   for (const t of ['initdb', 'pg_ctl', 'postgres']) symlinkSync(path.join(embedded, t), path.join(hybrid, t));
   symlinkSync(psql, path.join(hybrid, 'psql'));
