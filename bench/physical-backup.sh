@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Full physical backup side by side on one ~1 GB cluster of realistic rows:
-#   pgkeep backup --type full (pg_basebackup -D - -Ft -X none --compress=client-zstd, level 1, stored + verified)
+#   pgkeep backup --type full (BASE_BACKUP over the replication protocol, zstd level 1 compressed
+#     as parallel frames by pgkeep; then again with PGKEEP_COMPRESS_AT=server)
 #   pg_basebackup -D - -Ft -X none --compress=client-zstd:level=1 to a file (pgkeep's floor)
 #   pg_basebackup -Ft -z -Xs (the "script" baseline)
 #   pgbackrest backup --type=full (compress-type=zst, process-max=2)
@@ -64,6 +65,9 @@ echo "== pgkeep backup --type full (fast checkpoint)"
 read -r t_pgkeep rss_pgkeep < <(T sh -c "PGKEEP_REPO=file://$S/repo $S/node $S/pgkeep.js backup --type full --checkpoint fast --json > $S/pgkeep.json")
 du -sb "$S/repo/backups" | awk '{printf "  stored %.0f MiB\n", $1/1048576}'
 
+echo "== pgkeep backup --type full, PGKEEP_COMPRESS_AT=server (zstd in the walsender)"
+read -r t_pgkeep_s rss_pgkeep_s < <(T sh -c "PGKEEP_COMPRESS_AT=server PGKEEP_REPO=file://$S/repo $S/node $S/pgkeep.js backup --type full --checkpoint fast --json > $S/pgkeep-s.json")
+
 echo "== pg_basebackup -D - -Ft -Xnone --compress=client-zstd:level=1"
 read -r t_czstd rss_czstd < <(T sh -c "$BIN/pg_basebackup -D - -Ft -X none -c fast --compress=client-zstd:level=1 > $S/zbb/base.tar.zst 2>/dev/null")
 du -sb "$S/zbb" | awk '{printf "  stored %.0f MiB\n", $1/1048576}'
@@ -97,11 +101,14 @@ du -sb "$S/pgbr-repo/backup" | awk '{printf "  stored %.0f MiB\n", $1/1048576}'
 echo
 printf '%-44s %8s %10s\n' tool seconds 'peak RSS'
 printf '%-44s %8s %8s MB\n' 'pgkeep backup --type full' "$t_pgkeep" $((rss_pgkeep / 1024))
+printf '%-44s %8s %8s MB\n' 'pgkeep backup, PGKEEP_COMPRESS_AT=server' "$t_pgkeep_s" $((rss_pgkeep_s / 1024))
 printf '%-44s %8s %8s MB\n' 'pg_basebackup client-zstd:level=1' "$t_czstd" $((rss_czstd / 1024))
 printf '%-44s %8s %8s MB\n' 'pg_basebackup -Ft -z -Xs' "$t_gz" $((rss_gz / 1024))
 printf '%-44s %8s %8s MB\n' 'pgbackrest backup (zst, process-max 2)' "$t_pgbr" $((rss_pgbr / 1024))
 awk -v a="$t_pgkeep" -v b="$t_pgbr" -v c="$t_gz" -v d="$t_czstd" 'BEGIN {
   printf "pgkeep vs pgbackrest: %.2fx faster; vs pg_basebackup -z: %.2fx faster; vs client-zstd: %.2fx\n", b/a, c/a, d/a }'
+awk -v a="$t_pgkeep_s" -v b="$t_pgbr" 'BEGIN { printf "pgkeep (server zstd) vs pgbackrest: %.2fx faster\n", b/a }'
+[ -n "${SKIP_WAL_PUSH:-}" ] && exit 0
 
 echo
 echo "== WAL push under load: pgbench -c 8 -j 2 -T 40 (synchronous_commit off)"

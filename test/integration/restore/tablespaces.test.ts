@@ -46,8 +46,8 @@ describe('tablespaces (physical backup and restore)', () => {
     c = await startCluster(archivingSettings(repo.url));
     tsDir = path.join(work, 'fast');
     await fsp.mkdir(tsDir, { mode: 0o700 });
-    const { uid, gid } = serverRunAs();
-    if (uid !== undefined) await fsp.chown(tsDir, uid, gid!);
+    const runAs = serverRunAs();
+    if (runAs) await fsp.chown(tsDir, runAs.uid, runAs.gid);
     await c.psql(`create tablespace fast location '${tsDir}'`);
     oid = Number((await c.psql(`select oid from pg_tablespace where spcname = 'fast'`)).trim());
     await c.psql(`create table t(id int primary key using index tablespace fast, v text) tablespace fast`);
