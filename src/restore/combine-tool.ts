@@ -1,6 +1,7 @@
 // Finding pg_combinebackup for an incremental chain (PostgreSQL 17+): like the other
-// PostgreSQL tools (PGKEEP_PG_BINDIR, then the Debian layout, then PATH), and it must be from
-// PostgreSQL 17 or newer (and at least the backup's major). The planner shows whether it was
+// PostgreSQL tools (PGKEEP_PG_BINDIR, then the Debian layout, then PATH), and it must be of the
+// backups' own major (17 or newer): it refuses another major's pg_control ("unexpected control
+// file version"), so a newer one is no substitute. The planner shows whether it was
 // found (`findCombineTool`, in the dry run); `checkCombineTool` refuses a restore before
 // anything is written when it is missing.
 import { execFileSync } from 'node:child_process';
@@ -44,18 +45,18 @@ export function findCombineTool(pgBinDir: string | undefined, backupMajor: numbe
   if (pgBinDir) candidates.push(path.join(pgBinDir, COMBINE_TOOL));
   else {
     const dirs = installedBinDirs();
-    for (const d of [...dirs.filter((d) => d.major === need), ...dirs.filter((d) => d.major > need).reverse()]) candidates.push(path.join(d.dir, COMBINE_TOOL));
+    for (const d of dirs.filter((d) => d.major === need)) candidates.push(path.join(d.dir, COMBINE_TOOL));
     const onPath = findExecutable(COMBINE_TOOL, searchPath);
     if (onPath) candidates.push(onPath);
   }
-  const tooOld: string[] = [];
+  const wrong: string[] = [];
   for (const file of candidates) {
     if (!executable(file)) continue;
     const major = toolMajor(file);
-    if (major !== undefined && major >= need) return { found: true, path: file, major };
-    tooOld.push(`${file} is ${major === undefined ? 'of an unknown version' : `from PostgreSQL ${major}`}`);
+    if (major === need) return { found: true, path: file, major };
+    wrong.push(`${file} is ${major === undefined ? 'of an unknown version' : `from PostgreSQL ${major}`}`);
   }
-  if (tooOld.length) return { found: false, why: `${tooOld.join('; ')}, older than the ${need} it needs` };
+  if (wrong.length) return { found: false, why: `${wrong.join('; ')}, but the backups are PostgreSQL ${need} and pg_combinebackup must be the same major` };
   const where = pgBinDir ? `PGKEEP_PG_BINDIR=${pgBinDir}` : `${installedBinDirs().map((d) => d.dir).join(', ') || 'no PostgreSQL bin directory'} or PATH`;
   return { found: false, why: `no ${COMBINE_TOOL} in ${where}` };
 }
@@ -65,7 +66,7 @@ export function combineToolError(plan: RestorePlan, status: CombineToolStatus & 
   const major = Math.max(COMBINE_MIN_MAJOR, Math.floor(plan.backup.pgVersionNum / 10000));
   return new PgkeepError(
     'no-combinebackup',
-    `Backup ${plan.backup.id} is incremental: restoring it combines the chain ${plan.chain.map((m) => m.id).join(' → ')} with pg_combinebackup from PostgreSQL ${major} or newer, which was not found (${status.why}); nothing was written.`,
+    `Backup ${plan.backup.id} is incremental: restoring it combines the chain ${plan.chain.map((m) => m.id).join(' → ')} with pg_combinebackup from PostgreSQL ${major}, which was not found (${status.why}); nothing was written.`,
     `Install postgresql-client-${major} (apt.postgresql.org) on this machine, or set PGKEEP_PG_BINDIR to a PostgreSQL ${major} bin directory that has pg_combinebackup; or restore an older full backup with --backup.`,
   );
 }

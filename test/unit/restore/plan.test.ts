@@ -377,7 +377,7 @@ describe('restore plan: incremental chains (PostgreSQL 17)', () => {
   it('shows the chain and whether pg_combinebackup was found in the dry-run lines', () => {
     const text = planRestore(input(all, wal, time('2026-06-12T00:00:00Z'), { combineTool: found })).lines.join('\n');
     expect(text).toContain(`Chain: full ${f1.id} → incr ${i1.id} → incr ${i2.id} (3 backups, 6.3 KiB stored)`);
-    expect(text).toContain('Combine: needs pg_combinebackup (PostgreSQL 17 or newer): found /usr/lib/postgresql/17/bin/pg_combinebackup (17)');
+    expect(text).toContain('Combine: needs pg_combinebackup of PostgreSQL 17: found /usr/lib/postgresql/17/bin/pg_combinebackup (17)');
     expect(text).toContain(`pg_combinebackup -o DIR ${f1.id} ${i1.id} ${i2.id}`);
     const missing = planRestore(input(all, wal, time('2026-06-12T00:00:00Z'), { combineTool: { found: false, why: 'no pg_combinebackup in /usr/lib/postgresql/15/bin' } }));
     expect(missing.lines.join('\n')).toMatch(/Combine: .*NOT FOUND \(no pg_combinebackup in \/usr\/lib\/postgresql\/15\/bin\); the restore will refuse to start/);
