@@ -322,12 +322,14 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
   if (opts.type !== 'full' && opts.type !== 'incr')
     throw new PgkeepError('bad-usage', `physicalBackup cannot take a ${opts.type} backup.`);
   const facts = await serverFacts(cfg.pgEnv);
-  const binDir = resolveBinDir(cfg.pgBinDir, facts.major);
+  // Client tools are needed only to pull WAL (pg_receivewal): BASE_BACKUP needs none, so an
+  // archiving server of any supported major is backed up without its version's tools.
+  const binDir = () => resolveBinDir(cfg.pgBinDir, facts.major);
   const pre = await preflight(cfg.pgEnv);
   const walSource = checkPreflight(pre);
   const store = openStore(cfg);
   await ensureRepoInfo(store, facts.systemIdentifier);
-  if (opts.type === 'incr' && facts.major < 17) return walPullRun(cfg, store, facts, binDir, pre, started);
+  if (opts.type === 'incr' && facts.major < 17) return walPullRun(cfg, store, facts, binDir(), pre, started);
 
   const lock = await acquireLock(store, `backup-${opts.type}`);
   let id = '';
@@ -361,7 +363,7 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
     const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);
     if (walSource === 'pull') {
-      const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(run.stopLsn), pre.segSize, facts.systemIdentifier);
+      const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir: binDir(), parallel: cfg.parallel }, parseLsn(run.stopLsn), pre.segSize, facts.systemIdentifier);
       log.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
     }
     const segs = await waitForWal(store, run.timeline, startWal, stopWal, pre.segSize, waitSeconds);
