@@ -84,7 +84,7 @@ export async function combineChain(o: CombineChainOptions): Promise<{ rawBytes: 
       const into = path.join(stage, `${n}-${m.id}`);
       await fsp.mkdir(into, { mode: 0o700 });
       const tsDir = (oid: number) => path.join(stage, `${n}-${m.id}.tblspc`, String(oid));
-      const { rawBytes } = await extractPhysicalBackup(o.store, m.manifest, into, { zstdCli: o.zstdCli, tablespaceTarget: tsDir });
+      const { rawBytes } = await extractPhysicalBackup(o.store, m.manifest, into, { zstdCli: o.zstdCli, tablespaceTarget: tsDir, progress: true });
       if (!existsSync(path.join(into, 'backup_manifest')))
         throw new PgkeepError('corrupt-object', `Backup ${m.id} has no backup_manifest, which pg_combinebackup needs for every backup of a chain.`, 'Run pgkeep verify; take a new full backup to start a fresh chain.');
       await tablespaceMapToLinks(into);
