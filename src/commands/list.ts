@@ -27,6 +27,7 @@ export function toListEntry(m: Manifest): ListEntry {
   if (m.timeline !== undefined) e.timeline = m.timeline;
   if (m.startLsn) e.startLsn = m.startLsn;
   if (m.stopLsn) e.stopLsn = m.stopLsn;
+  if (m.parent) e.parent = m.parent;
   return e;
 }
 

@@ -26,6 +26,8 @@ export interface ListEntry {
   timeline?: number;
   startLsn?: string;
   stopLsn?: string;
+  /** Incremental (PG 17+): the backup it builds on; a restore combines the chain back to a full. */
+  parent?: string;
   pgVersion: string;
 }
 

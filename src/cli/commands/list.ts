@@ -7,7 +7,8 @@ import { formatBytes, formatDuration } from '../../util/log.js';
 export function formatListTable(backups: ListEntry[]): string {
   const rows = backups.map((b) => {
     const secs = (Date.parse(b.stopTime) - Date.parse(b.startTime)) / 1000;
-    const what = b.type === 'logical' ? (b.databases ?? []).join(',') : b.startLsn ? `tl ${b.timeline ?? '?'} ${b.startLsn}–${b.stopLsn ?? '?'}` : '';
+    const what =
+      b.type === 'logical' ? (b.databases ?? []).join(',') : b.startLsn ? `tl ${b.timeline ?? '?'} ${b.startLsn}–${b.stopLsn ?? '?'}${b.parent ? `, on ${b.parent}` : ''}` : '';
     return [b.id, b.type, b.startTime.replace(/\.\d+Z$/, 'Z'), formatDuration(Number.isFinite(secs) ? secs : 0), formatBytes(b.bytes), `PG ${b.pgVersion}`, what];
   });
   const head = ['ID', 'TYPE', 'STARTED', 'DURATION', 'STORED', 'VERSION', 'CONTENTS'];
@@ -17,7 +18,7 @@ export function formatListTable(backups: ListEntry[]): string {
 
 export const listCommand: CliCommand = {
   synopsis: '[--json]',
-  help: 'Complete backups in the repository, oldest first. --json prints an array of {id, type, startTime, stopTime, bytes, rawBytes, databases?, timeline?, startLsn?, stopLsn?, pgVersion}.',
+  help: 'Complete backups in the repository, oldest first. --json prints an array of {id, type, startTime, stopTime, bytes, rawBytes, databases?, timeline?, startLsn?, stopLsn?, parent? (incremental: the backup it builds on), pgVersion}.',
   options: {},
   async run({ cfg }) {
     const { backups, incomplete } = await listBackups(cfg);

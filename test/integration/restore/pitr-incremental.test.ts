@@ -126,6 +126,10 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     expect(m.type).toBe('incr');
     expect(m.parent).toBe(fullId);
     expect(m.pgVersionNum).toBeGreaterThanOrEqual(170000);
+    // pgkeep list shows the link (JSON and table).
+    const list = JSON.parse((await pgkeep(['list', '--json'], env)).stdout);
+    expect(list.map((b: { id: string; parent?: string }) => [b.id, b.parent])).toEqual([[fullId, undefined], [incrId, fullId]]);
+    expect((await pgkeep(['list'], env)).stdout).toMatch(new RegExp(`${incrId}\\s+incr .*, on ${fullId}`));
   });
 
   it('the dry run shows the chain, its bytes and whether pg_combinebackup is there (text and --json)', async () => {
