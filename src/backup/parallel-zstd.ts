@@ -22,7 +22,8 @@ function compressBlock(buf: Buffer, level: number): Promise<Buffer> {
 }
 
 export class ParallelZstd extends Transform {
-  private parts: Buffer[] = [];
+  /** The block being filled: input is copied in (no list of chunks to concatenate). */
+  private block: Buffer = Buffer.allocUnsafe(0);
   private size = 0;
   private readonly inflight: Promise<Buffer>[] = [];
 
@@ -31,10 +32,18 @@ export class ParallelZstd extends Transform {
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    this.parts.push(chunk);
-    this.size += chunk.length;
-    if (this.size < this.blockBytes) return cb();
-    this.submit().then(() => cb(), cb);
+    let off = 0;
+    const next = (): void => {
+      while (off < chunk.length) {
+        if (!this.block.length) this.block = Buffer.allocUnsafe(this.blockBytes);
+        const n = chunk.copy(this.block, this.size, off);
+        off += n;
+        this.size += n;
+        if (this.size === this.blockBytes) return void this.submit().then(next, cb);
+      }
+      cb();
+    };
+    next();
   }
 
   override _flush(cb: TransformCallback): void {
@@ -45,8 +54,8 @@ export class ParallelZstd extends Transform {
   }
 
   private enqueue(): void {
-    const block = Buffer.concat(this.parts, this.size);
-    this.parts = [];
+    const block = this.block.subarray(0, this.size);
+    this.block = Buffer.allocUnsafe(0);
     this.size = 0;
     const p = compressBlock(block, this.level);
     p.catch(() => undefined);

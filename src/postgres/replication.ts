@@ -88,6 +88,23 @@ class BaseBackupQuery {
   readonly finished = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
   private readyForQuery = false;
   private estimated = 0;
+  private slab = Buffer.allocUnsafe(0);
+  private slabUsed = 0;
+
+  /**
+   * A copy of a message (it is a view of node-postgres's read buffer, which it reuses), carved
+   * from 1 MiB slabs: one allocation per ~40 messages instead of one each (less GC, less RSS).
+   */
+  private copy(chunk: Buffer): Buffer {
+    if (chunk.length > this.slab.length - this.slabUsed) {
+      this.slab = Buffer.allocUnsafe(Math.max(1 << 20, chunk.length));
+      this.slabUsed = 0;
+    }
+    const out = this.slab.subarray(this.slabUsed, this.slabUsed + chunk.length);
+    chunk.copy(out);
+    this.slabUsed += chunk.length;
+    return out;
+  }
 
   constructor(
     private readonly text: string,
@@ -120,8 +137,7 @@ class BaseBackupQuery {
   }
   handleCopyData(msg: { chunk: Buffer }): void {
     if (this.failed) return;
-    // A copy: the chunk is a view of node-postgres's read buffer, which it reuses.
-    this.queue.push(Buffer.from(msg.chunk));
+    this.queue.push(this.copy(msg.chunk));
     if (this.queue.length > 64 && !this.paused) {
       this.paused = true;
       this.connection.stream.pause();
