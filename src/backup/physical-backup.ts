@@ -1,45 +1,34 @@
-// Physical backups: `pg_basebackup -D - -Ft -X none --compress=client-zstd` streamed
-// through SHA-256 into backups/<id>/base.tar.zst, then the manifest, written last.
+// Physical backups: one BASE_BACKUP over the replication protocol (src/postgres/replication.ts)
+// streamed into the store, then the manifest, written last.
 //
-// Repository objects of a full backup (format v1), for the restore planner:
-//   backups/<id>/base.tar.zst    kind "base": one tar of the data directory, zstd. It contains
-//                                backup_label and the `backup_manifest` pg_basebackup injects
-//                                (so `pg_verifybackup -n DIR` works after `zstd -d | tar -x`).
-//                                It holds NO WAL: pg_wal/ is empty; every segment from startWal
-//                                to stopWal is in wal/<TLI>/ and checked present before the
-//                                manifest is written.
-//   backups/<id>/manifest.json   type "full", timeline, startLsn, stopLsn, startWal, stopWal,
-//                                startTime/stopTime (the server's clock, now() before/after),
-//                                pgVersion(Num), systemIdentifier, bytes/rawBytes;
-//                                extra: { walSource: "archive"|"pull", checkpoint, zstdLevel,
-//                                zstdWorkers, backupLabel }.
-// Restore = extract base.tar.zst into DIR, recovery.signal + restore_command
-// (`pgkeep wal-fetch %f %p`); consistency is reached at stopLsn.
+// Repository objects of a full or PG >= 17 incremental backup (format v1):
+//   backups/<id>/base.tar.zst          kind "base": the server's tar of the data directory
+//                                      (backup_label, tablespace_map; pg_wal/ empty), zstd frames.
+//   backups/<id>/tblspc-<oid>.tar.zst  kind "tablespace" (tablespaceOid, tablespaceLocation).
+//   backups/<id>/backup_manifest.zst   kind "backup-manifest": the server's backup_manifest.
+//   backups/<id>/manifest.json         type "full"|"incr" (+ parent), timeline, startLsn, stopLsn,
+//                                      startWal, stopWal, startTime/stopTime (the server's clock,
+//                                      now() before/after), pgVersion(Num), systemIdentifier,
+//                                      bytes/rawBytes; extra: { walSource, checkpoint, zstdLevel,
+//                                      zstdWorkers, compressedOn, tablespaces }.
+// Every WAL segment startWal..stopWal is in wal/<TLI>/ before the manifest is written.
+// Restore = extract the objects (src/restore/extract.ts; a chain goes through pg_combinebackup,
+// src/restore/combine.ts), recovery.signal + restore_command (`pgkeep wal-fetch %f %p`).
 //
-// Compression: `--compress=client-zstd:level=N,workers=W` (libzstd threads inside
-// pg_basebackup; one zstd frame). Streaming the raw tar through Node's zstd instead was tried
-// and rejected: Node 24's zstd stream with ZSTD_c_nbWorkers fails ("push() after EOF"), one
-// thread is too slow, and independent frames per block (parallel on the thread pool) are
-// silently truncated by Node's zstd decompressor, which the restore side uses.
-// Positions: with archive_command, from the `.backup` history file the server archives at the
-// end (label `pgkeep <id>`), progress from `pg_basebackup -P`, rawBytes = its kB total; the
-// stream is not decoded. In pull mode (no .backup file) the compressed stream is teed into a
-// decompressor that counts raw bytes and reads backup_label + the backup_manifest tail (stop
-// LSN) as they pass. `server-zstd` cannot keep the manifest with -D -, so it is not used.
-// Level: 1, or PGKEEP_COMPRESS=zstd:N; threads: PGKEEP_ZSTD_WORKERS (default 0 on ≤ 2 CPUs, else min(4, CPUs − 2)).
+// Compression: on the runner by default (raw tar cut into 8 MiB blocks compressed as independent
+// zstd frames on the thread pool, src/backup/parallel-zstd.ts), or in the walsender with
+// PGKEEP_COMPRESS_AT=server. Level 1 unless PGKEEP_COMPRESS=zstd:N.
 //
-// WAL source: with archive_mode on, `-X none` makes the server wait until the stop segment is
-// archived (pg_basebackup only sends NOWAIT with -X fetch/stream) and we then check the
-// repository has every segment start..stop (bounded wait, PGKEEP_WAL_WAIT_SECONDS, default 120).
-// With archive_mode off, the WAL comes from a pull over the `pgkeep` replication slot
-// (created before the backup starts, so the server keeps the WAL) up to the stop LSN.
-// Tablespaces other than pg_default/pg_global are refused (pg_basebackup -D - cannot stream
-// them): the error says so before anything is written.
+// WAL source: with archive_mode on, the server waits until the stop segment is archived (WAIT)
+// and we then check the repository has every segment start..stop (bounded wait,
+// PGKEEP_WAL_WAIT_SECONDS, default 120). With archive_mode off, the WAL comes from a pull over
+// the `pgkeep` replication slot (created before the backup starts, so the server keeps the WAL)
+// up to the stop LSN.
 //
 // Incremental (`--type incr`):
-//  - PG >= 17: `pg_basebackup --incremental=<previous backup_manifest>` (extracted from the
-//    newest full/incr base.tar.zst of the same system into a temp file); manifest type "incr"
-//    with `parent` = that backup's id; objects as for full. Restore = pg_combinebackup chain.
+//  - PG >= 17: UPLOAD_MANIFEST with the newest full/incr backup's backup_manifest (of the same
+//    system), then BASE_BACKUP ( INCREMENTAL ); manifest type "incr" with `parent`; objects as
+//    for full. Needs summarize_wal = on.
 //  - PG 15/16: an "incr" run is a WAL pull (pg_switch_wal(), then pg_receivewal on the slot up
 //    to the switch LSN), guaranteeing every WAL up to the run's start is in wal/. It writes NO
 //    manifest (there is no restorable object; the planner only ever sees full backups there).

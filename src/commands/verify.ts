@@ -1,8 +1,9 @@
 // `pgkeep verify`: prove the repository holds what its manifests say, on every copy, and that
 // the WAL chain is unbroken; `--drill` restores and checks a real cluster (src/verify/drill.ts).
 // Incomplete backups (no manifest) are warnings, not failures.
+import path from 'node:path';
 import type { Config } from '../config/config.js';
-import { resolveBinDir } from '../postgres/pg-tools.js';
+import { isExecutable, resolveBinDir, toolMajor } from '../postgres/pg-tools.js';
 import { findBackup, loadCatalog, type Catalog } from '../repo/catalog.js';
 import { walKey } from '../repo/layout.js';
 import type { Manifest } from '../repo/manifest.js';
@@ -114,7 +115,18 @@ async function contentChecks(cfg: Config, store: Store, selected: Manifest[], wa
     try {
       const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
       if (b.type === 'logical') problems.push(...(await checkLogicalBackup(store, b, binDir)).map((p) => ({ backupId: b.id, ...p })));
-      else if (b.type === 'full') problems.push(...(await checkPhysicalBackup(store, b, binDir)));
+      else if (b.type === 'full') {
+        // pg_verifybackup reads the backup's manifest and pg_control: it must be of that major or newer.
+        const major = Math.floor(b.pgVersionNum / 10000);
+        const tool = path.join(binDir, 'pg_verifybackup');
+        const toolVersion = isExecutable(tool) ? toolMajor(tool) : undefined;
+        if (toolVersion === undefined || toolVersion < major)
+          problems.push({
+            backupId: b.id,
+            message: `pg_verifybackup for PostgreSQL ${major} is needed to check backup ${b.id}, but ${toolVersion === undefined ? `${tool} was not found` : `${tool} is from PostgreSQL ${toolVersion}`}; install postgresql-client-${major} or set PGKEEP_PG_BINDIR`,
+          });
+        else problems.push(...(await checkPhysicalBackup(store, b, binDir)));
+      }
       else warnings.push(`incremental backup ${b.id}: pg_verifybackup needs it combined with its parents; checksums only`);
     } catch (e) {
       problems.push({ backupId: b.id, message: `could not check backup ${b.id}: ${(e as Error).message}` });

@@ -1,7 +1,7 @@
 // Running PostgreSQL's own tools (pg_dump, pg_basebackup, …): find the binaries, spawn with
 // the libpq environment, stream stdout, and put stderr into the error when they fail.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { PgkeepError } from '../util/errors.js';
@@ -44,6 +44,26 @@ export function resolveBinDir(explicit?: string, serverMajor?: number): string {
     `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`,
     serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.',
   );
+}
+
+/** The PostgreSQL major a tool binary reports (`pg_verifybackup (PostgreSQL) 17.6`), if it runs. */
+export function toolMajor(file: string): number | undefined {
+  try {
+    const out = execFileSync(file, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const m = /\(PostgreSQL\)\s+(\d+)/.exec(out) ?? /(\d+)(?:\.\d+)*/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface ToolRun {

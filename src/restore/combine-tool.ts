@@ -4,35 +4,13 @@
 // file version"), so a newer one is no substitute. The planner shows whether it was
 // found (`findCombineTool`, in the dry run); `checkCombineTool` refuses a restore before
 // anything is written when it is missing.
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { installedBinDirs } from '../postgres/pg-tools.js';
+import { installedBinDirs, isExecutable as executable, toolMajor } from '../postgres/pg-tools.js';
 import { PgkeepError } from '../util/errors.js';
 import { findExecutable } from '../util/find-executable.js';
 import { COMBINE_MIN_MAJOR, type CombineToolStatus, type RestorePlan } from './plan.js';
 
 export const COMBINE_TOOL = 'pg_combinebackup';
-
-/** The PostgreSQL major a pg_combinebackup binary reports (`pg_combinebackup (PostgreSQL) 17.6`). */
-function toolMajor(file: string): number | undefined {
-  try {
-    const out = execFileSync(file, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    const m = /\(PostgreSQL\)\s+(\d+)/.exec(out) ?? /(\d+)(?:\.\d+)*/.exec(out);
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Find pg_combinebackup for backups of `backupMajor`: in PGKEEP_PG_BINDIR when set (as for every

@@ -1,4 +1,4 @@
-// Restore drill: bring the newest full backup + archived WAL back as a real, ephemeral cluster,
+// Restore drill: bring the newest physical backup (full, or an incremental chain) + archived WAL back as a real, ephemeral cluster,
 // wait for promotion, check every database with pg_amcheck (heap + btree), restore each
 // database of the newest logical backup into a scratch database, then remove everything.
 // RTO = seconds from the drill's start to a usable, checked database; RPO = drill time minus
@@ -25,7 +25,7 @@ import { PgkeepError } from '../util/errors.js';
 import { formatDuration, log } from '../util/log.js';
 
 export interface DrillOptions {
-  /** Physical backup to restore (default: the newest full backup). */
+  /** Physical backup to restore (default: the newest full or incremental one: a chain proves pg_combinebackup too). */
   backup?: string;
   /** Parent of the drill's temp directory. */
   tmpDir?: string;
@@ -46,7 +46,7 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
   const started = Date.now();
   const store = openStore(cfg);
   const cat = await loadCatalog(store);
-  const backup = opts.backup ? findBackup(cat, opts.backup, ['full', 'incr']) : findBackup(cat, 'latest', ['full']);
+  const backup = opts.backup ? findBackup(cat, opts.backup, ['full', 'incr']) : findBackup(cat, 'latest', ['full', 'incr']);
   const logical = cat.backups.filter((b) => b.type === 'logical').pop();
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(backup.pgVersionNum / 10000));
   const problems: VerifyProblem[] = [];
