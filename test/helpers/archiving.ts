@@ -59,6 +59,9 @@ export function restoreCommand(repoUrl: string): string {
 }
 
 /** Extract a stored base.tar.zst (zstd + tar, standard tools only) into `dir`. */
+/** The by-hand recipe: the base tar, and the backup_manifest beside it (its own object). */
 export function extractBase(tarZst: string, dir: string): void {
   execFileSync('sh', ['-c', `zstd -dc ${q(tarZst)} | tar -xf - -C ${q(dir)}`]);
+  const manifest = path.join(path.dirname(tarZst), 'backup_manifest.zst');
+  if (existsSync(manifest)) execFileSync('sh', ['-c', `zstd -dc ${q(manifest)} > ${q(path.join(dir, 'backup_manifest'))}`]);
 }
