@@ -264,7 +264,8 @@ async function streamNative(
       incrementalManifest: opts.incrementalManifest,
       openArchive,
       openManifest,
-      onProgress: (done) => {
+      onProgress: (done, total) => {
+        prog.setTotal(total);
         if (done > reported) prog.add(done - reported);
         reported = Math.max(reported, done);
       },

@@ -80,6 +80,10 @@ export function progress(label: string, total?: number, intervalMs = 5000) {
     done() {
       line(true);
     },
+    /** A better estimate of the total, when one arrives (the server's own, say). */
+    setTotal(n: number) {
+      if (n > 0) total = n;
+    },
     get bytes() {
       return bytes;
     },
