@@ -40659,6 +40659,11 @@ function progress(label, total, intervalMs = 5000) {
         done() {
             line(true);
         },
+        /** A better estimate of the total, when one arrives (the server's own, say). */
+        setTotal(n) {
+            if (n > 0)
+                total = n;
+        },
         get bytes() {
             return bytes;
         },
@@ -51045,6 +51050,26 @@ function resolveBinDir(explicit, serverMajor) {
         return external_node_path_default().dirname(onPath);
     throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
 }
+/** The PostgreSQL major a tool binary reports (`pg_verifybackup (PostgreSQL) 17.6`), if it runs. */
+function toolMajor(file) {
+    try {
+        const out = (0,external_node_child_process_.execFileSync)(file, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+        const m = /\(PostgreSQL\)\s+(\d+)/.exec(out) ?? /(\d+)(?:\.\d+)*/.exec(out);
+        return m ? Number(m[1]) : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function isExecutable(file) {
+    try {
+        (0,external_node_fs_.accessSync)(file, external_node_fs_.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
 /** Start a tool; stdout is piped, stderr captured (last 8 KiB) and logged at debug level. */
 function startTool(binDir, tool, args, opts = {}) {
     const file = binDir ? external_node_path_default().join(binDir, tool) : tool;
@@ -51436,6 +51461,9 @@ const manifestObjectSchema = object({
     /** Size before compression. */
     rawBytes: schemas_number().int().nonnegative(),
     compression: schemas_enum(['zstd', 'none']),
+    /** kind "tablespace": the tablespace's OID and its directory on the backed-up server. */
+    tablespaceOid: schemas_number().int().optional(),
+    tablespaceLocation: schemas_string().optional(),
 });
 const manifestSchema = object({
     format: literal(FORMAT_VERSION),
@@ -52188,6 +52216,356 @@ async function deleteBackupObjects(store, id) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/postgres/replication.ts
+// BASE_BACKUP over the replication protocol, spoken directly (PostgreSQL >= 15 syntax) on a
+// node-postgres connection (`replication=database`, so auth/TLS/SCRAM are node-postgres's).
+// Why not pg_basebackup -D -: it cannot stream tablespaces, cannot keep the backup_manifest
+// with server-side compression, and its version must match the server's. Here every archive
+// (one per tablespace, the data directory last) and the manifest arrive as separate streams,
+// each handed to a sink the caller opens, with back-pressure down to the socket.
+//
+// Protocol (PostgreSQL docs, "Streaming Replication Protocol", BASE_BACKUP): a result set with
+// the start position, one with the tablespaces, then CopyOut whose CopyData messages start
+// with a type byte — 'n' new archive (name, tablespace location), 'm' manifest follows,
+// 'd' data, 'p' progress (int64 bytes done) — then a result set with the end position.
+// PG >= 17 incrementals: UPLOAD_MANIFEST (CopyIn of the parent's backup_manifest) first, on
+// the same connection, then BASE_BACKUP ( INCREMENTAL ).
+
+
+
+function quoteLiteral(s) {
+    return `'${s.replace(/'/g, "''")}'`;
+}
+function baseBackupCommand(r) {
+    const opts = [`LABEL ${quoteLiteral(r.label)}`, 'PROGRESS', `CHECKPOINT ${quoteLiteral(r.checkpoint)}`, 'WAIT true', "MANIFEST 'yes'", "MANIFEST_CHECKSUMS 'CRC32C'", 'TABLESPACE_MAP'];
+    if (r.serverCompression) {
+        opts.push("COMPRESSION 'zstd'");
+        const detail = `level=${r.serverCompression.level}${r.serverCompression.workers > 0 ? `,workers=${r.serverCompression.workers}` : ''}`;
+        opts.push(`COMPRESSION_DETAIL ${quoteLiteral(detail)}`);
+    }
+    if (r.incrementalManifest)
+        opts.push('INCREMENTAL');
+    return `BASE_BACKUP ( ${opts.join(', ')} )`;
+}
+/**
+ * A node-postgres "submittable": receives the raw protocol messages of one simple query.
+ * Messages are queued and handled one at a time (sinks are async); the socket is paused
+ * while the queue is long, so memory stays bounded whatever the backup's size.
+ */
+class BaseBackupQuery {
+    text;
+    req;
+    resultSets = [];
+    queue = [];
+    pumping = false;
+    paused = false;
+    connection;
+    current = null;
+    failed = null;
+    finishedCopy = false;
+    settle;
+    finished = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    readyForQuery = false;
+    estimated = 0;
+    slab = Buffer.allocUnsafe(0);
+    slabUsed = 0;
+    /**
+     * A copy of a message (it is a view of node-postgres's read buffer, which it reuses), carved
+     * from 1 MiB slabs: one allocation per ~40 messages instead of one each (less GC, less RSS).
+     */
+    copy(chunk) {
+        if (chunk.length > this.slab.length - this.slabUsed) {
+            this.slab = Buffer.allocUnsafe(Math.max(1 << 20, chunk.length));
+            this.slabUsed = 0;
+        }
+        const out = this.slab.subarray(this.slabUsed, this.slabUsed + chunk.length);
+        chunk.copy(out);
+        this.slabUsed += chunk.length;
+        return out;
+    }
+    constructor(text, req) {
+        this.text = text;
+        this.req = req;
+        this.finished.catch(() => undefined);
+    }
+    get estimatedBytes() {
+        return this.estimated;
+    }
+    submit(connection) {
+        this.connection = connection;
+        connection.query(this.text);
+    }
+    handleRowDescription() {
+        this.resultSets.push([]);
+    }
+    handleDataRow(msg) {
+        this.resultSets[this.resultSets.length - 1]?.push(msg.fields);
+        // The tablespace result set (oid, location, size kB) arrives before the copy starts.
+        if (this.resultSets.length === 2)
+            this.estimated += Number(msg.fields[2] ?? 0) * 1024;
+    }
+    handleCommandComplete() { }
+    handleEmptyQuery() { }
+    handlePortalSuspended() { }
+    handleCopyInResponse() {
+        this.fail(new Error('unexpected CopyIn during BASE_BACKUP'));
+    }
+    handleCopyData(msg) {
+        if (this.failed)
+            return;
+        this.queue.push(this.copy(msg.chunk));
+        if (this.queue.length > 64 && !this.paused) {
+            this.paused = true;
+            this.connection.stream.pause();
+        }
+        void this.pump();
+    }
+    handleError(err) {
+        this.fail(err);
+    }
+    handleReadyForQuery() {
+        this.readyForQuery = true;
+        void this.pump();
+    }
+    fail(e) {
+        if (!this.failed)
+            this.failed = e;
+        this.current?.stream.destroy(e);
+        if (this.paused)
+            this.connection?.stream.resume();
+        this.settle.reject(e);
+    }
+    async closeCurrent() {
+        const c = this.current;
+        this.current = null;
+        if (!c)
+            return;
+        c.stream.end();
+        await c.done;
+    }
+    async write(data) {
+        const c = this.current;
+        if (!c)
+            throw new Error('BASE_BACKUP sent data before naming an archive');
+        if (!c.stream.write(data)) {
+            await new Promise((resolve, reject) => {
+                const onDrain = () => {
+                    c.stream.off('error', onErr);
+                    resolve();
+                };
+                const onErr = (e) => {
+                    c.stream.off('drain', onDrain);
+                    reject(e);
+                };
+                c.stream.once('drain', onDrain);
+                c.stream.once('error', onErr);
+            });
+        }
+    }
+    async handle(chunk) {
+        const type = String.fromCharCode(chunk[0]);
+        if (type === 'd')
+            return this.write(chunk.subarray(1));
+        if (type === 'p') {
+            this.req.onProgress?.(Number(chunk.readBigInt64BE(1)), this.estimated);
+            return;
+        }
+        if (type === 'n') {
+            await this.closeCurrent();
+            const nul1 = chunk.indexOf(0, 1);
+            const name = chunk.subarray(1, nul1).toString('utf8');
+            const nul2 = chunk.indexOf(0, nul1 + 1);
+            const location = chunk.subarray(nul1 + 1, nul2 < 0 ? undefined : nul2).toString('utf8');
+            const oid = /^(\d+)\.tar/.exec(name)?.[1];
+            this.current = await this.req.openArchive({ name, location: location || undefined, tablespaceOid: location && oid ? Number(oid) : undefined });
+            return;
+        }
+        if (type === 'm') {
+            await this.closeCurrent();
+            this.current = await this.req.openManifest();
+            return;
+        }
+        throw new Error(`unknown BASE_BACKUP message type '${type}'`);
+    }
+    async pump() {
+        if (this.pumping)
+            return;
+        this.pumping = true;
+        try {
+            while (!this.failed && this.queue.length) {
+                const chunk = this.queue.shift();
+                await this.handle(chunk);
+                if (this.paused && this.queue.length < 16) {
+                    this.paused = false;
+                    this.connection.stream.resume();
+                }
+            }
+            if (!this.failed && this.readyForQuery && !this.queue.length && !this.finishedCopy) {
+                this.finishedCopy = true;
+                await this.closeCurrent();
+                this.settle.resolve();
+            }
+        }
+        catch (e) {
+            this.fail(e);
+        }
+        finally {
+            this.pumping = false;
+        }
+    }
+}
+/** UPLOAD_MANIFEST: CopyIn of the parent's backup_manifest (PG >= 17). */
+class UploadManifestQuery {
+    manifest;
+    settle;
+    finished = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    error = null;
+    constructor(manifest) {
+        this.manifest = manifest;
+        this.finished.catch(() => undefined);
+    }
+    submit(connection) {
+        connection.query('UPLOAD_MANIFEST');
+    }
+    handleCopyInResponse(connection) {
+        for (let i = 0; i < this.manifest.length; i += 1 << 20)
+            connection.sendCopyFromChunk(this.manifest.subarray(i, i + (1 << 20)));
+        connection.endCopyFrom();
+    }
+    handleRowDescription() { }
+    handleDataRow() { }
+    handleCommandComplete() { }
+    handleEmptyQuery() { }
+    handlePortalSuspended() { }
+    handleCopyData() { }
+    handleError(err) {
+        this.error = err;
+    }
+    handleReadyForQuery() {
+        if (this.error)
+            this.settle.reject(this.error);
+        else
+            this.settle.resolve();
+    }
+}
+/** Run one BASE_BACKUP; every sink has been ended and its `done` awaited when this resolves. */
+async function baseBackup(env, req) {
+    const client = new esm.Client({ ...clientConfig(env), replication: 'database' });
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (e) {
+        await client.end().catch(() => undefined);
+        throw mapPgError(e, env);
+    }
+    try {
+        if (req.incrementalManifest) {
+            const up = new UploadManifestQuery(req.incrementalManifest);
+            client.query(up);
+            await up.finished.catch((e) => {
+                throw new util_errors/* PgkeepError */.$Z('incremental-refused', `The server refused the parent backup's manifest for an incremental backup: ${e.message}.`, 'Check summarize_wal = on (PostgreSQL 17+), and that the parent backup is of this cluster; take a full backup otherwise.');
+            });
+        }
+        const q = new BaseBackupQuery(baseBackupCommand(req), req);
+        client.query(q);
+        await q.finished;
+        const [start, tbs, end] = [q.resultSets[0]?.[0], q.resultSets[1] ?? [], q.resultSets[q.resultSets.length - 1]?.[0]];
+        if (!start || !end || q.resultSets.length < 3)
+            throw new Error(`BASE_BACKUP returned ${q.resultSets.length} result sets, expected 3`);
+        return {
+            startLsn: String(start[0]),
+            startTimeline: Number(start[1]),
+            endLsn: String(end[0]),
+            endTimeline: Number(end[1]),
+            tablespaces: tbs.filter((r) => r[0] !== null).map((r) => ({ oid: Number(r[0]), location: String(r[1]), bytes: Number(r[2] ?? 0) * 1024 })),
+            estimatedBytes: q.estimatedBytes,
+        };
+    }
+    catch (e) {
+        if (e instanceof util_errors/* PgkeepError */.$Z)
+            throw e;
+        const err = e;
+        if (err.code)
+            throw new util_errors/* PgkeepError */.$Z('base-backup-failed', `The server ended the base backup with an error: ${err.message} (SQLSTATE ${err.code}).`, 'Nothing was kept; see the server log. A concurrent backup, max_wal_senders = 0 or a missing pg_hba.conf replication line are common causes.');
+        throw e;
+    }
+    finally {
+        await client.end().catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/backup/parallel-zstd.ts
+// Parallel zstd for the base backup stream. Node's zstd stream with ZSTD_c_nbWorkers fails
+// ("stream.push() after EOF", Node 24.21), so instead the raw stream is cut into blocks that
+// are compressed as independent zstd frames on libuv's thread pool (zlib.zstdCompress is
+// async), up to `workers` at once, and emitted in order. Concatenated frames are one valid
+// .zst file (zstd -d, node's decompressor and pg tools read it); each frame carries its
+// checksum. Memory: ≤ (workers + 1) blocks in and out; 4 MiB blocks measured ~15 MB less peak
+// RSS than 8 MiB on a 1 GB backup, at the same speed and size.
+
+
+const BLOCK_BYTES = 4 * 1024 * 1024;
+function compressBlock(buf, level) {
+    return new Promise((resolve, reject) => external_node_zlib_default().zstdCompress(buf, 
+    // chunkSize 1 MiB: a block is one or a few thread-pool jobs (the default 16 KiB costs a
+    // main-thread round trip per 16 KiB of output), and the result is concatenated to size.
+    { chunkSize: 1 << 20, params: { [(external_node_zlib_default()).constants.ZSTD_c_compressionLevel]: level, [(external_node_zlib_default()).constants.ZSTD_c_checksumFlag]: 1 } }, (e, out) => (e ? reject(e) : resolve(out))));
+}
+class ParallelZstd extends external_node_stream_.Transform {
+    level;
+    workers;
+    blockBytes;
+    /** The block being filled: input is copied in (no list of chunks to concatenate). */
+    block = Buffer.allocUnsafe(0);
+    size = 0;
+    inflight = [];
+    constructor(level, workers, blockBytes = BLOCK_BYTES) {
+        super({ highWaterMark: 1 << 20 });
+        this.level = level;
+        this.workers = workers;
+        this.blockBytes = blockBytes;
+    }
+    _transform(chunk, _e, cb) {
+        let off = 0;
+        const next = () => {
+            while (off < chunk.length) {
+                if (!this.block.length)
+                    this.block = Buffer.allocUnsafe(this.blockBytes);
+                const n = chunk.copy(this.block, this.size, off);
+                off += n;
+                this.size += n;
+                if (this.size === this.blockBytes)
+                    return void this.submit().then(next, cb);
+            }
+            cb();
+        };
+        next();
+    }
+    _flush(cb) {
+        (async () => {
+            if (this.size > 0 || this.inflight.length === 0)
+                this.enqueue();
+            while (this.inflight.length)
+                this.push(await this.inflight.shift());
+        })().then(() => cb(), cb);
+    }
+    enqueue() {
+        const block = this.block.subarray(0, this.size);
+        this.block = Buffer.allocUnsafe(0);
+        this.size = 0;
+        const p = compressBlock(block, this.level);
+        p.catch(() => undefined);
+        this.inflight.push(p);
+    }
+    /** Queue the current block; when `workers` are busy, wait for the oldest and emit it (order kept). */
+    async submit() {
+        this.enqueue();
+        while (this.inflight.length > Math.max(1, this.workers))
+            this.push(await this.inflight.shift());
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/wal/segment.ts
 // WAL names and positions: segment file names, LSNs, timelines. Pure functions.
 // A segment name is TTTTTTTT XXXXXXXX YYYYYYYY: timeline, then the segment number split as
@@ -52673,48 +53051,37 @@ function parseManifestWalRange(tail) {
 }
 
 ;// CONCATENATED MODULE: ./src/backup/physical-backup.ts
-// Physical backups: `pg_basebackup -D - -Ft -X none --compress=client-zstd` streamed
-// through SHA-256 into backups/<id>/base.tar.zst, then the manifest, written last.
+// Physical backups: one BASE_BACKUP over the replication protocol (src/postgres/replication.ts)
+// streamed into the store, then the manifest, written last.
 //
-// Repository objects of a full backup (format v1), for the restore planner:
-//   backups/<id>/base.tar.zst    kind "base": one tar of the data directory, zstd. It contains
-//                                backup_label and the `backup_manifest` pg_basebackup injects
-//                                (so `pg_verifybackup -n DIR` works after `zstd -d | tar -x`).
-//                                It holds NO WAL: pg_wal/ is empty; every segment from startWal
-//                                to stopWal is in wal/<TLI>/ and checked present before the
-//                                manifest is written.
-//   backups/<id>/manifest.json   type "full", timeline, startLsn, stopLsn, startWal, stopWal,
-//                                startTime/stopTime (the server's clock, now() before/after),
-//                                pgVersion(Num), systemIdentifier, bytes/rawBytes;
-//                                extra: { walSource: "archive"|"pull", checkpoint, zstdLevel,
-//                                zstdWorkers, backupLabel }.
-// Restore = extract base.tar.zst into DIR, recovery.signal + restore_command
-// (`pgkeep wal-fetch %f %p`); consistency is reached at stopLsn.
+// Repository objects of a full or PG >= 17 incremental backup (format v1):
+//   backups/<id>/base.tar.zst          kind "base": the server's tar of the data directory
+//                                      (backup_label, tablespace_map; pg_wal/ empty), zstd frames.
+//   backups/<id>/tblspc-<oid>.tar.zst  kind "tablespace" (tablespaceOid, tablespaceLocation).
+//   backups/<id>/backup_manifest.zst   kind "backup-manifest": the server's backup_manifest.
+//   backups/<id>/manifest.json         type "full"|"incr" (+ parent), timeline, startLsn, stopLsn,
+//                                      startWal, stopWal, startTime/stopTime (the server's clock,
+//                                      now() before/after), pgVersion(Num), systemIdentifier,
+//                                      bytes/rawBytes; extra: { walSource, checkpoint, zstdLevel,
+//                                      zstdWorkers, compressedOn, tablespaces }.
+// Every WAL segment startWal..stopWal is in wal/<TLI>/ before the manifest is written.
+// Restore = extract the objects (src/restore/extract.ts; a chain goes through pg_combinebackup,
+// src/restore/combine.ts), recovery.signal + restore_command (`pgkeep wal-fetch %f %p`).
 //
-// Compression: `--compress=client-zstd:level=N,workers=W` (libzstd threads inside
-// pg_basebackup; one zstd frame). Streaming the raw tar through Node's zstd instead was tried
-// and rejected: Node 24's zstd stream with ZSTD_c_nbWorkers fails ("push() after EOF"), one
-// thread is too slow, and independent frames per block (parallel on the thread pool) are
-// silently truncated by Node's zstd decompressor, which the restore side uses.
-// Positions: with archive_command, from the `.backup` history file the server archives at the
-// end (label `pgkeep <id>`), progress from `pg_basebackup -P`, rawBytes = its kB total; the
-// stream is not decoded. In pull mode (no .backup file) the compressed stream is teed into a
-// decompressor that counts raw bytes and reads backup_label + the backup_manifest tail (stop
-// LSN) as they pass. `server-zstd` cannot keep the manifest with -D -, so it is not used.
-// Level: 1, or PGKEEP_COMPRESS=zstd:N; threads: PGKEEP_ZSTD_WORKERS (default 0 on ≤ 2 CPUs, else min(4, CPUs − 2)).
+// Compression: on the runner by default (raw tar cut into 8 MiB blocks compressed as independent
+// zstd frames on the thread pool, src/backup/parallel-zstd.ts), or in the walsender with
+// PGKEEP_COMPRESS_AT=server. Level 1 unless PGKEEP_COMPRESS=zstd:N.
 //
-// WAL source: with archive_mode on, `-X none` makes the server wait until the stop segment is
-// archived (pg_basebackup only sends NOWAIT with -X fetch/stream) and we then check the
-// repository has every segment start..stop (bounded wait, PGKEEP_WAL_WAIT_SECONDS, default 120).
-// With archive_mode off, the WAL comes from a pull over the `pgkeep` replication slot
-// (created before the backup starts, so the server keeps the WAL) up to the stop LSN.
-// Tablespaces other than pg_default/pg_global are refused (pg_basebackup -D - cannot stream
-// them): the error says so before anything is written.
+// WAL source: with archive_mode on, the server waits until the stop segment is archived (WAIT)
+// and we then check the repository has every segment start..stop (bounded wait,
+// PGKEEP_WAL_WAIT_SECONDS, default 120). With archive_mode off, the WAL comes from a pull over
+// the `pgkeep` replication slot (created before the backup starts, so the server keeps the WAL)
+// up to the stop LSN.
 //
 // Incremental (`--type incr`):
-//  - PG >= 17: `pg_basebackup --incremental=<previous backup_manifest>` (extracted from the
-//    newest full/incr base.tar.zst of the same system into a temp file); manifest type "incr"
-//    with `parent` = that backup's id; objects as for full. Restore = pg_combinebackup chain.
+//  - PG >= 17: UPLOAD_MANIFEST with the newest full/incr backup's backup_manifest (of the same
+//    system), then BASE_BACKUP ( INCREMENTAL ); manifest type "incr" with `parent`; objects as
+//    for full. Needs summarize_wal = on.
 //  - PG 15/16: an "incr" run is a WAL pull (pg_switch_wal(), then pg_receivewal on the slot up
 //    to the switch LSN), guaranteeing every WAL up to the run's start is in wal/. It writes NO
 //    manifest (there is no restorable object; the planner only ever sees full backups there).
@@ -52741,6 +53108,9 @@ function parseManifestWalRange(tail) {
 
 const BASE_OBJECT = 'base.tar.zst';
 const BASE_KIND = 'base';
+const TABLESPACE_KIND = 'tablespace';
+const BACKUP_MANIFEST_OBJECT = 'backup_manifest.zst';
+const BACKUP_MANIFEST_KIND = 'backup-manifest';
 async function preflight(env) {
     return withClient(env, undefined, async (c) => {
         const s = await c.query(`select name, setting from pg_settings where name in ('wal_level','archive_mode','archive_command','wal_segment_size')`);
@@ -52764,6 +53134,15 @@ async function preflight(env) {
         };
     });
 }
+/** Where the base backup is compressed: PGKEEP_COMPRESS_AT=client (the runner, default) | server. */
+function compressAt(cfg) {
+    const v = (cfg.env.PGKEEP_COMPRESS_AT ?? '').trim().toLowerCase();
+    if (v === '' || v === 'client')
+        return 'client';
+    if (v === 'server')
+        return 'server';
+    throw new util_errors/* PgkeepError */.$Z('bad-config', `PGKEEP_COMPRESS_AT="${cfg.env.PGKEEP_COMPRESS_AT}" is not valid: expected client or server.`, 'client compresses on the runner (default); server uses the database host\'s CPU (zstd inside the walsender).');
+}
 function parseTimeline(t) {
     if (!t)
         return 1;
@@ -52775,8 +53154,6 @@ function checkPreflight(p) {
         throw new util_errors/* PgkeepError */.$Z('wal-level-minimal', 'The server runs with wal_level = minimal, which cannot produce a physical backup.', "Set wal_level = replica (and archive_mode = on, archive_command = 'pgkeep wal-push %p'), then restart PostgreSQL.");
     if (!p.canReplicate)
         throw new util_errors/* PgkeepError */.$Z('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which pg_basebackup needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
-    if (p.tablespaces.length)
-        throw new util_errors/* PgkeepError */.$Z('tablespaces-unsupported', `The cluster has tablespaces outside the data directory (${p.tablespaces.map((t) => `${t.name} at ${t.location}`).join(', ')}), which a streamed pg_basebackup (-D -) cannot include.`, 'Move them into pg_default (ALTER TABLE … SET TABLESPACE pg_default) or use logical backups for this cluster.');
     const archiving = p.archiveMode === 'on' || p.archiveMode === 'always';
     if (archiving && p.inRecovery && p.archiveMode !== 'always')
         throw new util_errors/* PgkeepError */.$Z('standby-archive-mode', 'The server is a standby with archive_mode = on, so it does not archive WAL and a backup from it would wait forever.', 'Back up the primary, or set archive_mode = always on the standby.');
@@ -52813,154 +53190,122 @@ async function waitForWal(store, timeline, startWal, stopWal, segSize, timeoutSe
     }
     throw new util_errors/* PgkeepError */.$Z('wal-not-archived', `WAL ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3} more)` : ''} needed by the backup did not reach ${store.description} within ${timeoutSeconds} s.`, "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal in the server log; PGKEEP_WAL_WAIT_SECONDS raises the wait.");
 }
+function zstdFrame(buf, level) {
+    return external_node_zlib_default().zstdCompressSync(buf, { params: { [(external_node_zlib_default()).constants.ZSTD_c_compressionLevel]: level, [(external_node_zlib_default()).constants.ZSTD_c_checksumFlag]: 1 } });
+}
 /**
- * The backup history file (`<startWal>.<offset>.backup`) the server archives when a backup
- * ends: start/stop LSN and timeline of the backup labelled `pgkeep <id>`. Bounded wait.
+ * One BASE_BACKUP (src/postgres/replication.ts) into the repository: each archive becomes an
+ * object (`base.tar.zst`, `tblspc-<oid>.tar.zst`: the server's tar, trailer included),
+ * compressed here as parallel zstd frames or by the server. The backup_manifest arrives last
+ * and becomes `backup_manifest.zst` (restore writes it into DIR, as pg_basebackup does; the
+ * next PG 17 incremental uploads it without reading the whole base).
  */
-async function findBackupHistory(store, timeline, id, timeoutSeconds) {
-    const prefix = `${WAL_PREFIX}${timeline.toString(16).toUpperCase().padStart(8, '0')}/`;
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    const seen = new Set();
-    for (;;) {
-        const keys = (await store.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.backup.zst') && !seen.has(k)).sort().reverse();
-        for (const k of keys) {
-            seen.add(k);
-            const buf = await streamToBuffer((await store.get(k)).pipe(zstdDecompress()));
-            const text = buf.toString('utf8');
-            if (!text.includes(`LABEL: pgkeep ${id}\n`))
-                continue;
-            const label = parseBackupLabel(text);
-            const stop = /STOP WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(text);
-            if (label && stop)
-                return { label, stopLsn: stop[1] };
-        }
-        if (Date.now() > deadline)
-            return null;
-        await new Promise((r) => setTimeout(r, 500));
-    }
-}
-/** Run pg_basebackup into backups/<id>/base.tar.zst; returns the object and WAL positions. */
-async function streamBase(cfg, store, id, binDir, opts) {
-    // client-zstd: libzstd inside pg_basebackup, one frame, worker threads (Node's zstd stream
-    // with nbWorkers fails, and multi-frame output is misread by Node's decompressor).
-    const zdetail = `level=${opts.level}${opts.workers > 0 ? `,workers=${opts.workers}` : ''}`;
-    const args = ['-D', '-', '-Ft', '-X', 'none', `--checkpoint=${opts.checkpoint}`, '-v', '-l', `pgkeep ${id}`, `--compress=client-zstd:${zdetail}`];
-    if (opts.incrementalManifest)
-        args.push(`--incremental=${opts.incrementalManifest}`);
-    // Without decoding, pg_basebackup's own progress (-P, "done/total kB") gives bytes and ETA.
-    if (!opts.decode)
-        args.push('-P');
-    const run = startTool(binDir, 'pg_basebackup', args, { env: cfg.pgEnv, what: 'pg_basebackup' });
-    let verbose = '';
-    let reportedKb = 0;
-    let totalKb = 0;
+async function streamNative(cfg, store, id, opts) {
     const prog = (0,log/* progress */.qB)(`backup ${id}`, opts.totalBytes);
-    run.child.stderr.on('data', (c) => {
-        const text = c.toString('utf8');
-        verbose = (verbose + text).slice(-65536);
-        if (opts.decode)
-            return;
-        for (const m of text.matchAll(/(\d+)\/(\d+) kB/g)) {
-            const done = Number(m[1]);
-            totalKb = Number(m[2]);
-            if (done > reportedKb)
-                prog.add((done - reportedKb) * 1024);
-            reportedKb = Math.max(reportedKb, done);
-        }
-    });
-    // Side branch: decompress what is being stored to count raw bytes (progress, rawBytes) and
-    // read backup_label and the backup_manifest tail as they pass. It also proves the stored
-    // stream decompresses. Back-pressure: the tap waits for the side branch.
-    const side = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
-    let rawBytes = 0;
-    const raw = new external_node_stream_.Transform({
-        transform(chunk, _e, cb) {
-            rawBytes += chunk.length;
-            prog.add(chunk.length);
-            cb(null, chunk);
-        },
-    });
-    const scan = new TarScan(new Set(['backup_label']), 1 << 20, new Map([['backup_manifest', 64 * 1024]]));
-    // 1 MiB output chunks: the default 16 KiB costs seconds of per-chunk stream overhead per GB.
-    const sideDone = opts.decode
-        ? (0,promises_namespaceObject.pipeline)(side, external_node_zlib_default().createZstdDecompress({ chunkSize: 1 << 20 }), raw, scan, new external_node_stream_.Writable({ write: (_c, _e, cb) => cb() }))
-        : Promise.resolve();
-    const tap = new external_node_stream_.Transform({
-        transform(chunk, _e, cb) {
-            if (!opts.decode)
-                cb(null, chunk);
-            else if (side.write(chunk))
-                cb(null, chunk);
-            else
-                side.once('drain', () => cb(null, chunk));
-        },
-        flush(cb) {
-            if (opts.decode)
-                side.end();
-            sideDone.then(() => cb(), cb);
-        },
-    });
-    const compressed = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
-    const produce = (0,promises_namespaceObject.pipeline)(run.stdout, tap, compressed);
-    const key = backupObjectKey(id, BASE_OBJECT);
-    // Already compressed by pg_basebackup: only hash (SHA-256 of the stored bytes) and store.
-    const stored = new HashCounter();
-    const write = (async () => {
-        const body = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
-        const hashing = (0,promises_namespaceObject.pipeline)(compressed, stored, body);
-        const [h, put] = await Promise.allSettled([hashing, store.put(key, body)]);
-        if (h.status === 'rejected' || put.status === 'rejected') {
-            body.destroy();
-            await store.delete(key).catch(() => undefined);
-            throw h.status === 'rejected' ? h.reason : put.reason;
-        }
-        return { bytes: stored.bytes, sha256: stored.sha256 };
-    })();
-    let killed = false;
-    const fail = () => {
-        killed = true;
-        run.kill();
+    let reported = 0;
+    const objects = [];
+    const writes = [];
+    let manifestBuf = null;
+    /** Store one object: `body` chunks (already compressed) → SHA-256 → store.put. */
+    const putObject = (name, body, meta, raw) => {
+        const key = backupObjectKey(id, name);
+        const stored = new HashCounter();
+        const p = (async () => {
+            const out = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
+            const [h, put] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(body), stored, out), store.put(key, out)]);
+            if (h.status === 'rejected' || put.status === 'rejected') {
+                out.destroy();
+                throw h.status === 'rejected' ? h.reason : put.reason;
+            }
+            objects.push({ name, kind: meta.kind ?? BASE_KIND, bytes: stored.bytes, sha256: stored.sha256, rawBytes: raw(), compression: 'zstd', ...meta });
+        })();
+        p.catch(() => undefined);
+        writes.push(p);
+        return p;
     };
-    produce.catch(fail);
-    write.catch(fail);
-    sideDone.catch((e) => {
-        side.destroy();
-        tap.destroy(e);
-    });
-    const [d, p, w] = await Promise.allSettled([run.done, produce, write]);
-    // When our side failed first, the tool only reports the broken pipe: our error is the cause.
-    if (w.status === 'rejected' && (killed || d.status === 'fulfilled'))
-        throw w.reason;
-    if (p.status === 'rejected' && (killed || d.status === 'fulfilled'))
-        throw p.reason;
-    if (d.status === 'rejected')
-        throw d.reason;
-    if (p.status === 'rejected')
-        throw p.reason;
-    if (w.status === 'rejected')
-        throw w.reason;
+    const openArchive = (a) => {
+        const isBase = a.location === undefined;
+        const name = isBase ? BASE_OBJECT : `tblspc-${a.tablespaceOid}.tar.zst`;
+        const input = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
+        let raw = 0;
+        const counted = new external_node_stream_.Transform({
+            transform(chunk, _e, cb) {
+                raw += chunk.length;
+                cb(null, chunk);
+            },
+        });
+        const compressed = opts.at === 'client' ? new ParallelZstd(opts.level, opts.workers) : new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
+        // pipeline(): an error anywhere destroys every stage, so the reader below sees it.
+        (0,promises_namespaceObject.pipeline)(input, counted, compressed).catch(() => undefined);
+        async function* body() {
+            for await (const c of compressed)
+                yield c;
+        }
+        const meta = isBase ? { kind: BASE_KIND } : { kind: TABLESPACE_KIND, tablespaceOid: a.tablespaceOid, tablespaceLocation: a.location };
+        const stored = putObject(name, body(), meta, () => raw);
+        // A failed upload must stop the protocol side too, or it would wait for 'drain' forever.
+        stored.catch((e) => input.destroy(e));
+        return { stream: input, done: stored };
+    };
+    const openManifest = () => {
+        const parts = [];
+        const stream = new external_node_stream_.Writable({
+            write(c, _e, cb) {
+                parts.push(c);
+                cb();
+            },
+            final(cb) {
+                manifestBuf = Buffer.concat(parts);
+                cb();
+            },
+        });
+        return { stream, done: new Promise((res) => stream.once('finish', res)) };
+    };
+    let result;
+    try {
+        result = await baseBackup(cfg.pgEnv, {
+            label: `pgkeep ${id}`,
+            checkpoint: opts.checkpoint,
+            serverCompression: opts.at === 'server' ? { level: opts.level, workers: opts.workers } : undefined,
+            incrementalManifest: opts.incrementalManifest,
+            openArchive,
+            openManifest,
+            onProgress: (done, total) => {
+                prog.setTotal(total);
+                if (done > reported)
+                    prog.add(done - reported);
+                reported = Math.max(reported, done);
+            },
+        });
+        if (!manifestBuf)
+            throw new util_errors/* PgkeepError */.$Z('base-backup-failed', 'The server finished the base backup without sending its backup_manifest; the backup is unusable.');
+        const m = manifestBuf;
+        putObject(BACKUP_MANIFEST_OBJECT, (async function* () {
+            yield zstdFrame(m, 3);
+        })(), { kind: BACKUP_MANIFEST_KIND }, () => m.length);
+        await Promise.all(writes);
+    }
+    catch (e) {
+        await Promise.allSettled(writes);
+        throw e;
+    }
     prog.done();
-    const labelText = scan.captured.get('backup_label')?.toString('utf8') ?? '';
-    const label = parseBackupLabel(labelText);
-    // pg_basebackup -D - prints no WAL end point; the injected backup_manifest ends with it.
-    const range = parseManifestWalRange(scan.captured.get('backup_manifest')?.toString('utf8') ?? '');
-    const end = /write-ahead log end point: ([0-9A-F]+\/[0-9A-F]+)/.exec(verbose)?.[1] ?? range?.endLsn;
-    if (!opts.decode)
-        return {
-            object: { name: BASE_OBJECT, kind: BASE_KIND, bytes: w.value.bytes, sha256: w.value.sha256, rawBytes: Math.max(reportedKb, totalKb) * 1024, compression: 'zstd' },
-            label: null,
-            stopLsn: null,
-        };
-    if (!label || !end)
-        throw new util_errors/* PgkeepError */.$Z('backup-label-missing', `pg_basebackup finished but its output lacked ${!label ? 'backup_label' : 'the WAL end point'}; the backup is unusable.`, 'Check the pg_basebackup version matches the server (PGKEEP_PG_BINDIR).');
+    const order = (o) => (o.kind === BASE_KIND ? 0 : o.kind === TABLESPACE_KIND ? 1 : 2);
+    objects.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
     return {
-        object: { name: BASE_OBJECT, kind: BASE_KIND, bytes: w.value.bytes, sha256: w.value.sha256, rawBytes, compression: 'zstd' },
-        label,
-        stopLsn: end,
+        objects,
+        backupManifest: manifestBuf,
+        startLsn: result.startLsn,
+        stopLsn: result.endLsn,
+        timeline: result.startTimeline,
+        rawBytes: objects.filter((o) => o.kind !== BACKUP_MANIFEST_KIND).reduce((a, o) => a + o.rawBytes, 0),
     };
 }
-/** The newest full/incr backup's backup_manifest, extracted from its base.tar.zst (PG 17+ incremental). */
-async function extractManifest(store, m, dest) {
+/** A backup's backup_manifest (the parent of a PG 17 incremental): its own object, else from base.tar.zst. */
+async function readBackupManifest(store, m) {
+    const own = m.objects.find((o) => o.kind === BACKUP_MANIFEST_KIND);
+    if (own)
+        return streamToBuffer((await store.get(backupObjectKey(m.id, own.name))).pipe(zstdDecompress()));
     const obj = m.objects.find((o) => o.kind === BASE_KIND);
     if (!obj)
         throw new util_errors/* PgkeepError */.$Z('no-parent-manifest', `Backup ${m.id} has no base object to build an incremental on.`);
@@ -52970,34 +53315,33 @@ async function extractManifest(store, m, dest) {
     const buf = scan.captured.get('backup_manifest');
     if (!buf)
         throw new util_errors/* PgkeepError */.$Z('no-parent-manifest', `Backup ${m.id} has no backup_manifest in ${obj.name}.`, 'Take a new full backup.');
-    await external_node_fs_.promises.writeFile(dest, buf);
+    return buf;
 }
 async function physicalBackup(cfg, opts) {
     const started = Date.now();
     if (opts.type !== 'full' && opts.type !== 'incr')
         throw new util_errors/* PgkeepError */.$Z('bad-usage', `physicalBackup cannot take a ${opts.type} backup.`);
     const facts = await serverFacts(cfg.pgEnv);
-    const binDir = resolveBinDir(cfg.pgBinDir, facts.major);
+    // Client tools are needed only to pull WAL (pg_receivewal): BASE_BACKUP needs none, so an
+    // archiving server of any supported major is backed up without its version's tools.
+    const binDir = () => resolveBinDir(cfg.pgBinDir, facts.major);
     const pre = await preflight(cfg.pgEnv);
     const walSource = checkPreflight(pre);
     const store = openStore(cfg);
     await ensureRepoInfo(store, facts.systemIdentifier);
     if (opts.type === 'incr' && facts.major < 17)
-        return walPullRun(cfg, store, facts, binDir, pre, started);
+        return walPullRun(cfg, store, facts, binDir(), pre, started);
     const lock = await acquireLock(store, `backup-${opts.type}`);
     let id = '';
     try {
         let parent;
-        let tmpDir;
         let incrementalManifest;
         if (opts.type === 'incr') {
             const cat = await loadCatalog(store);
             parent = [...cat.backups].reverse().find((b) => (b.type === 'full' || b.type === 'incr') && b.systemIdentifier === facts.systemIdentifier);
             if (!parent)
                 throw new util_errors/* PgkeepError */.$Z('no-parent', 'An incremental backup needs a previous full backup of this cluster, and the repository has none.', 'Run pgkeep backup --type full first.');
-            tmpDir = await external_node_fs_.promises.mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'pgkeep-incr-'));
-            incrementalManifest = external_node_path_default().join(tmpDir, 'backup_manifest');
-            await extractManifest(store, parent, incrementalManifest);
+            incrementalManifest = await readBackupManifest(store, parent);
         }
         if (walSource === 'pull')
             await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
@@ -53007,38 +53351,24 @@ async function physicalBackup(cfg, opts) {
         // Level 1 unless PGKEEP_COMPRESS sets one: on a 1 GB cluster level 3 costs ~35% more time
         // for ~5% smaller objects (bench/physical-backup.sh); backups are read rarely.
         const level = cfg.env.PGKEEP_COMPRESS && cfg.compression.kind === 'zstd' ? cfg.compression.level : 1;
-        // zstd threads compete with the walsender and pg_basebackup itself: on 2 CPUs inline
-        // compression (0 workers) measured fastest (6.3 s vs 8.8 s with 2 workers, 1.4 GB).
+        const at = compressAt(cfg);
+        // Client side: frames compressed on libuv's thread pool, one per CPU (bench/physical-backup.sh).
+        // Server side: libzstd threads in the walsender, 0 = inline.
         const cpus = external_node_os_default().availableParallelism();
-        const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', cpus > 2 ? Math.min(4, cpus - 2) : 0, 0, 64);
-        log/* log */.Rm.info(`backup ${id}: pg_basebackup (${checkpoint} checkpoint, zstd level ${level}, ${workers} workers) of ~${(0,log/* formatBytes */.z3)(pre.totalBytes)}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}`);
-        let base;
-        try {
-            // With archive_command the server archives a .backup history file holding the start/stop
-            // positions, so the stream need not be decoded (≈30% less CPU, bench/physical-backup.sh).
-            base = await streamBase(cfg, store, id, binDir, { checkpoint, level, workers, totalBytes: pre.totalBytes, incrementalManifest, decode: walSource !== 'archive' });
-        }
-        finally {
-            if (tmpDir)
-                await external_node_fs_.promises.rm(tmpDir, { recursive: true, force: true });
-        }
+        const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', at === 'client' ? Math.min(4, cpus) : 0, at === 'client' ? 1 : 0, 64);
+        log/* log */.Rm.info(`backup ${id}: BASE_BACKUP (${checkpoint} checkpoint, zstd level ${level} on the ${at}, ${workers} workers) of ~${(0,log/* formatBytes */.z3)(pre.totalBytes)}` +
+            `${pre.tablespaces.length ? ` with ${pre.tablespaces.length} tablespace(s)` : ''}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}${parent ? `, incremental on ${parent.id}` : ''}`);
+        const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest });
         const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
-        let label = base.label;
-        let stopLsn = base.stopLsn;
-        if (!label || !stopLsn) {
-            const hist = await findBackupHistory(store, pre.timeline, id, waitSeconds);
-            if (!hist)
-                throw new util_errors/* PgkeepError */.$Z('wal-not-archived', `The backup history file of ${id} did not reach ${store.description} within ${waitSeconds} s.`, "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal.");
-            label = hist.label;
-            stopLsn = hist.stopLsn;
-        }
-        const stopWal = segmentName(label.timeline, segnoForLsn(parseLsn(stopLsn) - 1n, pre.segSize), pre.segSize);
+        const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
+        const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);
         if (walSource === 'pull') {
-            const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(stopLsn), pre.segSize, facts.systemIdentifier);
+            const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir: binDir(), parallel: cfg.parallel }, parseLsn(run.stopLsn), pre.segSize, facts.systemIdentifier);
             log/* log */.Rm.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
         }
-        const segs = await waitForWal(store, label.timeline, label.startWal, stopWal, pre.segSize, waitSeconds);
+        const segs = await waitForWal(store, run.timeline, startWal, stopWal, pre.segSize, waitSeconds);
         const stopTime = await serverNow(cfg.pgEnv);
+        const bytes = run.objects.reduce((a, o) => a + o.bytes, 0);
         const manifest = {
             format: FORMAT_VERSION,
             id,
@@ -53048,30 +53378,39 @@ async function physicalBackup(cfg, opts) {
             pgVersion: facts.version,
             pgVersionNum: facts.versionNum,
             systemIdentifier: facts.systemIdentifier,
-            timeline: label.timeline,
-            startLsn: label.startLsn,
-            stopLsn,
-            startWal: label.startWal,
+            timeline: run.timeline,
+            startLsn: run.startLsn,
+            stopLsn: run.stopLsn,
+            startWal,
             stopWal,
             ...(parent ? { parent: parent.id } : {}),
-            bytes: base.object.bytes,
-            rawBytes: base.object.rawBytes,
-            objects: [base.object],
+            bytes,
+            rawBytes: run.rawBytes,
+            objects: run.objects,
             tool: { name: 'pgkeep', version: VERSION },
-            extra: { walSource, checkpoint, zstdLevel: level, zstdWorkers: workers, walSegSize: pre.segSize, walSegments: segs, backupLabel: label },
+            extra: {
+                walSource,
+                checkpoint,
+                zstdLevel: level,
+                zstdWorkers: workers,
+                compressedOn: at,
+                walSegSize: pre.segSize,
+                walSegments: segs,
+                ...(pre.tablespaces.length ? { tablespaces: pre.tablespaces } : {}),
+            },
         };
         await writeJson(store, manifestKey(id), manifest, true);
         const durationSeconds = (Date.now() - started) / 1000;
-        log/* log */.Rm.info(`backup ${id}: done, ${(0,log/* formatBytes */.z3)(base.object.rawBytes)} → ${(0,log/* formatBytes */.z3)(base.object.bytes)}, WAL ${label.startWal}..${stopWal} archived, ${durationSeconds.toFixed(1)} s`);
+        log/* log */.Rm.info(`backup ${id}: done, ${(0,log/* formatBytes */.z3)(run.rawBytes)} → ${(0,log/* formatBytes */.z3)(bytes)}, WAL ${startWal}..${stopWal} archived, ${durationSeconds.toFixed(1)} s`);
         return {
             id,
             type: opts.type,
             startTime,
             stopTime,
-            bytes: base.object.bytes,
-            rawBytes: base.object.rawBytes,
+            bytes,
+            rawBytes: run.rawBytes,
             durationSeconds,
-            objects: [{ name: BASE_OBJECT, bytes: base.object.bytes, rawBytes: base.object.rawBytes }],
+            objects: run.objects.map((o) => ({ name: o.name, bytes: o.bytes, rawBytes: o.rawBytes })),
         };
     }
     catch (e) {
@@ -53180,6 +53519,8 @@ function toListEntry(m) {
         e.startLsn = m.startLsn;
     if (m.stopLsn)
         e.stopLsn = m.stopLsn;
+    if (m.parent)
+        e.parent = m.parent;
     return e;
 }
 async function listBackups(cfg) {
@@ -53193,7 +53534,7 @@ async function listBackups(cfg) {
 function formatListTable(backups) {
     const rows = backups.map((b) => {
         const secs = (Date.parse(b.stopTime) - Date.parse(b.startTime)) / 1000;
-        const what = b.type === 'logical' ? (b.databases ?? []).join(',') : b.startLsn ? `tl ${b.timeline ?? '?'} ${b.startLsn}–${b.stopLsn ?? '?'}` : '';
+        const what = b.type === 'logical' ? (b.databases ?? []).join(',') : b.startLsn ? `tl ${b.timeline ?? '?'} ${b.startLsn}–${b.stopLsn ?? '?'}${b.parent ? `, on ${b.parent}` : ''}` : '';
         return [b.id, b.type, b.startTime.replace(/\.\d+Z$/, 'Z'), (0,log/* formatDuration */.a3)(Number.isFinite(secs) ? secs : 0), (0,log/* formatBytes */.z3)(b.bytes), `PG ${b.pgVersion}`, what];
     });
     const head = ['ID', 'TYPE', 'STARTED', 'DURATION', 'STORED', 'VERSION', 'CONTENTS'];
@@ -53202,7 +53543,7 @@ function formatListTable(backups) {
 }
 const listCommand = {
     synopsis: '[--json]',
-    help: 'Complete backups in the repository, oldest first. --json prints an array of {id, type, startTime, stopTime, bytes, rawBytes, databases?, timeline?, startLsn?, stopLsn?, pgVersion}.',
+    help: 'Complete backups in the repository, oldest first. --json prints an array of {id, type, startTime, stopTime, bytes, rawBytes, databases?, timeline?, startLsn?, stopLsn?, parent? (incremental: the backup it builds on), pgVersion}.',
     options: {},
     async run({ cfg }) {
         const { backups, incomplete } = await listBackups(cfg);
@@ -53285,6 +53626,37 @@ function walCatalogFromKeys(objs, segSize = DEFAULT_WAL_SEGMENT_SIZE) {
 }
 async function loadWalCatalog(store, segSize = DEFAULT_WAL_SEGMENT_SIZE) {
     return walCatalogFromKeys(await store.list(WAL_PREFIX), segSize);
+}
+
+;// CONCATENATED MODULE: ./src/repo/backup-chain.ts
+/**
+ * Follow `parent` links from `b` back to a full backup. Every link must exist in the catalog,
+ * be a physical backup of the same system, and (when `usable` is given) pass it; a cycle or a
+ * missing `parent` field breaks the chain.
+ */
+function resolveChain(b, byId, usable) {
+    const chain = [b];
+    const seen = new Set([b.id]);
+    let cur = b;
+    while (cur.type === 'incr') {
+        if (!cur.parent)
+            return { ok: false, at: cur, why: `incremental backup ${cur.id} names no parent backup` };
+        const p = byId.get(cur.parent);
+        if (!p)
+            return { ok: false, at: cur, parent: cur.parent, why: `its parent backup ${cur.parent} is not in the repository (expired or deleted)` };
+        if (seen.has(p.id))
+            return { ok: false, at: cur, parent: p.id, why: `its parent chain loops back to ${p.id}` };
+        if (p.type !== 'full' && p.type !== 'incr')
+            return { ok: false, at: cur, parent: p.id, why: `its parent ${p.id} is a ${p.type} backup, not a physical one` };
+        if (p.systemIdentifier !== b.systemIdentifier)
+            return { ok: false, at: cur, parent: p.id, why: `its parent ${p.id} is of another cluster (system identifier ${p.systemIdentifier}, not ${b.systemIdentifier})` };
+        if (usable && !usable(p))
+            return { ok: false, at: cur, parent: p.id, why: `its parent ${p.id} has no restorable base object or WAL positions` };
+        seen.add(p.id);
+        chain.unshift(p);
+        cur = p;
+    }
+    return { ok: true, chain };
 }
 
 ;// CONCATENATED MODULE: ./src/restore/target-time.ts
@@ -53404,67 +53776,38 @@ function timestampToMicros(value) {
 /** Milliseconds since the epoch (e.g. Date.now()) → microseconds. */
 const msToMicros = (ms) => BigInt(Math.round(ms)) * 1000n;
 
-;// CONCATENATED MODULE: ./src/restore/last-commit.ts
-// The newest commit time in the archive, read with pg_waldump from the last few segments of the
-// planned chain. A time target is only reachable when the archive holds a transaction that
-// committed after it (PostgreSQL stops *before* that one; without it, recovery runs out of WAL
-// and refuses to promote), so this turns "T is after the newest archived WAL" from a guess by
-// archive times into a fact. Only temp files are written; they are removed.
-
-
-
-
-
-
-
-const COMMIT_RE = /desc: (?:COMMIT|ABORT)(?:_PREPARED)? (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})? (?:UTC|[+-]\d{2}(?::?\d{2})?))/g;
-/** Commit/abort times in pg_waldump output (its stdout, even when it stops at a missing next segment). */
-function commitTimesFromWaldump(text) {
-    const out = [];
-    for (const m of text.matchAll(COMMIT_RE)) {
-        try {
-            out.push(timestampToMicros(m[1]));
-        }
-        catch {
-            /* a zone pgkeep does not read: ignore the line */
-        }
-    }
-    return out;
-}
-async function waldump(binDir, dir, segment) {
-    // pg_waldump exits non-zero when the following segment is absent; its stdout is still good.
-    const run = startTool(binDir, 'pg_waldump', ['-p', dir, '-r', 'Transaction', segment], { env: { TZ: 'UTC' }, what: 'pg_waldump' });
-    const chunks = [];
-    run.stdout.on('data', (c) => chunks.push(c));
-    await run.done.catch(() => undefined);
-    return Buffer.concat(chunks).toString('utf8');
-}
-/**
- * Newest commit (or abort) time among the last `maxSegments` segments of the chain, newest
- * first; undefined when none of them holds one or pg_waldump is unavailable.
- */
-async function newestArchivedCommit(store, binDir, chain, maxSegments = 3) {
-    const tmp = await external_node_fs_.promises.mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'pgkeep-waldump-'));
-    try {
-        for (const seg of chain.slice(-maxSegments).reverse()) {
-            await fetchWalFile(store, seg.name, external_node_path_default().join(tmp, seg.name));
-            const times = commitTimesFromWaldump(await waldump(binDir, tmp, seg.name));
-            await external_node_fs_.promises.rm(external_node_path_default().join(tmp, seg.name), { force: true });
-            if (times.length)
-                return times.reduce((a, b) => (b > a ? b : a));
-        }
-        return undefined;
-    }
-    catch (e) {
-        log/* log */.Rm.warn(`could not read the newest archived commit time (${e.message}); the target is checked against archive times only`);
-        return undefined;
-    }
-    finally {
-        await external_node_fs_.promises.rm(tmp, { recursive: true, force: true });
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/restore/plan.ts
+// Point-in-time restore planning: target → backup + timeline path + WAL segments + steps.
+// Pure: it takes the catalog, the WAL listing and the parsed timeline histories and touches
+// nothing, so every refusal (target outside the window, unknown timeline, a gap in the WAL
+// chain) happens before a single byte is written.
+//
+// Rules (documented in the README's restore section):
+// - Timeline: the target timeline is the newest one with archived WAL unless one is given. Its
+//   `.history` file (required for any timeline > 1) gives the path of ancestors and where each
+//   one ended; a backup is usable only if it lies on that path (stopLsn not past the switch).
+// - Backup: the newest usable full or incremental backup that ends (stopTime for a time,
+//   stopLsn for an LSN) at or before the target; `--backup` must itself end at or before the
+//   target. An incremental (PG17+) is usable only with its whole chain: `parent` links back to
+//   a full backup, every link in the catalog, restorable and of the same system
+//   (src/repo/backup-chain.ts). The chain's backups only provide data: the timeline rule and
+//   the WAL range apply to the chosen (newest) backup alone, so an incr may sit on a later
+//   timeline than its parent. A chain of more than one backup is combined by pg_combinebackup
+//   (17+), which the caller probes for (`combineTool`) so the dry run can say whether it is there.
+// - WAL: every segment from the backup's startWal to the end of the chain must be archived.
+//   The end is the target LSN's segment (--lsn), the backup's stopWal (--immediate), or the
+//   newest archived segment on the path (--latest and --time, where a segment's name says
+//   nothing about the commit times inside it). At a timeline switch the segment holding the
+//   switch point may come from either timeline (PostgreSQL tries the newer one first).
+// - Time targets: PostgreSQL stops before the first transaction that committed after the
+//   target, and since PostgreSQL 13 refuses to promote when the archive ends before it sees
+//   one ("recovery ended before configured recovery target was reached"). Conservative
+//   checks: the target must not be in the future; at least one segment must be archived after
+//   the backup's stopWal (the stop segment ends at the backup, so without more WAL nothing
+//   after the backup can be reached); when the store reports archive times, the target must
+//   not be later than the newest archived segment's write time; and when the caller knows the
+//   newest archived commit (pg_waldump over the last segments), the target must be before it.
+
 
 
 
@@ -53472,11 +53815,24 @@ async function newestArchivedCommit(store, binDir, chain, maxSegments = 3) {
 /** Assumed rates for the estimate (measured on the reference runner: see bench/restore.sh). */
 const DEFAULT_RATES = { fetchBytesPerSec: 150 * 1024 * 1024, replayBytesPerSec: 64 * 1024 * 1024 };
 const plan_BASE_KIND = 'base';
+const plan_TABLESPACE_KIND = 'tablespace';
+const plan_BACKUP_MANIFEST_KIND = 'backup-manifest';
+/** pg_combinebackup first shipped with PostgreSQL 17, with incremental backups. */
+const COMBINE_MIN_MAJOR = 17;
 function baseObjectOf(b) {
     return b.objects.find((o) => o.kind === plan_BASE_KIND) ?? b.objects.find((o) => o.name === 'base.tar.zst');
 }
+/** What a restore fetches of a backup: its base object, then tablespace objects and the backup_manifest. */
+function restoreObjectsOf(b) {
+    const base = baseObjectOf(b);
+    return base ? [base, ...b.objects.filter((o) => (o.kind === plan_TABLESPACE_KIND || o.kind === plan_BACKUP_MANIFEST_KIND) && o !== base)] : [];
+}
 function isRestorablePhysical(b) {
-    return b.type === 'full' && b.timeline !== undefined && !!b.startLsn && !!b.stopLsn && !!b.startWal && !!b.stopWal && !!baseObjectOf(b);
+    return (b.type === 'full' || b.type === 'incr') && b.timeline !== undefined && !!b.startLsn && !!b.stopLsn && !!b.startWal && !!b.stopWal && !!baseObjectOf(b);
+}
+function chainMember(b) {
+    const objects = restoreObjectsOf(b);
+    return { id: b.id, type: b.type, timeline: b.timeline, stopLsn: b.stopLsn, objects, bytes: objects.reduce((a, o) => a + o.bytes, 0), manifest: b };
 }
 /** The ancestry of `target`: its history file's entries, then itself. */
 function timelinePath(target, histories) {
@@ -53529,8 +53885,16 @@ function planRestore(input) {
     if (!known.has(targetTimeline))
         throw new util_errors/* PgkeepError */.$Z('unknown-timeline', `Timeline ${targetTimeline} is unknown: the repository holds timelines ${[...known].sort((a, b) => a - b).join(', ')}.`, 'Omit the timeline to follow the newest one, or pick one the repository holds (pgkeep status).');
     const path = timelinePath(targetTimeline, input.histories);
-    // 2. The backup.
-    const physical = input.backups.filter(isRestorablePhysical);
+    // 2. The backup (with its chain, for an incremental).
+    const byId = new Map(input.backups.map((b) => [b.id, b]));
+    const chains = new Map();
+    for (const b of input.backups.filter(isRestorablePhysical))
+        chains.set(b.id, resolveChain(b, byId, isRestorablePhysical));
+    const brokenChain = (b) => {
+        const c = chains.get(b.id);
+        return c && !c.ok ? c : undefined;
+    };
+    const physical = input.backups.filter((b) => isRestorablePhysical(b) && !brokenChain(b));
     const usable = physical
         .filter((b) => backupOnPath(b, path))
         .sort((a, b) => {
@@ -53548,7 +53912,10 @@ function planRestore(input) {
             throw new util_errors/* PgkeepError */.$Z('no-backup', `Backup "${input.backupId}" not found.`, `Recent physical backups: ${recent}. See pgkeep list.`);
         }
         if (!isRestorablePhysical(b))
-            throw new util_errors/* PgkeepError */.$Z('not-physical', `Backup ${b.id} is a ${b.type} backup, not a full physical backup a point-in-time restore starts from.`, 'Pick a full backup (pgkeep list), or use restore --logical for logical backups.');
+            throw new util_errors/* PgkeepError */.$Z('not-physical', `Backup ${b.id} is a ${b.type} backup${b.type === 'logical' ? '' : ' without a restorable base object or WAL positions'}, not a physical backup a point-in-time restore starts from.`, 'Pick a full or incremental backup (pgkeep list), or use restore --logical for logical backups.');
+        const broken = brokenChain(b);
+        if (broken)
+            throw new util_errors/* PgkeepError */.$Z('broken-chain', `Incremental backup ${b.id} cannot be restored: ${broken.at.id === b.id ? '' : `its chain passes through ${broken.at.id}, and `}${broken.why}.`, 'Restore from a full backup or an incremental whose chain is complete (pgkeep list), or omit --backup to let pgkeep choose.');
         if (!backupOnPath(b, path))
             throw new util_errors/* PgkeepError */.$Z('backup-not-on-timeline', `Backup ${b.id} (timeline ${b.timeline}, ${b.startLsn}..${b.stopLsn}) is not on the history of timeline ${targetTimeline} (${pathDescription(path)}).`, 'Pick a backup taken on this timeline or one of its ancestors before the switch.');
         if (!endsBeforeTarget(b))
@@ -53557,8 +53924,8 @@ function planRestore(input) {
     }
     else {
         if (usable.length === 0) {
-            const on = physical.length ? ` (the ${physical.length} full backup(s) are on timeline(s) ${[...new Set(physical.map((b) => b.timeline))].join(', ')}, outside this history)` : '';
-            throw new util_errors/* PgkeepError */.$Z('no-backup', `No full physical backup lies on the history of timeline ${targetTimeline} (${pathDescription(path)})${on}.`, 'Take one with pgkeep backup --type full.');
+            const on = physical.length ? ` (the ${physical.length} physical backup(s) are on timeline(s) ${[...new Set(physical.map((b) => b.timeline))].join(', ')}, outside this history)` : '';
+            throw new util_errors/* PgkeepError */.$Z('no-backup', `No restorable physical backup (full, or incremental with a complete chain) lies on the history of timeline ${targetTimeline} (${pathDescription(path)})${on}.`, 'Take one with pgkeep backup --type full.');
         }
         const eligible = usable.filter(endsBeforeTarget);
         if (eligible.length === 0) {
@@ -53566,8 +53933,17 @@ function planRestore(input) {
             throw new util_errors/* PgkeepError */.$Z('target-before-oldest', `The target ${targetText} is before the oldest backup finished (${oldest.id} stopped at ${target.kind === 'lsn' ? oldest.stopLsn : oldest.stopTime}).`, `The recovery window starts at ${oldest.stopTime} (LSN ${oldest.stopLsn}); pick a later target.`);
         }
         backup = eligible[eligible.length - 1];
+        // Say when a newer incremental was passed over for its broken chain.
+        for (const b of input.backups) {
+            const broken = brokenChain(b);
+            if (broken && backupOnPath(b, path) && endsBeforeTarget(b) && parseLsn(b.stopLsn) > parseLsn(backup.stopLsn))
+                warnings.push(`Incremental backup ${b.id} is newer but not restorable: ${broken.at.id === b.id ? '' : `its chain passes through ${broken.at.id}, and `}${broken.why}.`);
+        }
     }
     const baseObject = baseObjectOf(backup);
+    const resolved = chains.get(backup.id);
+    const chain = (resolved.ok ? resolved.chain : [backup]).map(chainMember);
+    const combineTool = chain.length > 1 ? input.combineTool : undefined;
     // 3. The WAL chain.
     const archived = new Map();
     for (const s of input.wal.segments)
@@ -53647,22 +54023,35 @@ function planRestore(input) {
         .filter((h) => !!h)
         .map((h) => ({ name: h.name, key: h.key, size: h.size }));
     const walBytes = segments.reduce((a, s) => a + s.size, 0);
-    const bytesToFetch = baseObject.bytes + walBytes + historyFiles.reduce((a, h) => a + h.size, 0);
+    const chainBytes = chain.reduce((a, m) => a + m.bytes, 0);
+    const bytesToFetch = chainBytes + walBytes + historyFiles.reduce((a, h) => a + h.size, 0);
     const estimatedSeconds = bytesToFetch / rates.fetchBytesPerSec + (segments.length * segSize) / rates.replayBytesPerSec;
     const first = segments[0].name;
     const last = segments[segments.length - 1].name;
     const tlText = path.length > 1 ? `timelines ${pathDescription(path)}` : `timeline ${targetTimeline}`;
+    const objectsText = (m) => m.objects.map((o) => `${o.name} ${(0,log/* formatBytes */.z3)(o.bytes)}`).join(' + ');
+    const combining = chain.length > 1;
     const lines = [
-        `Backup ${backup.id} (timeline ${backup.timeline}, ${backup.startLsn}..${backup.stopLsn}, stopped ${backup.stopTime}), ${baseObject.name} ${(0,log/* formatBytes */.z3)(baseObject.bytes)}`,
+        `Backup ${backup.id}${combining ? ' (incremental)' : ''} (timeline ${backup.timeline}, ${backup.startLsn}..${backup.stopLsn}, stopped ${backup.stopTime}), ${objectsText(chain[chain.length - 1])}`,
+        ...(combining
+            ? [
+                `Chain: ${chain.map((m) => `${m.type} ${m.id}`).join(' → ')} (${chain.length} backups, ${(0,log/* formatBytes */.z3)(chainBytes)} stored)`,
+                `Combine: needs pg_combinebackup of PostgreSQL ${Math.max(COMBINE_MIN_MAJOR, Math.floor(backup.pgVersionNum / 10000))}: ${combineToolText(combineTool)}`,
+            ]
+            : []),
         `Target: ${targetLine(target)} on ${tlText}`,
         `WAL: ${first} .. ${last}, ${segments.length} segment(s), ${(0,log/* formatBytes */.z3)(walBytes)} stored${historyFiles.length ? ` + ${historyFiles.length} history file(s)` : ''}; consistent at ${backup.stopLsn}`,
         `Fetch: ${(0,log/* formatBytes */.z3)(bytesToFetch)}; estimated ${(0,log/* formatDuration */.a3)(estimatedSeconds)} at ${(0,log/* formatBytes */.z3)(rates.fetchBytesPerSec)}/s fetch+extract and ${(0,log/* formatBytes */.z3)(rates.replayBytesPerSec)}/s WAL replay (assumed rates)`,
-        `Steps: extract ${baseObject.name} (verified) into an empty directory; write recovery.signal and recovery settings in postgresql.auto.conf; start: PostgreSQL fetches WAL with pgkeep wal-fetch, replays to the target and promotes`,
+        combining
+            ? `Steps: extract each backup of the chain (verified) into a staging directory beside the target; pg_combinebackup -o DIR ${chain.map((m) => m.id).join(' ')}; remove the staging directory; write recovery.signal and recovery settings in postgresql.auto.conf; start: PostgreSQL fetches WAL with pgkeep wal-fetch, replays to the target and promotes`
+            : `Steps: extract ${baseObject.name} (verified) into an empty directory; write recovery.signal and recovery settings in postgresql.auto.conf; start: PostgreSQL fetches WAL with pgkeep wal-fetch, replays to the target and promotes`,
         ...warnings.map((w) => `Note: ${w}`),
     ];
     return {
         backup,
         baseObject,
+        chain,
+        ...(combineTool ? { combineTool } : {}),
         target,
         targetTimeline,
         timelinePath: path,
@@ -53675,6 +54064,11 @@ function planRestore(input) {
         warnings,
         lines,
     };
+}
+function combineToolText(t) {
+    if (!t)
+        return 'not checked';
+    return t.found ? `found ${t.path} (${t.major})` : `NOT FOUND (${t.why}); the restore will refuse to start`;
 }
 function targetLine(t) {
     switch (t.kind) {
@@ -53689,9 +54083,135 @@ function targetLine(t) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/restore/combine-tool.ts
+// Finding pg_combinebackup for an incremental chain (PostgreSQL 17+): like the other
+// PostgreSQL tools (PGKEEP_PG_BINDIR, then the Debian layout, then PATH), and it must be of the
+// backups' own major (17 or newer): it refuses another major's pg_control ("unexpected control
+// file version"), so a newer one is no substitute. The planner shows whether it was
+// found (`findCombineTool`, in the dry run); `checkCombineTool` refuses a restore before
+// anything is written when it is missing.
+
+
+
+
+
+const COMBINE_TOOL = 'pg_combinebackup';
+/**
+ * Find pg_combinebackup for backups of `backupMajor`: in PGKEEP_PG_BINDIR when set (as for every
+ * other tool), else the Debian bin directory of that major, then a newer one, then PATH.
+ * Reads the file system and runs `--version`; never throws.
+ */
+function findCombineTool(pgBinDir, backupMajor, searchPath) {
+    const need = Math.max(COMBINE_MIN_MAJOR, backupMajor);
+    const candidates = [];
+    if (pgBinDir)
+        candidates.push(external_node_path_default().join(pgBinDir, COMBINE_TOOL));
+    else {
+        const dirs = installedBinDirs();
+        for (const d of dirs.filter((d) => d.major === need))
+            candidates.push(external_node_path_default().join(d.dir, COMBINE_TOOL));
+        const onPath = findExecutable(COMBINE_TOOL, searchPath);
+        if (onPath)
+            candidates.push(onPath);
+    }
+    const wrong = [];
+    for (const file of candidates) {
+        if (!isExecutable(file))
+            continue;
+        const major = toolMajor(file);
+        if (major === need)
+            return { found: true, path: file, major };
+        wrong.push(`${file} is ${major === undefined ? 'of an unknown version' : `from PostgreSQL ${major}`}`);
+    }
+    if (wrong.length)
+        return { found: false, why: `${wrong.join('; ')}, but the backups are PostgreSQL ${need} and pg_combinebackup must be the same major` };
+    const where = pgBinDir ? `PGKEEP_PG_BINDIR=${pgBinDir}` : `${installedBinDirs().map((d) => d.dir).join(', ') || 'no PostgreSQL bin directory'} or PATH`;
+    return { found: false, why: `no ${COMBINE_TOOL} in ${where}` };
+}
+/** The one-paragraph refusal when pg_combinebackup is missing or too old. */
+function combineToolError(plan, status) {
+    const major = Math.max(COMBINE_MIN_MAJOR, Math.floor(plan.backup.pgVersionNum / 10000));
+    return new util_errors/* PgkeepError */.$Z('no-combinebackup', `Backup ${plan.backup.id} is incremental: restoring it combines the chain ${plan.chain.map((m) => m.id).join(' → ')} with pg_combinebackup from PostgreSQL ${major}, which was not found (${status.why}); nothing was written.`, `Install postgresql-client-${major} (apt.postgresql.org) on this machine, or set PGKEEP_PG_BINDIR to a PostgreSQL ${major} bin directory that has pg_combinebackup; or restore an older full backup with --backup.`);
+}
+/**
+ * The pg_combinebackup to use for the plan's chain, checked now: the one the planner found, or
+ * a fresh probe. Throws the one-paragraph refusal when it is missing or too old.
+ */
+function checkCombineTool(plan, pgBinDir) {
+    const status = plan.combineTool ?? findCombineTool(pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
+    if (!status.found)
+        throw combineToolError(plan, status);
+    // The plan may be older than the machine's state (a plan reused by a drill, say).
+    if (!isExecutable(status.path))
+        throw combineToolError(plan, { found: false, why: `${status.path} is gone or not executable` });
+    return { path: status.path, major: status.major };
+}
+
+;// CONCATENATED MODULE: ./src/restore/last-commit.ts
+// The newest commit time in the archive, read with pg_waldump from the last few segments of the
+// planned chain. A time target is only reachable when the archive holds a transaction that
+// committed after it (PostgreSQL stops *before* that one; without it, recovery runs out of WAL
+// and refuses to promote), so this turns "T is after the newest archived WAL" from a guess by
+// archive times into a fact. Only temp files are written; they are removed.
+
+
+
+
+
+
+
+const COMMIT_RE = /desc: (?:COMMIT|ABORT)(?:_PREPARED)? (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})? (?:UTC|[+-]\d{2}(?::?\d{2})?))/g;
+/** Commit/abort times in pg_waldump output (its stdout, even when it stops at a missing next segment). */
+function commitTimesFromWaldump(text) {
+    const out = [];
+    for (const m of text.matchAll(COMMIT_RE)) {
+        try {
+            out.push(timestampToMicros(m[1]));
+        }
+        catch {
+            /* a zone pgkeep does not read: ignore the line */
+        }
+    }
+    return out;
+}
+async function waldump(binDir, dir, segment) {
+    // pg_waldump exits non-zero when the following segment is absent; its stdout is still good.
+    const run = startTool(binDir, 'pg_waldump', ['-p', dir, '-r', 'Transaction', segment], { env: { TZ: 'UTC' }, what: 'pg_waldump' });
+    const chunks = [];
+    run.stdout.on('data', (c) => chunks.push(c));
+    await run.done.catch(() => undefined);
+    return Buffer.concat(chunks).toString('utf8');
+}
+/**
+ * Newest commit (or abort) time among the last `maxSegments` segments of the chain, newest
+ * first; undefined when none of them holds one or pg_waldump is unavailable.
+ */
+async function newestArchivedCommit(store, binDir, chain, maxSegments = 3) {
+    const tmp = await external_node_fs_.promises.mkdtemp(external_node_path_default().join(external_node_os_default().tmpdir(), 'pgkeep-waldump-'));
+    try {
+        for (const seg of chain.slice(-maxSegments).reverse()) {
+            await fetchWalFile(store, seg.name, external_node_path_default().join(tmp, seg.name));
+            const times = commitTimesFromWaldump(await waldump(binDir, tmp, seg.name));
+            await external_node_fs_.promises.rm(external_node_path_default().join(tmp, seg.name), { force: true });
+            if (times.length)
+                return times.reduce((a, b) => (b > a ? b : a));
+        }
+        return undefined;
+    }
+    catch (e) {
+        log/* log */.Rm.warn(`could not read the newest archived commit time (${e.message}); the target is checked against archive times only`);
+        return undefined;
+    }
+    finally {
+        await external_node_fs_.promises.rm(tmp, { recursive: true, force: true });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/restore/plan-from-repo.ts
 // Reading what the planner needs from a repository (catalog, WAL listing, timeline histories,
-// the newest archived commit for time targets) and planning. Reads only; writes nothing.
+// the newest archived commit for time targets, whether pg_combinebackup is installed for an
+// incremental chain) and planning. Reads only; writes nothing.
+
 
 
 
@@ -53738,7 +54258,12 @@ async function planFromRepository(store, o) {
         backupId: o.backup && o.backup !== 'latest' ? o.backup : undefined,
         nowMicros: msToMicros(Date.now()),
     };
-    const plan = planRestore(input);
+    let plan = planRestore(input);
+    // An incremental chain needs pg_combinebackup: say in the plan whether it is there.
+    if (plan.chain.length > 1) {
+        input.combineTool = findCombineTool(o.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
+        plan = planRestore(input);
+    }
     if (target.kind !== 'time')
         return plan;
     // A time target needs an archived commit after it: read the newest one and plan again.
@@ -53751,6 +54276,162 @@ async function planFromRepository(store, o) {
     }
     const last = await newestArchivedCommit(store, binDir, plan.wal.segments);
     return last === undefined ? plan : planRestore({ ...input, lastArchivedCommitMicros: last });
+}
+
+;// CONCATENATED MODULE: ./src/restore/extract.ts
+// Turning a physical backup's objects back into files: each tar object streams store →
+// size + SHA-256 check (fails at the end) → every zstd frame → `tar -x` (nothing staged).
+// Used by restore (into the target DIR), pg_verifybackup checks and PG 17 chain staging.
+
+
+
+
+
+
+
+
+
+
+
+
+const DAMAGED = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
+/**
+ * Extract one stored tar object into `dir`. With the zstd CLI on PATH it decompresses (native,
+ * all frames, on its own core) straight into tar; otherwise our streaming multi-frame decoder
+ * does. Measured on a 1 GB backup: 0.8 s for zstd -d against 2.1 s in JS. Returns raw bytes.
+ */
+async function extractTarObject(store, backupId, obj, dir, opts = {}) {
+    const what = `${obj.name} of backup ${backupId}`;
+    const prog = opts.progressLabel ? (0,log/* progress */.qB)(opts.progressLabel, obj.rawBytes) : undefined;
+    const stored = await store.get(backupObjectKey(backupId, obj.name));
+    const zstdCli = obj.compression === 'zstd' && opts.zstdCli !== false ? findExecutable('zstd') : undefined;
+    const counted = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
+    // Progress counts raw bytes (JS path) or stored bytes scaled to raw (zstd CLI path).
+    const scale = zstdCli && obj.bytes > 0 ? obj.rawBytes / obj.bytes : 1;
+    let bytes = 0;
+    counted.on('data', (c) => {
+        bytes += c.length;
+        prog?.add(Math.round(c.length * scale));
+    });
+    const stages = [verifyingStream(obj, what)];
+    if (obj.compression === 'zstd' && !zstdCli)
+        stages.push(new MultiFrameZstdDecompress(what));
+    stages.push(counted);
+    const zstd = zstdCli ? startTool('', zstdCli, ['-d', '-c', '-q'], { stdin: 'pipe', what: `zstd -d of ${what}` }) : undefined;
+    // --ignore-zeros: tar reads to the real end of input instead of stopping at the end-of-archive
+    // blocks, so it never closes the pipe early and every byte passes the SHA-256 check.
+    const tar = startTool('', 'tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdin: zstd ? zstd.stdout : 'pipe', what: `tar -x into ${dir}` });
+    tar.stdout.resume(); // tar -x prints nothing, but must never block on a full stdout pipe
+    // tar has its own copy of zstd's stdout: ours must not keep the pipe open.
+    zstd?.stdout.destroy();
+    const [fed, untarred, unzstd] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(stored, ...stages, (zstd ?? tar).stdin), tar.done, zstd?.done]);
+    if (fed.status === 'rejected') {
+        tar.child.kill('SIGKILL');
+        zstd?.child.kill('SIGKILL');
+        const e = fed.reason;
+        if (e instanceof util_errors/* PgkeepError */.$Z)
+            throw e;
+        const why = unzstd.status === 'rejected' ? unzstd.reason.message : e.message;
+        throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be read back: ${why}.`, DAMAGED);
+    }
+    if (unzstd.status === 'rejected')
+        throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be decompressed: ${unzstd.reason.message}`, DAMAGED);
+    if (untarred.status === 'rejected')
+        throw new util_errors/* PgkeepError */.$Z('tool-failed', untarred.reason.message, 'Check free space and permissions of the target directory.');
+    prog?.done();
+    return zstdCli ? obj.rawBytes : bytes;
+}
+function extract_baseObjectOf(m) {
+    return m.objects.find((o) => o.kind === BASE_KIND) ?? m.objects.find((o) => o.name.startsWith('base.tar'));
+}
+function tablespaceObjects(m) {
+    return m.objects.filter((o) => o.kind === TABLESPACE_KIND);
+}
+function tablespaceTargetFrom(map, under) {
+    return (oid, location) => {
+        const mapped = map?.[location] ?? map?.[String(oid)];
+        if (mapped)
+            return external_node_path_default().resolve(mapped);
+        if (under)
+            return external_node_path_default().join(under, String(oid));
+        return location;
+    };
+}
+/** A tablespace target must be absent or empty, like the data directory. */
+async function prepareTablespaceDir(dir, oid) {
+    if (!external_node_path_default().isAbsolute(dir) || /[\n\r\\]/.test(dir))
+        throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Tablespace ${oid} cannot go to "${dir}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
+    let entries = null;
+    try {
+        entries = await external_node_fs_.promises.readdir(dir);
+    }
+    catch (e) {
+        if (e.code !== 'ENOENT')
+            throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Cannot use ${dir} for tablespace ${oid}: ${e.message}.`);
+    }
+    if (entries?.length)
+        throw new util_errors/* PgkeepError */.$Z('tablespace-dir-not-empty', `Tablespace ${oid} would be restored into ${dir}, which is not empty (e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`, 'Map it elsewhere with --tablespace-map OLD=NEW (pgkeep restore --dry-run lists the tablespaces), or move the old directory away.');
+    await external_node_fs_.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    return entries === null;
+}
+/** Check every tablespace target before anything is written (dry run and restore). */
+async function checkTablespaceTargets(m, target) {
+    const out = [];
+    for (const o of tablespaceObjects(m)) {
+        const to = target(o.tablespaceOid, o.tablespaceLocation);
+        if (!external_node_path_default().isAbsolute(to) || /[\n\r\\]/.test(to))
+            throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Tablespace ${o.tablespaceOid} cannot go to "${to}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
+        const entries = await external_node_fs_.promises.readdir(to).catch(() => []);
+        if (entries.length)
+            throw new util_errors/* PgkeepError */.$Z('tablespace-dir-not-empty', `Tablespace ${o.tablespaceOid} (${o.tablespaceLocation} when backed up) would be restored into ${to}, which is not empty; pgkeep restore never writes over files.`, 'Map it elsewhere with --tablespace-map OLD=NEW, or move the old directory away.');
+        out.push({ oid: o.tablespaceOid, from: o.tablespaceLocation, to });
+    }
+    return out;
+}
+/**
+ * Extract a whole physical backup: base into `dir`, each tablespace into its target (and
+ * `tablespace_map` rewritten to point there: the server makes the pg_tblspc links from it at
+ * startup), and `backup_manifest` beside the data, as pg_basebackup leaves it. Returns raw bytes
+ * and the directories created outside `dir` (to remove on failure).
+ */
+async function extractPhysicalBackup(store, m, dir, 
+/** keepTablespaceMap: leave the backed-up tablespace_map as it is (pg_verifybackup checks its size). */
+opts) {
+    const base = extract_baseObjectOf(m);
+    if (!base)
+        throw new util_errors/* PgkeepError */.$Z('corrupt-object', `Backup ${m.id} lists no base tar object.`);
+    const created = [];
+    const reused = [];
+    let raw = 0;
+    try {
+        raw += await extractTarObject(store, m.id, base, dir, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting ${base.name}` : undefined });
+        if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'PG_VERSION')) || !(0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'backup_label')))
+            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${base.name} of backup ${m.id} does not hold a data directory (no PG_VERSION or backup_label).`);
+        const map = [];
+        for (const o of tablespaceObjects(m)) {
+            const to = opts.tablespaceTarget(o.tablespaceOid, o.tablespaceLocation);
+            (await prepareTablespaceDir(to, o.tablespaceOid)) ? created.push(to) : reused.push(to);
+            raw += await extractTarObject(store, m.id, o, to, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting tablespace ${o.tablespaceOid}` : undefined });
+            map.push(`${o.tablespaceOid} ${to}\n`);
+        }
+        if (map.length && !opts.keepTablespaceMap)
+            await external_node_fs_.promises.writeFile(external_node_path_default().join(dir, 'tablespace_map'), map.join(''), { mode: 0o600 });
+        const bm = m.objects.find((o) => o.kind === BACKUP_MANIFEST_KIND);
+        if (bm) {
+            const what = `${bm.name} of backup ${m.id}`;
+            const out = (0,external_node_fs_.createWriteStream)(external_node_path_default().join(dir, 'backup_manifest'), { mode: 0o600 });
+            await (0,promises_namespaceObject.pipeline)(await store.get(backupObjectKey(m.id, bm.name)), verifyingStream(bm, what), new MultiFrameZstdDecompress(what), out);
+        }
+        return { rawBytes: raw, created: [...created, ...reused] };
+    }
+    catch (e) {
+        for (const d of created)
+            await external_node_fs_.promises.rm(d, { recursive: true, force: true }).catch(() => undefined);
+        for (const d of reused)
+            for (const f of await external_node_fs_.promises.readdir(d).catch(() => []))
+                await external_node_fs_.promises.rm(external_node_path_default().join(d, f), { recursive: true, force: true }).catch(() => undefined);
+        throw e;
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:url"
@@ -53961,6 +54642,115 @@ async function cleanupPrefetch(walDir) {
     await fsp.rm(path.join(walDir, PREFETCH_DIR), { recursive: true, force: true });
 }
 
+;// CONCATENATED MODULE: ./src/restore/combine.ts
+// Restoring an incremental chain (PostgreSQL 17+): every backup of the plan's chain (full, then
+// each incr) is extracted, verified, into a staging directory beside the target (same
+// filesystem, mode 0700), `pg_combinebackup -o <staging>/out <full> <incr1> … <incrN>` writes
+// the synthetic full backup, its entries are renamed into DIR (instant on one filesystem; DIR may
+// already hold the WAL staged for replay), and the staging directory is removed — also on
+// failure. execute.ts then writes the recovery settings exactly as for a single backup.
+//
+// pg_combinebackup reads plain directories, so a chain cannot stream straight into DIR as a
+// single backup does: staging needs room for the whole chain next to DIR while it runs.
+// Tablespaces: each member's tablespace objects are extracted beside its base directory
+// (extract.ts, which writes a tablespace_map); the map is turned into pg_tblspc/<oid> links,
+// which pg_combinebackup follows in every input, and `-T` sends the newest backup's tablespaces
+// to their targets (the same `tablespaceTarget` as a single-backup restore), where the combined
+// directory's links point.
+//
+// Finding pg_combinebackup (and refusing without it, before anything is written) is in
+// combine-tool.ts.
+
+
+
+
+
+
+
+/** Read a tablespace_map (`<oid> <path>` lines; backslashes escape in PG ≥ 13) into pg_tblspc links. */
+async function tablespaceMapToLinks(dir) {
+    const file = external_node_path_default().join(dir, 'tablespace_map');
+    const text = await external_node_fs_.promises.readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return;
+    await external_node_fs_.promises.mkdir(external_node_path_default().join(dir, 'pg_tblspc'), { recursive: true, mode: 0o700 });
+    for (const line of text.split('\n').filter(Boolean)) {
+        const sp = line.indexOf(' ');
+        const oid = line.slice(0, sp);
+        const to = line.slice(sp + 1).replace(/\\(.)/g, '$1');
+        const link = external_node_path_default().join(dir, 'pg_tblspc', oid);
+        await external_node_fs_.promises.rm(link, { recursive: true, force: true });
+        await external_node_fs_.promises.symlink(to, link);
+    }
+    await external_node_fs_.promises.rm(file);
+}
+/** Move every entry of `from` into `to`, merging directories that exist in both. */
+async function moveInto(from, to) {
+    for (const e of await external_node_fs_.promises.readdir(from, { withFileTypes: true })) {
+        const src = external_node_path_default().join(from, e.name);
+        const dst = external_node_path_default().join(to, e.name);
+        const there = await external_node_fs_.promises.lstat(dst).catch(() => undefined);
+        if (!there)
+            await external_node_fs_.promises.rename(src, dst);
+        else if (e.isDirectory() && there.isDirectory())
+            await moveInto(src, dst);
+        else
+            throw new util_errors/* PgkeepError */.$Z('target-dir-not-empty', `${dst} appeared while the chain was being combined; pgkeep restore never writes over files.`);
+    }
+}
+/**
+ * Extract the plan's chain into a staging directory beside `o.dir`, combine it with
+ * pg_combinebackup and move the result into `o.dir`. The staging directory goes in every case;
+ * tablespace directories it created go on failure (the caller empties DIR).
+ */
+async function combineChain(o) {
+    const { plan, dir } = o;
+    const t0 = Date.now();
+    const stage = await external_node_fs_.promises.mkdtemp(external_node_path_default().join(external_node_path_default().dirname(dir), `.${external_node_path_default().basename(dir)}.pgkeep-combine-`));
+    await external_node_fs_.promises.chmod(stage, 0o700);
+    const created = [];
+    try {
+        log/* log */.Rm.info(`restore ${plan.backup.id}: staging the chain ${plan.chain.map((m) => m.id).join(' → ')} (${(0,log/* formatBytes */.z3)(plan.chain.reduce((a, m) => a + m.bytes, 0))} stored) in ${stage}`);
+        const staged = await mapLimit(plan.chain, 2, async (m, n) => {
+            const into = external_node_path_default().join(stage, `${n}-${m.id}`);
+            await external_node_fs_.promises.mkdir(into, { mode: 0o700 });
+            const tsDir = (oid) => external_node_path_default().join(stage, `${n}-${m.id}.tblspc`, String(oid));
+            const { rawBytes } = await extractPhysicalBackup(o.store, m.manifest, into, { zstdCli: o.zstdCli, tablespaceTarget: tsDir, progress: true });
+            if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(into, 'backup_manifest')))
+                throw new util_errors/* PgkeepError */.$Z('corrupt-object', `Backup ${m.id} has no backup_manifest, which pg_combinebackup needs for every backup of a chain.`, 'Run pgkeep verify; take a new full backup to start a fresh chain.');
+            await tablespaceMapToLinks(into);
+            return { dir: into, rawBytes, tsDir };
+        });
+        const rawBytes = staged.reduce((a, s) => a + s.rawBytes, 0);
+        // The combined backup's tablespaces are the newest backup's: map each to its target.
+        const newest = staged[staged.length - 1];
+        const mappings = [];
+        for (const t of tablespaceObjects(plan.backup)) {
+            const to = o.tablespaceTarget(t.tablespaceOid, t.tablespaceLocation);
+            if (!(0,external_node_fs_.existsSync)(to))
+                created.push(to);
+            mappings.push('-T', `${newest.tsDir(t.tablespaceOid).replace(/=/g, '\\=')}=${to.replace(/=/g, '\\=')}`);
+        }
+        const out = external_node_path_default().join(stage, 'out');
+        const tc = Date.now();
+        await runTool(external_node_path_default().dirname(o.tool.path), external_node_path_default().basename(o.tool.path), ['-o', out, ...mappings, ...staged.map((s) => s.dir)], {
+            what: `pg_combinebackup of ${plan.chain.map((m) => m.id).join(' → ')}`,
+        });
+        const combinedIn = (Date.now() - tc) / 1000;
+        await moveInto(out, dir);
+        log/* log */.Rm.info(`restore ${plan.backup.id}: pg_combinebackup combined ${plan.chain.length} backups (${(0,log/* formatBytes */.z3)(rawBytes)} extracted) into ${dir} in ${combinedIn.toFixed(1)} s (${((Date.now() - t0) / 1000).toFixed(1)} s with staging)`);
+        return { rawBytes, created: mappings.length ? tablespaceObjects(plan.backup).map((t) => o.tablespaceTarget(t.tablespaceOid, t.tablespaceLocation)) : [] };
+    }
+    catch (e) {
+        for (const d of created)
+            await external_node_fs_.promises.rm(d, { recursive: true, force: true }).catch(() => undefined);
+        throw e;
+    }
+    finally {
+        await external_node_fs_.promises.rm(stage, { recursive: true, force: true }).catch(() => undefined);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/restore/recovery-settings.ts
 
 /** Quote for /bin/sh (PostgreSQL runs restore_command through the shell). */
@@ -54032,10 +54822,6 @@ function renderAutoConf(settings, header) {
 // `tar -x` (nothing staged); if the object turns out corrupt at the end of the stream, what was
 // extracted is removed and the restore fails. Optionally starts the result and waits for
 // promotion, reporting the instant recovered to.
-
-
-
-
 
 
 
@@ -54137,59 +54923,25 @@ async function writeRestoredDataDir(o) {
     const dir = external_node_path_default().resolve(o.dir);
     const state = await checkTargetDir(dir);
     const { plan } = o;
-    const obj = plan.baseObject;
-    const key = backupObjectKey(plan.backup.id, obj.name);
+    // An incremental chain (PG17+) is combined by pg_combinebackup: refuse before writing anything without it.
+    const combineTool = plan.chain.length > 1 ? checkCombineTool(plan) : undefined;
     await external_node_fs_.promises.mkdir(external_node_path_default().dirname(dir), { recursive: true });
     if (state === 'absent')
         await external_node_fs_.promises.mkdir(dir, { mode: 0o700 });
     await external_node_fs_.promises.chmod(dir, 0o700);
     const created = state === 'absent';
-    const prog = (0,log/* progress */.qB)(`restore ${plan.backup.id}: extracting ${obj.name}`, obj.rawBytes);
+    const tablespaceTarget = o.tablespaceTarget ?? tablespaceTargetFrom(undefined);
+    await checkTablespaceTargets(plan.backup, tablespaceTarget);
     // WAL is staged while the base backup extracts (different objects, different directories).
     let staging;
+    let tablespaceDirs = [];
     try {
         staging = stageWal(o.store, plan, dir, o.stageSegments ?? DEFAULT_STAGE_SEGMENTS);
         staging.catch(() => undefined);
-        // Stored bytes → size + SHA-256 check (fails at the end) → every zstd frame → tar.
-        // With the zstd CLI on PATH it decompresses (native, all frames, on its own core) straight
-        // into tar; otherwise our streaming multi-frame decoder does. Measured on a 1 GB backup:
-        // 0.8 s for zstd -d against 2.1 s in JS.
-        const what = `${obj.name} of backup ${plan.backup.id}`;
-        const stored = await o.store.get(key);
-        const zstdCli = obj.compression === 'zstd' && o.zstdCli !== false ? findExecutable('zstd') : undefined;
-        const counted = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
-        // Progress counts raw bytes (JS path) or stored bytes scaled to raw (zstd CLI path).
-        const scale = zstdCli && obj.bytes > 0 ? obj.rawBytes / obj.bytes : 1;
-        counted.on('data', (c) => prog.add(Math.round(c.length * scale)));
-        const stages = [verifyingStream(obj, what)];
-        if (obj.compression === 'zstd' && !zstdCli)
-            stages.push(new MultiFrameZstdDecompress(what));
-        stages.push(counted);
-        const zstd = zstdCli ? startTool('', zstdCli, ['-d', '-c', '-q'], { stdin: 'pipe', what: `zstd -d of ${what}` }) : undefined;
-        // --ignore-zeros: tar reads to the real end of input instead of stopping at the end-of-archive
-        // blocks, so it never closes the pipe early and every byte passes the SHA-256 check.
-        const tar = startTool('', 'tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdin: zstd ? zstd.stdout : 'pipe', what: `tar -x into ${dir}` });
-        tar.stdout.resume(); // tar -x prints nothing, but must never block on a full stdout pipe
-        // tar has its own copy of zstd's stdout: ours must not keep the pipe open.
-        zstd?.stdout.destroy();
-        const damaged = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
-        const [fed, untarred, unzstd] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(stored, ...stages, (zstd ?? tar).stdin), tar.done, zstd?.done]);
-        if (fed.status === 'rejected') {
-            tar.child.kill('SIGKILL');
-            zstd?.child.kill('SIGKILL');
-            const e = fed.reason;
-            if (e instanceof util_errors/* PgkeepError */.$Z)
-                throw e;
-            const why = unzstd.status === 'rejected' ? unzstd.reason.message : e.message;
-            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be read back: ${why}.`, damaged);
-        }
-        if (unzstd.status === 'rejected')
-            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${what} could not be decompressed: ${unzstd.reason.message}`, damaged);
-        if (untarred.status === 'rejected')
-            throw new util_errors/* PgkeepError */.$Z('tool-failed', untarred.reason.message, 'Check free space and permissions of the target directory.');
-        prog.done();
-        if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'PG_VERSION')) || !(0,external_node_fs_.existsSync)(external_node_path_default().join(dir, 'backup_label')))
-            throw new util_errors/* PgkeepError */.$Z('corrupt-object', `${obj.name} of backup ${plan.backup.id} does not hold a data directory (no PG_VERSION or backup_label).`);
+        const extracted = combineTool
+            ? await combineChain({ plan, store: o.store, dir, tool: combineTool, tablespaceTarget, zstdCli: o.zstdCli })
+            : await extractPhysicalBackup(o.store, plan.backup, dir, { zstdCli: o.zstdCli, tablespaceTarget, progress: true });
+        tablespaceDirs = extracted.created;
         // Recovery setup. The backup holds no WAL: pg_wal must exist (empty) for the server to start.
         await external_node_fs_.promises.mkdir(external_node_path_default().join(dir, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
         const staged = await staging;
@@ -54205,12 +54957,16 @@ async function writeRestoredDataDir(o) {
         await external_node_fs_.promises.appendFile(external_node_path_default().join(dir, 'postgresql.auto.conf'), renderAutoConf(settings, `pgkeep restore of backup ${plan.backup.id} (${new Date().toISOString()})`), { mode: 0o600 });
         // A data directory owned by root cannot be started; as root, hand it to the server user.
         await chownForServer(dir);
-        log/* log */.Rm.info(`restore ${plan.backup.id}: ${dir} ready (${(0,log/* formatBytes */.z3)(zstdCli ? obj.rawBytes : prog.bytes)}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
-        return { dir, rawBytes: zstdCli ? obj.rawBytes : prog.bytes, settings };
+        for (const t of tablespaceDirs)
+            await chownForServer(t);
+        log/* log */.Rm.info(`restore ${plan.backup.id}: ${dir} ready (${(0,log/* formatBytes */.z3)(extracted.rawBytes)}${tablespaceDirs.length ? `, ${tablespaceDirs.length} tablespace(s)` : ''}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
+        return { dir, rawBytes: extracted.rawBytes, settings, tablespaces: tablespaceDirs };
     }
     catch (e) {
         await staging?.catch(() => undefined);
         await emptyDir(dir, created).catch(() => undefined);
+        for (const t of tablespaceDirs)
+            await emptyDir(t, false).catch(() => undefined);
         throw e;
     }
 }
@@ -54440,6 +55196,7 @@ async function restoreDumpInto(env, binDir, openDump, into, opts) {
 
 
 
+
 /** pg_dump's stdout as a stream that fails (instead of ending short) when pg_dump fails. */
 function dumpStream(binDir, env, database) {
     const run = startTool(binDir, 'pg_dump', ['-Fc', '-Z', '0', '-d', database], { env, what: `pg_dump of "${database}" from the point-in-time cluster` });
@@ -54495,7 +55252,7 @@ async function singleDatabasePitr(cfg, o) {
     const dataDir = external_node_path_default().join(work, 'data');
     let cluster;
     try {
-        await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off', zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1' });
+        await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off', zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1', tablespaceTarget: tablespaceTargetFrom(undefined, external_node_path_default().join(work, 'tablespaces')) });
         // Only this process talks to the ephemeral cluster: trust on loopback and the socket.
         await external_node_fs_.promises.writeFile(external_node_path_default().join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
         const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });
@@ -54661,6 +55418,7 @@ async function restoreLogical(cfg, opts) {
 
 
 
+
 /**
  * Whether the restored cluster keeps the backed-up archive settings ('preserve', the default:
  * a restore that becomes the new primary must keep archiving, on a new timeline) or gets
@@ -54698,24 +55456,32 @@ async function restorePhysical(cfg, opts) {
         dryRun: opts.dryRun,
         backupId: plan.backup.id,
         recoveredTo: target.kind === 'time' ? target.time.iso : target.kind === 'immediate' ? normaliseIso(plan.backup.stopTime) : undefined,
-        plan: plan.lines,
+        plan: [...plan.lines],
         target: opts.to || undefined,
         durationSeconds: 0,
         targetKind: opts.target.kind,
         targetTimeline: plan.targetTimeline,
         timelines: plan.timelinePath.map((s) => s.timeline),
         wal: { first: plan.wal.first, last: plan.wal.last, count: plan.wal.count, bytes: plan.wal.bytes },
+        chain: plan.chain.map((m) => ({ id: m.id, type: m.type, bytes: m.bytes })),
+        ...(plan.combineTool ? { combineTool: plan.combineTool } : {}),
         bytesToFetch: plan.bytesToFetch,
         estimatedSeconds: plan.estimatedSeconds,
         warnings: plan.warnings,
     };
+    // Tablespaces go where they were unless mapped; each target must be absent or empty (checked
+    // again when writing). The dry run shows where each one would go.
+    const tablespaceTarget = tablespaceTargetFrom(opts.tablespaceMap, opts.tablespacesUnder);
+    const tablespaces = await checkTablespaceTargets(plan.backup, tablespaceTarget);
+    for (const t of tablespaces)
+        base.plan.push(`Tablespace ${t.oid}: ${t.from} → ${t.to}${t.from === t.to ? ' (where it was; --tablespace-map OLD=NEW moves it)' : ''}`);
     // A dry run returns the plan to its caller (CLI text, job summary); a real run logs it as step one.
     if (!opts.dryRun)
-        for (const l of plan.lines)
+        for (const l of base.plan)
             log/* log */.Rm.info(`restore plan: ${l}`);
     if (opts.dryRun)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
-    await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1' });
+    await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1', tablespaceTarget });
     if (!opts.start)
         return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
     const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
@@ -54735,8 +55501,24 @@ async function restorePhysical(cfg, opts) {
 
 
 
+/** `--tablespace-map OLD=NEW` (repeatable, like pg_basebackup -T): OLD is the path when backed up, or the OID. */
+function parseTablespaceMap(v) {
+    if (v === undefined)
+        return undefined;
+    const out = {};
+    for (const item of (Array.isArray(v) ? v : [v])) {
+        const i = item.indexOf('=');
+        const [from, to] = i > 0 ? [item.slice(0, i).trim(), item.slice(i + 1).trim()] : ['', ''];
+        if (!from || !to || !to.startsWith('/') || !(from.startsWith('/') || /^\d+$/.test(from)))
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `--tablespace-map="${item}" is not valid: expected OLD=NEW with NEW an absolute path and OLD the tablespace's path when backed up (or its OID).`, 'Example: --tablespace-map /srv/pg/fast=/restore/fast (pgkeep restore --dry-run lists the tablespaces).');
+        if (out[from])
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `--tablespace-map maps ${from} twice.`);
+        out[from] = to;
+    }
+    return out;
+}
 const restoreCommand = {
-    synopsis: '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--backup <id>] [--dry-run] [--start --port P] [--json]\n' +
+    synopsis: '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--backup <id>] [--tablespace-map OLD=NEW]… [--dry-run] [--start --port P] [--json]\n' +
         '            --logical --database <name> [--backup <id>|latest] [--into <name>] [--replace] [--time <ISO-8601>] [--jobs N] [--dry-run]',
     help: 'Physical: writes a data directory that replays WAL to the target and promotes when started with pg_ctl -D DIR start.\n' +
         'Logical: restores one database into <name>_restore (or --into), never over an existing database unless --replace.',
@@ -54755,6 +55537,7 @@ const restoreCommand = {
         into: { type: 'string' },
         replace: { type: 'boolean' },
         jobs: { type: 'string' },
+        'tablespace-map': { type: 'string', multiple: true },
     },
     async run({ cfg, flags }) {
         const dryRun = flags['dry-run'] === true;
@@ -54763,7 +55546,7 @@ const restoreCommand = {
             const database = str(flags, 'database');
             if (!database)
                 throw new util_errors/* PgkeepError */.$Z('bad-usage', 'pgkeep restore --logical needs --database <name>.', 'Example: pgkeep restore --logical --database core');
-            for (const f of ['lsn', 'latest', 'immediate', 'to', 'start', 'port'])
+            for (const f of ['lsn', 'latest', 'immediate', 'to', 'start', 'port', 'tablespace-map'])
                 if (flags[f] !== undefined)
                     throw new util_errors/* PgkeepError */.$Z('bad-usage', `--${f} does not apply to a logical restore.`);
             const jobs = str(flags, 'jobs');
@@ -54803,6 +55586,7 @@ const restoreCommand = {
                 dryRun,
                 start: flags.start === true,
                 port: port ? Number(port) : undefined,
+                tablespaceMap: parseTablespaceMap(flags['tablespace-map']),
             });
         }
         const text = [
@@ -55249,9 +56033,9 @@ async function checkWalObjects(store, segments, opts) {
 }
 
 ;// CONCATENATED MODULE: ./src/verify/physical-check.ts
-// Physical backup check with PostgreSQL's own pg_verifybackup: the stored base tar is streamed
+// Physical backup check with PostgreSQL's own pg_verifybackup: the stored tars are streamed
 // (checksum verified on the way) into a temp directory, then pg_verifybackup compares every
-// file with the backup_manifest pg_basebackup wrote, and parses the WAL from start to stop LSN
+// file with the server's backup_manifest, and parses the WAL from start to stop LSN
 // (fetched from the archive when the backup carries none). The temp directory is always removed.
 
 
@@ -55262,34 +56046,8 @@ async function checkWalObjects(store, segments, opts) {
 
 
 
-
-
-
 /** The object holding the main data directory tar. */
-function baseObject(m) {
-    return m.objects.find((o) => o.kind === 'base') ?? m.objects.find((o) => o.name.startsWith('base.tar'));
-}
-/**
- * Stream a stored tar object into `dir` with tar -x: SHA-256 checked on the stored bytes, and
- * every zstd frame decompressed (a base backup compressed in parallel is many frames).
- */
-async function extractTarObject(store, key, obj, dir) {
-    const src = await store.get(key);
-    const tar = startTool('', 'tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir], { stdin: 'pipe', what: `tar -x of ${key}` });
-    tar.stdout.resume();
-    const stages = [verifyingStream(obj, key)];
-    if (obj.compression === 'zstd')
-        stages.push(new MultiFrameZstdDecompress(key));
-    const feed = (0,promises_namespaceObject.pipeline)(src, ...stages, tar.stdin);
-    const [f, t] = await Promise.allSettled([feed, tar.done]);
-    // The checksum error (raised at the end of the stream) is the real cause when both fail.
-    if (f.status === 'rejected' && f.reason.code !== 'EPIPE')
-        throw f.reason;
-    if (t.status === 'rejected')
-        throw t.reason;
-    if (f.status === 'rejected')
-        throw f.reason;
-}
+const baseObject = extract_baseObjectOf;
 /** Fetch WAL segments startWal..stopWal (one timeline) into `walDir`; returns names missing. */
 async function fetchBackupWal(store, m, walDir) {
     if (!m.startWal || !m.stopWal)
@@ -55321,13 +56079,14 @@ async function checkPhysicalBackup(store, m, binDir, opts = {}) {
         const dataDir = external_node_path_default().join(work, 'data');
         await external_node_fs_.promises.mkdir(dataDir);
         try {
-            await extractTarObject(store, backupObjectKey(m.id, base.name), base, dataDir);
+            // Tablespaces as plain directories in pg_tblspc/: pg_verifybackup reads them by manifest path.
+            await extractPhysicalBackup(store, m, dataDir, { tablespaceTarget: (oid) => external_node_path_default().join(dataDir, 'pg_tblspc', String(oid)), keepTablespaceMap: true });
         }
         catch (e) {
-            return [{ backupId: m.id, object: base.name, message: `cannot extract ${base.name}: ${e.message}` }];
+            return [{ backupId: m.id, object: base.name, message: `cannot extract backup ${m.id}: ${e.message}` }];
         }
         if (!(0,external_node_fs_.existsSync)(external_node_path_default().join(dataDir, 'backup_manifest')))
-            return [{ backupId: m.id, object: base.name, message: `${base.name} has no backup_manifest; pg_verifybackup cannot check it` }];
+            return [{ backupId: m.id, object: base.name, message: `backup ${m.id} has no backup_manifest; pg_verifybackup cannot check it` }];
         const args = ['-q', '-e'];
         const walInside = (await external_node_fs_.promises.readdir(external_node_path_default().join(dataDir, 'pg_wal')).catch(() => [])).some((f) => /^[0-9A-F]{24}$/.test(f));
         if (!walInside) {
@@ -55505,7 +56264,7 @@ async function checkLogicalBackup(store, manifest, binDir) {
 }
 
 ;// CONCATENATED MODULE: ./src/verify/drill.ts
-// Restore drill: bring the newest full backup + archived WAL back as a real, ephemeral cluster,
+// Restore drill: bring the newest physical backup (full, or an incremental chain) + archived WAL back as a real, ephemeral cluster,
 // wait for promotion, check every database with pg_amcheck (heap + btree), restore each
 // database of the newest logical backup into a scratch database, then remove everything.
 // RTO = seconds from the drill's start to a usable, checked database; RPO = drill time minus
@@ -55532,7 +56291,7 @@ async function runDrill(cfg, opts = {}) {
     const started = Date.now();
     const store = openStore(cfg);
     const cat = await loadCatalog(store);
-    const backup = opts.backup ? findBackup(cat, opts.backup, ['full', 'incr']) : findBackup(cat, 'latest', ['full']);
+    const backup = opts.backup ? findBackup(cat, opts.backup, ['full', 'incr']) : findBackup(cat, 'latest', ['full', 'incr']);
     const logical = cat.backups.filter((b) => b.type === 'logical').pop();
     const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(backup.pgVersionNum / 10000));
     const problems = [];
@@ -55552,7 +56311,7 @@ async function runDrill(cfg, opts = {}) {
         let lastWal;
         try {
             // archive_mode off: the drill cluster must never archive into the repository.
-            const r = await restorePhysical(cfg, { target: { kind: 'latest' }, to: dataDir, backup: backup.id, dryRun: false, archiveMode: 'off' });
+            const r = await restorePhysical(cfg, { target: { kind: 'latest' }, to: dataDir, backup: backup.id, dryRun: false, archiveMode: 'off', tablespacesUnder: external_node_path_default().join(work, 'tablespaces') });
             lastWal = r.wal.last;
         }
         catch (e) {
@@ -55696,6 +56455,25 @@ async function restoreLogicalIntoScratch(store, m, env, binDir, restored) {
 }
 
 ;// CONCATENATED MODULE: ./src/retention/plan.ts
+// Retention: which backups and WAL a recovery window of N days needs, and what may go.
+// Pure: takes the catalog, the WAL listing and a clock, returns a plan; `apply.ts` executes it.
+//
+// Rules (the window is [now − N days, now]):
+// - physical (full/incr): keep every backup that stops after the window start (it may be the
+//   base for an instant inside the window), plus the newest restorable backup that stopped at or
+//   before the window start (the anchor that covers the window's first instant), plus every
+//   kept incremental's parent chain back to its full (src/repo/backup-chain.ts): a full that a
+//   kept incremental depends on is never expired;
+// - an incremental whose parent chain is broken (a parent missing from the catalog, of another
+//   system, not physical) cannot be restored: it is expired with its chain, inside the window too;
+// - WAL: keep every segment from the oldest kept physical backup's start segment onward, on every
+//   timeline; history files always; with no physical backup at all, WAL is left alone;
+// - logical: keep those that start inside the window (or in the future: clock skew) and always
+//   the newest one;
+// - never expire the only backup; backups dated after `now` are kept;
+// - incomplete backups (no manifest) are removed once older than 24 h (a running backup is
+//   protected by the backup lock, which apply checks).
+
 
 
 const INCOMPLETE_GRACE_HOURS = 24;
@@ -55709,22 +56487,10 @@ function startSegno(b) {
         return segnoForLsn(parseLsn(b.startLsn));
     return null;
 }
-/** An incremental's parents back to its full backup, or null when a link is missing. */
+/** An incremental's parents, newest first, back to its full backup; null when a link is broken. */
 function parentChain(b, byId) {
-    const chain = [];
-    let cur = b;
-    const seen = new Set();
-    while (cur.type === 'incr') {
-        if (!cur.parent || seen.has(cur.parent))
-            return null;
-        seen.add(cur.parent);
-        const p = byId.get(cur.parent);
-        if (!p)
-            return null;
-        chain.push(p);
-        cur = p;
-    }
-    return chain;
+    const r = resolveChain(b, byId);
+    return r.ok ? r.chain.slice(0, -1).reverse() : null;
 }
 function planRetention(input) {
     const { backups, now, retentionDays } = input;
@@ -55737,24 +56503,24 @@ function planRetention(input) {
         if (!keep.has(b.id))
             keep.set(b.id, reason);
     };
-    // Physical backups.
+    // Physical backups. An incremental with a broken chain is never kept for the window.
     const physical = backups.filter(isPhysical);
+    const broken = new Map();
     for (const b of physical) {
+        const r = resolveChain(b, byId);
+        if (!r.ok)
+            broken.set(b.id, `${r.at.id === b.id ? '' : `its chain passes through ${r.at.id}, and `}${r.why}`);
+    }
+    const restorable = physical.filter((b) => !broken.has(b.id));
+    for (const b of restorable) {
         if (ms(b.startTime) > nowMs)
             mark(b, 'dated after now (clock skew): kept');
         else if (ms(b.stopTime) > windowStartMs)
             mark(b, 'inside the recovery window');
     }
-    const restorable = physical.filter((b) => parentChain(b, byId) !== null);
     const anchor = restorable.filter((b) => ms(b.stopTime) <= windowStartMs).sort((a, b) => ms(a.stopTime) - ms(b.stopTime)).pop();
     if (anchor)
         mark(anchor, 'newest backup before the window start (covers its first instant)');
-    for (const b of physical) {
-        if (!keep.has(b.id) || b.type !== 'incr')
-            continue;
-        for (const p of parentChain(b, byId) ?? [])
-            mark(p, `parent of kept incremental ${b.id}`);
-    }
     // Logical backups.
     const logical = backups.filter((b) => b.type === 'logical');
     for (const b of logical) {
@@ -55771,11 +56537,22 @@ function planRetention(input) {
         const newest = [...backups].sort((a, b) => ms(a.startTime) - ms(b.startTime)).pop();
         mark(newest, 'only remaining backup (never expired)');
     }
+    // A kept incremental keeps its whole chain (last: whatever marked it, the fallback included).
+    for (const b of physical) {
+        if (!keep.has(b.id) || b.type !== 'incr')
+            continue;
+        for (const p of parentChain(b, byId) ?? [])
+            mark(p, `parent of kept incremental ${b.id}`);
+    }
     const toPlanned = (b, reason) => ({ id: b.id, type: b.type, startTime: b.startTime, bytes: b.bytes, reason });
     const keepList = backups.filter((b) => keep.has(b.id)).map((b) => toPlanned(b, keep.get(b.id)));
     const expireList = backups
         .filter((b) => !keep.has(b.id))
-        .map((b) => toPlanned(b, isPhysical(b) ? 'older than the window and not needed by a kept backup' : 'logical backup older than the window'));
+        .map((b) => toPlanned(b, broken.has(b.id)
+        ? `incremental that cannot be restored: ${broken.get(b.id)}`
+        : isPhysical(b)
+            ? 'older than the window and not needed by a kept backup'
+            : 'logical backup older than the window'));
     // Incomplete backups.
     const graceMs = INCOMPLETE_GRACE_HOURS * 3600_000;
     const expireIncomplete = [];
@@ -55842,6 +56619,10 @@ function planRetention(input) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/verify.ts
+// `pgkeep verify`: prove the repository holds what its manifests say, on every copy, and that
+// the WAL chain is unbroken; `--drill` restores and checks a real cluster (src/verify/drill.ts).
+// Incomplete backups (no manifest) are warnings, not failures.
+
 
 
 
@@ -55933,8 +56714,19 @@ async function contentChecks(cfg, store, selected, warnings) {
             const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
             if (b.type === 'logical')
                 problems.push(...(await checkLogicalBackup(store, b, binDir)).map((p) => ({ backupId: b.id, ...p })));
-            else if (b.type === 'full')
-                problems.push(...(await checkPhysicalBackup(store, b, binDir)));
+            else if (b.type === 'full') {
+                // pg_verifybackup reads the backup's manifest and pg_control: it must be of that major or newer.
+                const major = Math.floor(b.pgVersionNum / 10000);
+                const tool = external_node_path_default().join(binDir, 'pg_verifybackup');
+                const toolVersion = isExecutable(tool) ? toolMajor(tool) : undefined;
+                if (toolVersion === undefined || toolVersion < major)
+                    problems.push({
+                        backupId: b.id,
+                        message: `pg_verifybackup for PostgreSQL ${major} is needed to check backup ${b.id}, but ${toolVersion === undefined ? `${tool} was not found` : `${tool} is from PostgreSQL ${toolVersion}`}; install postgresql-client-${major} or set PGKEEP_PG_BINDIR`,
+                    });
+                else
+                    problems.push(...(await checkPhysicalBackup(store, b, binDir)));
+            }
             else
                 warnings.push(`incremental backup ${b.id}: pg_verifybackup needs it combined with its parents; checksums only`);
         }
