@@ -63,7 +63,7 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   let walSegments = 0;
   // Content checks with PostgreSQL's tools, once (reads come from the first copy that has it),
   // running beside the checksum pass so both cores stay busy.
-  const content = opts.checksumsOnly ? Promise.resolve([]) : contentChecks(cfg, store, selected, warnings);
+  const content = opts.checksumsOnly ? Promise.resolve([]) : contentChecks(cfg, store, selected);
   for (const copy of copies) {
     const copyName = copies.length > 1 ? copy.description : undefined;
     const before = problems.length;
@@ -109,14 +109,16 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   };
 }
 
-async function contentChecks(cfg: Config, store: Store, selected: Manifest[], warnings: string[]): Promise<VerifyProblem[]> {
+async function contentChecks(cfg: Config, store: Store, selected: Manifest[]): Promise<VerifyProblem[]> {
   const problems: VerifyProblem[] = [];
   for (const b of selected) {
     try {
       const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
       if (b.type === 'logical') problems.push(...(await checkLogicalBackup(store, b, binDir)).map((p) => ({ backupId: b.id, ...p })));
-      else if (b.type === 'full') {
-        // pg_verifybackup reads the backup's manifest and pg_control: it must be of that major or newer.
+      else {
+        // Full and PG >= 17 incremental backups alike: pg_verifybackup checks an incremental's
+        // files (INCREMENTAL.* included) against its own manifest. It reads the backup's
+        // manifest and pg_control, so it must be of that major or newer.
         const major = Math.floor(b.pgVersionNum / 10000);
         const tool = path.join(binDir, 'pg_verifybackup');
         const toolVersion = isExecutable(tool) ? toolMajor(tool) : undefined;
@@ -127,7 +129,6 @@ async function contentChecks(cfg: Config, store: Store, selected: Manifest[], wa
           });
         else problems.push(...(await checkPhysicalBackup(store, b, binDir)));
       }
-      else warnings.push(`incremental backup ${b.id}: pg_verifybackup needs it combined with its parents; checksums only`);
     } catch (e) {
       problems.push({ backupId: b.id, message: `could not check backup ${b.id}: ${(e as Error).message}` });
     }
