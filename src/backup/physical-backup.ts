@@ -190,7 +190,7 @@ async function streamNative(
   cfg: Config,
   store: Store,
   id: string,
-  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; at: 'client' | 'server'; totalBytes: number; incrementalManifest?: Buffer },
+  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; at: 'client' | 'server'; totalBytes: number; incrementalManifest?: Buffer; maxRateKb?: number },
 ): Promise<NativeRun> {
   const prog = progress(`backup ${id}`, opts.totalBytes);
   let reported = 0;
@@ -262,6 +262,7 @@ async function streamNative(
       checkpoint: opts.checkpoint,
       serverCompression: opts.at === 'server' ? { level: opts.level, workers: opts.workers } : undefined,
       incrementalManifest: opts.incrementalManifest,
+      maxRateKb: opts.maxRateKb,
       openArchive,
       openManifest,
       onProgress: (done, total) => {
@@ -348,7 +349,9 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
       `backup ${id}: BASE_BACKUP (${checkpoint} checkpoint, zstd level ${level} on the ${at}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}` +
         `${pre.tablespaces.length ? ` with ${pre.tablespaces.length} tablespace(s)` : ''}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}${parent ? `, incremental on ${parent.id}` : ''}`,
     );
-    const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest });
+    // PGKEEP_MAX_RATE_KB: the server reads at most this many kB/s (like pg_basebackup --max-rate).
+    const maxRateKb = cfg.env.PGKEEP_MAX_RATE_KB ? configInt(cfg, 'PGKEEP_MAX_RATE_KB', 0, 32, 1048576) : undefined;
+    const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb });
     const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
     const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
     const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);

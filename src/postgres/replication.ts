@@ -13,7 +13,7 @@
 // the same connection, then BASE_BACKUP ( INCREMENTAL ).
 import pg from 'pg';
 import type { Writable } from 'node:stream';
-import { clientConfig, mapPgError, type PgEnv } from './client.js';
+import { clientConfig, describeTarget, mapPgError, type PgEnv } from './client.js';
 import { PgkeepError } from '../util/errors.js';
 
 export interface ArchiveStart {
@@ -37,6 +37,8 @@ export interface BaseBackupRequest {
   serverCompression?: { level: number; workers: number };
   /** PG >= 17: the parent backup's backup_manifest (makes this an incremental backup). */
   incrementalManifest?: Buffer;
+  /** Throttle the server's reads (MAX_RATE, kB/s, 32..1048576), to spare production I/O. */
+  maxRateKb?: number;
   openArchive(a: ArchiveStart): StreamSink | Promise<StreamSink>;
   openManifest(): StreamSink | Promise<StreamSink>;
   /** Raw bytes the server has sent so far (PROGRESS), and its estimate of the total. */
@@ -57,7 +59,7 @@ function quoteLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-export function baseBackupCommand(r: Pick<BaseBackupRequest, 'label' | 'checkpoint' | 'serverCompression' | 'incrementalManifest'>): string {
+export function baseBackupCommand(r: Pick<BaseBackupRequest, 'label' | 'checkpoint' | 'serverCompression' | 'incrementalManifest' | 'maxRateKb'>): string {
   const opts = [`LABEL ${quoteLiteral(r.label)}`, 'PROGRESS', `CHECKPOINT ${quoteLiteral(r.checkpoint)}`, 'WAIT true', "MANIFEST 'yes'", "MANIFEST_CHECKSUMS 'CRC32C'", 'TABLESPACE_MAP'];
   if (r.serverCompression) {
     opts.push("COMPRESSION 'zstd'");
@@ -65,6 +67,7 @@ export function baseBackupCommand(r: Pick<BaseBackupRequest, 'label' | 'checkpoi
     opts.push(`COMPRESSION_DETAIL ${quoteLiteral(detail)}`);
   }
   if (r.incrementalManifest) opts.push('INCREMENTAL');
+  if (r.maxRateKb) opts.push(`MAX_RATE ${Math.trunc(r.maxRateKb)}`);
   return `BASE_BACKUP ( ${opts.join(', ')} )`;
 }
 
@@ -300,9 +303,16 @@ export async function baseBackup(env: PgEnv, req: BaseBackupRequest): Promise<Ba
   } catch (e) {
     if (e instanceof PgkeepError) throw e;
     const err = e as { message?: string; code?: string };
-    if (err.code)
-      throw new PgkeepError('base-backup-failed', `The server ended the base backup with an error: ${err.message} (SQLSTATE ${err.code}).`, 'Nothing was kept; see the server log. A concurrent backup, max_wal_senders = 0 or a missing pg_hba.conf replication line are common causes.');
-    throw e;
+    if (err.code && /^[0-9A-Z]{5}$/.test(err.code))
+      throw new PgkeepError(
+        'base-backup-failed',
+        `The server ended the base backup with an error: ${err.message} (SQLSTATE ${err.code}).`,
+        err.code.startsWith('57')
+          ? 'Nothing was kept (no manifest). The server was shut down or the backup was cancelled; run the backup again.'
+          : 'Nothing was kept (no manifest); see the server log. max_wal_senders = 0 or a missing pg_hba.conf replication line are common causes.',
+      );
+    // The connection broke (server restarted, walsender terminated, network) or a sink failed.
+    throw new PgkeepError('base-backup-failed', `The base backup from ${describeTarget(env)} did not complete: ${err.message ?? String(e)}.`, 'Nothing was kept (no manifest). Check the server log and the repository, then run the backup again.');
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -53,6 +53,8 @@ export class FsStore implements Store {
       return { bytes };
     } catch (e) {
       await fsp.rm(tmp, { force: true });
+      // A failed first object leaves no empty backup directory behind (rmdir: only if empty).
+      if (key.startsWith('backups/') && key.split('/').length === 3) await fsp.rmdir(path.dirname(dest)).catch(() => undefined);
       throw mapFsError(e, this.description);
     }
   }

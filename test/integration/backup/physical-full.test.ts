@@ -138,12 +138,30 @@ describe('physical full backup (BASE_BACKUP stream, WAL from archive_command)', 
     expect(existsSync(path.join(repo.dir, manifestKey(id)))).toBe(false);
     const list = JSON.parse((await pgkeep(['list', '--json'], env)).stdout);
     expect(list.map((b: { id: string }) => b.id)).not.toContain(id);
-    // The server-side backup is aborted when pg_basebackup loses its reader.
-    await waitFor('the orphaned pg_basebackup to go away', async () => (await c.psql(`select count(*) from pg_stat_replication`)).trim() === '0', 30_000);
+    // The server-side backup is aborted when the walsender loses its reader.
+    await waitFor('the orphaned walsender to go away', async () => (await c.psql(`select count(*) from pg_stat_replication`)).trim() === '0', 30_000);
     const again = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
     expect(again.code, again.stderr).toBe(0);
     const list2 = JSON.parse((await pgkeep(['list', '--json'], env)).stdout);
     expect(list2.map((b: { id: string }) => b.id)).toContain(JSON.parse(again.stdout).id);
+  });
+
+  it('when the server ends the backup (walsender terminated mid-stream): a clear error, exit 1, no manifest, no objects', async () => {
+    // MAX_RATE 1 MB/s keeps the ~170 MB stream open long enough to be cut in the middle.
+    const child = spawn(NODE24, [CLI_BUNDLE, 'backup', '--type', 'full', '--checkpoint', 'fast'], { env: { PATH: process.env.PATH, ...env, PGKEEP_MAX_RATE_KB: '1024' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('close', r));
+    await waitFor('the walsender to stream', async () => (await c.psql(`select count(*) from pg_stat_replication`)).trim() === '1', 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    await c.psql(`select pg_terminate_backend(pid) from pg_stat_replication`);
+    expect(await exited).toBe(1);
+    // An ErrorResponse (57P01) or, had the socket just closed, "did not complete".
+    expect(stderr).toMatch(/pgkeep backup: The (server ended the base backup with an error: terminating connection .*57P01|base backup from .* did not complete: ).*Hint: Nothing was kept \(no manifest\)/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    const dirs = (await fsp.readdir(path.join(repo.dir, 'backups'))).filter((d) => !d.includes('.'));
+    const list = JSON.parse((await pgkeep(['list', '--json'], env)).stdout).map((b: { id: string }) => b.id);
+    for (const d of dirs) expect(list).toContain(d); // every directory left is a complete backup
   });
 });
 
