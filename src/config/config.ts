@@ -38,7 +38,7 @@ export interface Config {
   s3: S3Settings;
   /** libpq environment handed to every PostgreSQL tool and client (PGHOST, PGPORT, …). */
   pgEnv: Record<string, string>;
-  /** Directory of pg_dump, pg_basebackup… (auto-detected when unset). */
+  /** Directory of pg_dump, pg_receivewal, pg_verifybackup… (auto-detected when unset). */
   pgBinDir?: string;
   retentionDays: number;
   compression: Compression;

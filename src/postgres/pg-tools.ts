@@ -1,4 +1,4 @@
-// Running PostgreSQL's own tools (pg_dump, pg_basebackup, …): find the binaries, spawn with
+// Running PostgreSQL's own tools (pg_dump, pg_receivewal, pg_verifybackup, …): find the binaries, spawn with
 // the libpq environment, stream stdout, and put stderr into the error when they fail.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';

@@ -10,7 +10,7 @@ const TYPES: BackupType[] = ['logical', 'full', 'incr'];
 
 export const backupCommand: CliCommand = {
   synopsis: '[--type logical|full|incr] [--databases a,b,c] [--checkpoint fast|spread] [--json]',
-  help: 'logical: pg_dumpall --globals-only + pg_dump of each database. full: pg_basebackup of the cluster. incr: incremental (PG 17+) or WAL pull.',
+  help: 'logical: pg_dumpall --globals-only + pg_dump of each database. full: base backup of the cluster (BASE_BACKUP, tablespaces included). incr: incremental (PG 17+) or WAL pull.',
   options: {
     type: { type: 'string' },
     databases: { type: 'string' },
