@@ -51008,7 +51008,7 @@ function findExecutable(name, searchPath = process.env.PATH ?? '') {
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/pg-tools.ts
-// Running PostgreSQL's own tools (pg_dump, pg_basebackup, …): find the binaries, spawn with
+// Running PostgreSQL's own tools (pg_dump, pg_receivewal, pg_verifybackup, …): find the binaries, spawn with
 // the libpq environment, stream stdout, and put stderr into the error when they fail.
 
 
@@ -51929,6 +51929,9 @@ class FsStore {
         }
         catch (e) {
             await external_node_fs_.promises.rm(tmp, { force: true });
+            // A failed first object leaves no empty backup directory behind (rmdir: only if empty).
+            if (key.startsWith('backups/') && key.split('/').length === 3)
+                await external_node_fs_.promises.rmdir(external_node_path_default().dirname(dest)).catch(() => undefined);
             throw mapFsError(e, this.description);
         }
     }
@@ -52245,6 +52248,8 @@ function baseBackupCommand(r) {
     }
     if (r.incrementalManifest)
         opts.push('INCREMENTAL');
+    if (r.maxRateKb)
+        opts.push(`MAX_RATE ${Math.trunc(r.maxRateKb)}`);
     return `BASE_BACKUP ( ${opts.join(', ')} )`;
 }
 /**
@@ -52486,9 +52491,12 @@ async function baseBackup(env, req) {
         if (e instanceof util_errors/* PgkeepError */.$Z)
             throw e;
         const err = e;
-        if (err.code)
-            throw new util_errors/* PgkeepError */.$Z('base-backup-failed', `The server ended the base backup with an error: ${err.message} (SQLSTATE ${err.code}).`, 'Nothing was kept; see the server log. A concurrent backup, max_wal_senders = 0 or a missing pg_hba.conf replication line are common causes.');
-        throw e;
+        if (err.code && /^[0-9A-Z]{5}$/.test(err.code))
+            throw new util_errors/* PgkeepError */.$Z('base-backup-failed', `The server ended the base backup with an error: ${err.message} (SQLSTATE ${err.code}).`, err.code.startsWith('57')
+                ? 'Nothing was kept (no manifest). The server was shut down or the backup was cancelled; run the backup again.'
+                : 'Nothing was kept (no manifest); see the server log. max_wal_senders = 0 or a missing pg_hba.conf replication line are common causes.');
+        // The connection broke (server restarted, walsender terminated, network) or a sink failed.
+        throw new util_errors/* PgkeepError */.$Z('base-backup-failed', `The base backup from ${describeTarget(env)} did not complete: ${err.message ?? String(e)}.`, 'Nothing was kept (no manifest). Check the server log and the repository, then run the backup again.');
     }
     finally {
         await client.end().catch(() => undefined);
@@ -53153,7 +53161,7 @@ function checkPreflight(p) {
     if (p.walLevel === 'minimal')
         throw new util_errors/* PgkeepError */.$Z('wal-level-minimal', 'The server runs with wal_level = minimal, which cannot produce a physical backup.', "Set wal_level = replica (and archive_mode = on, archive_command = 'pgkeep wal-push %p'), then restart PostgreSQL.");
     if (!p.canReplicate)
-        throw new util_errors/* PgkeepError */.$Z('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which pg_basebackup needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
+        throw new util_errors/* PgkeepError */.$Z('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which a base backup (BASE_BACKUP) needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
     const archiving = p.archiveMode === 'on' || p.archiveMode === 'always';
     if (archiving && p.inRecovery && p.archiveMode !== 'always')
         throw new util_errors/* PgkeepError */.$Z('standby-archive-mode', 'The server is a standby with archive_mode = on, so it does not archive WAL and a backup from it would wait forever.', 'Back up the primary, or set archive_mode = always on the standby.');
@@ -53268,6 +53276,7 @@ async function streamNative(cfg, store, id, opts) {
             checkpoint: opts.checkpoint,
             serverCompression: opts.at === 'server' ? { level: opts.level, workers: opts.workers } : undefined,
             incrementalManifest: opts.incrementalManifest,
+            maxRateKb: opts.maxRateKb,
             openArchive,
             openManifest,
             onProgress: (done, total) => {
@@ -53358,7 +53367,9 @@ async function physicalBackup(cfg, opts) {
         const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', at === 'client' ? Math.min(4, cpus) : 0, at === 'client' ? 1 : 0, 64);
         log/* log */.Rm.info(`backup ${id}: BASE_BACKUP (${checkpoint} checkpoint, zstd level ${level} on the ${at}, ${workers} workers) of ~${(0,log/* formatBytes */.z3)(pre.totalBytes)}` +
             `${pre.tablespaces.length ? ` with ${pre.tablespaces.length} tablespace(s)` : ''}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}${parent ? `, incremental on ${parent.id}` : ''}`);
-        const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest });
+        // PGKEEP_MAX_RATE_KB: the server reads at most this many kB/s (like pg_basebackup --max-rate).
+        const maxRateKb = cfg.env.PGKEEP_MAX_RATE_KB ? configInt(cfg, 'PGKEEP_MAX_RATE_KB', 0, 32, 1048576) : undefined;
+        const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb });
         const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
         const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
         const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);
@@ -53469,7 +53480,7 @@ async function runBackup(cfg, opts) {
 const TYPES = ['logical', 'full', 'incr'];
 const backupCommand = {
     synopsis: '[--type logical|full|incr] [--databases a,b,c] [--checkpoint fast|spread] [--json]',
-    help: 'logical: pg_dumpall --globals-only + pg_dump of each database. full: pg_basebackup of the cluster. incr: incremental (PG 17+) or WAL pull.',
+    help: 'logical: pg_dumpall --globals-only + pg_dump of each database. full: base backup of the cluster (BASE_BACKUP, tablespaces included). incr: incremental (PG 17+) or WAL pull.',
     options: {
         type: { type: 'string' },
         databases: { type: 'string' },
@@ -56664,7 +56675,7 @@ async function runVerify(cfg, opts = {}) {
     let walSegments = 0;
     // Content checks with PostgreSQL's tools, once (reads come from the first copy that has it),
     // running beside the checksum pass so both cores stay busy.
-    const content = opts.checksumsOnly ? Promise.resolve([]) : contentChecks(cfg, store, selected, warnings);
+    const content = opts.checksumsOnly ? Promise.resolve([]) : contentChecks(cfg, store, selected);
     for (const copy of copies) {
         const copyName = copies.length > 1 ? copy.description : undefined;
         const before = problems.length;
@@ -56707,15 +56718,17 @@ async function runVerify(cfg, opts = {}) {
         throughputMiBps: durationSeconds > 0 ? Math.round((bytes / 1048576 / durationSeconds) * 10) / 10 : 0,
     };
 }
-async function contentChecks(cfg, store, selected, warnings) {
+async function contentChecks(cfg, store, selected) {
     const problems = [];
     for (const b of selected) {
         try {
             const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
             if (b.type === 'logical')
                 problems.push(...(await checkLogicalBackup(store, b, binDir)).map((p) => ({ backupId: b.id, ...p })));
-            else if (b.type === 'full') {
-                // pg_verifybackup reads the backup's manifest and pg_control: it must be of that major or newer.
+            else {
+                // Full and PG >= 17 incremental backups alike: pg_verifybackup checks an incremental's
+                // files (INCREMENTAL.* included) against its own manifest. It reads the backup's
+                // manifest and pg_control, so it must be of that major or newer.
                 const major = Math.floor(b.pgVersionNum / 10000);
                 const tool = external_node_path_default().join(binDir, 'pg_verifybackup');
                 const toolVersion = isExecutable(tool) ? toolMajor(tool) : undefined;
@@ -56727,8 +56740,6 @@ async function contentChecks(cfg, store, selected, warnings) {
                 else
                     problems.push(...(await checkPhysicalBackup(store, b, binDir)));
             }
-            else
-                warnings.push(`incremental backup ${b.id}: pg_verifybackup needs it combined with its parents; checksums only`);
         }
         catch (e) {
             problems.push({ backupId: b.id, message: `could not check backup ${b.id}: ${e.message}` });

@@ -68637,7 +68637,7 @@ function findExecutable(name, searchPath = process.env.PATH ?? '') {
 }
 
 ;// CONCATENATED MODULE: ./src/postgres/pg-tools.ts
-// Running PostgreSQL's own tools (pg_dump, pg_basebackup, …): find the binaries, spawn with
+// Running PostgreSQL's own tools (pg_dump, pg_receivewal, pg_verifybackup, …): find the binaries, spawn with
 // the libpq environment, stream stdout, and put stderr into the error when they fail.
 
 
@@ -68802,13 +68802,13 @@ function client_clientConfig(env, database) {
         application_name: 'pgkeep',
     };
 }
-function describeTarget(env, database) {
+function client_describeTarget(env, database) {
     const host = env.PGHOST ?? 'local socket';
     return `${env.PGUSER ?? 'postgres'}@${host}:${env.PGPORT ?? 5432}/${database ?? env.PGDATABASE ?? 'postgres'}`;
 }
 function client_mapPgError(e, env, database) {
     const err = e;
-    const where = describeTarget(env, database);
+    const where = client_describeTarget(env, database);
     if (err.code === '28P01' || err.code === '28000')
         return new util_errors/* PgkeepError */.$Z('auth-failed', `Authentication failed for ${where}.`, 'Check PGUSER and PGPASSWORD (or DATABASE_URL).');
     if (err.code === '3D000')
@@ -79337,6 +79337,9 @@ class FsStore {
         }
         catch (e) {
             await external_node_fs_.promises.rm(tmp, { force: true });
+            // A failed first object leaves no empty backup directory behind (rmdir: only if empty).
+            if (key.startsWith('backups/') && key.split('/').length === 3)
+                await external_node_fs_.promises.rmdir(external_node_path_default().dirname(dest)).catch(() => undefined);
             throw mapFsError(e, this.description);
         }
     }
@@ -80497,6 +80500,8 @@ function baseBackupCommand(r) {
     }
     if (r.incrementalManifest)
         opts.push('INCREMENTAL');
+    if (r.maxRateKb)
+        opts.push(`MAX_RATE ${Math.trunc(r.maxRateKb)}`);
     return `BASE_BACKUP ( ${opts.join(', ')} )`;
 }
 /**
@@ -80738,9 +80743,12 @@ async function replication_baseBackup(env, req) {
         if (e instanceof PgkeepError)
             throw e;
         const err = e;
-        if (err.code)
-            throw new PgkeepError('base-backup-failed', `The server ended the base backup with an error: ${err.message} (SQLSTATE ${err.code}).`, 'Nothing was kept; see the server log. A concurrent backup, max_wal_senders = 0 or a missing pg_hba.conf replication line are common causes.');
-        throw e;
+        if (err.code && /^[0-9A-Z]{5}$/.test(err.code))
+            throw new PgkeepError('base-backup-failed', `The server ended the base backup with an error: ${err.message} (SQLSTATE ${err.code}).`, err.code.startsWith('57')
+                ? 'Nothing was kept (no manifest). The server was shut down or the backup was cancelled; run the backup again.'
+                : 'Nothing was kept (no manifest); see the server log. max_wal_senders = 0 or a missing pg_hba.conf replication line are common causes.');
+        // The connection broke (server restarted, walsender terminated, network) or a sink failed.
+        throw new PgkeepError('base-backup-failed', `The base backup from ${describeTarget(env)} did not complete: ${err.message ?? String(e)}.`, 'Nothing was kept (no manifest). Check the server log and the repository, then run the backup again.');
     }
     finally {
         await client.end().catch(() => undefined);
@@ -81294,7 +81302,7 @@ function checkPreflight(p) {
     if (p.walLevel === 'minimal')
         throw new PgkeepError('wal-level-minimal', 'The server runs with wal_level = minimal, which cannot produce a physical backup.', "Set wal_level = replica (and archive_mode = on, archive_command = 'pgkeep wal-push %p'), then restart PostgreSQL.");
     if (!p.canReplicate)
-        throw new PgkeepError('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which pg_basebackup needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
+        throw new PgkeepError('no-replication-privilege', 'The backup user has neither SUPERUSER nor REPLICATION, which a base backup (BASE_BACKUP) needs.', 'ALTER ROLE <user> REPLICATION, and allow it in pg_hba.conf ("host replication <user> …").');
     const archiving = p.archiveMode === 'on' || p.archiveMode === 'always';
     if (archiving && p.inRecovery && p.archiveMode !== 'always')
         throw new PgkeepError('standby-archive-mode', 'The server is a standby with archive_mode = on, so it does not archive WAL and a backup from it would wait forever.', 'Back up the primary, or set archive_mode = always on the standby.');
@@ -81409,6 +81417,7 @@ async function streamNative(cfg, store, id, opts) {
             checkpoint: opts.checkpoint,
             serverCompression: opts.at === 'server' ? { level: opts.level, workers: opts.workers } : undefined,
             incrementalManifest: opts.incrementalManifest,
+            maxRateKb: opts.maxRateKb,
             openArchive,
             openManifest,
             onProgress: (done, total) => {
@@ -81499,7 +81508,9 @@ async function physicalBackup(cfg, opts) {
         const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', at === 'client' ? Math.min(4, cpus) : 0, at === 'client' ? 1 : 0, 64);
         log.info(`backup ${id}: BASE_BACKUP (${checkpoint} checkpoint, zstd level ${level} on the ${at}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}` +
             `${pre.tablespaces.length ? ` with ${pre.tablespaces.length} tablespace(s)` : ''}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}${parent ? `, incremental on ${parent.id}` : ''}`);
-        const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest });
+        // PGKEEP_MAX_RATE_KB: the server reads at most this many kB/s (like pg_basebackup --max-rate).
+        const maxRateKb = cfg.env.PGKEEP_MAX_RATE_KB ? configInt(cfg, 'PGKEEP_MAX_RATE_KB', 0, 32, 1048576) : undefined;
+        const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb });
         const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
         const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
         const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);
