@@ -4,6 +4,7 @@
 import { restoreLogical } from '../../commands/restore-logical.js';
 import { restorePhysical, type RestoreTarget } from '../../commands/restore-physical.js';
 import { formatDuration } from '../../report/format.js';
+import { parseTablespaceMap } from '../../restore/extract.js';
 import { badInput, boolInput, input, timestampInput } from '../action-inputs.js';
 import { runAction } from '../action-runner.js';
 import { Inputs, Outputs } from '../constants.js';
@@ -17,6 +18,7 @@ interface RestoreInputs {
   restoreTarget: RestoreTarget;
   backup?: string;
   dryRun: boolean;
+  tablespaceMap?: Record<string, string>;
 }
 
 function parseInputs(): RestoreInputs {
@@ -35,7 +37,19 @@ function parseInputs(): RestoreInputs {
   } else if (!target && !dryRun)
     throw badInput(Inputs.target, '', 'an empty data directory to restore the cluster into', 'Set target, or dry-run: true to see the plan, or database for a logical restore.');
   const restoreTarget: RestoreTarget = timestamp ? { kind: 'time', time: timestamp } : lsn ? { kind: 'lsn', lsn } : { kind: 'latest' };
-  return { logical: database !== undefined, database, target, restoreTarget, backup, dryRun };
+  // One OLD=NEW per line (or comma-separated), as `--tablespace-map` takes them.
+  const mapRaw = input(Inputs.tablespaceMap);
+  let tablespaceMap: Record<string, string> | undefined;
+  if (mapRaw !== undefined) {
+    if (database !== undefined) throw badInput(Inputs.tablespaceMap, mapRaw, 'nothing: a logical restore (database set) has no tablespace directories');
+    const items = mapRaw.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+    try {
+      tablespaceMap = parseTablespaceMap(items);
+    } catch {
+      throw badInput(Inputs.tablespaceMap, mapRaw, 'OLD=NEW pairs, one per line: OLD the tablespace\'s directory when backed up (or its OID), NEW an absolute path');
+    }
+  }
+  return { logical: database !== undefined, database, target, restoreTarget, backup, dryRun, tablespaceMap };
 }
 
 const describeTarget = (t: RestoreTarget) => (t.kind === 'time' ? t.time : t.kind === 'lsn' ? `LSN ${t.lsn}` : t.kind);
@@ -57,7 +71,7 @@ export function run(env = process.env): Promise<void> {
               dryRun: o.dryRun,
               time: o.restoreTarget.kind === 'time' ? o.restoreTarget.time : undefined,
             })
-          : await restorePhysical(cfg, { target: o.restoreTarget, to: o.target ?? '', backup: o.backup, dryRun: o.dryRun });
+          : await restorePhysical(cfg, { target: o.restoreTarget, to: o.target ?? '', backup: o.backup, dryRun: o.dryRun, tablespaceMap: o.tablespaceMap });
         return {
           outputs: { [Outputs.backupId]: r.backupId, [Outputs.recoveredTo]: r.recoveredTo },
           record: { backupId: r.backupId, recoveredTo: r.recoveredTo, dryRun: r.dryRun, durationSeconds: r.durationSeconds },

@@ -5,21 +5,7 @@ import { PgkeepError } from '../../util/errors.js';
 import { restoreLogical } from '../../commands/restore-logical.js';
 import { restorePhysical, type RestoreTarget } from '../../commands/restore-physical.js';
 import type { RestoreResult } from '../../commands/types.js';
-
-/** `--tablespace-map OLD=NEW` (repeatable, like pg_basebackup -T): OLD is the path when backed up, or the OID. */
-export function parseTablespaceMap(v: unknown): Record<string, string> | undefined {
-  if (v === undefined) return undefined;
-  const out: Record<string, string> = {};
-  for (const item of (Array.isArray(v) ? v : [v]) as string[]) {
-    const i = item.indexOf('=');
-    const [from, to] = i > 0 ? [item.slice(0, i).trim(), item.slice(i + 1).trim()] : ['', ''];
-    if (!from || !to || !to.startsWith('/') || !(from.startsWith('/') || /^\d+$/.test(from)))
-      throw new PgkeepError('bad-usage', `--tablespace-map="${item}" is not valid: expected OLD=NEW with NEW an absolute path and OLD the tablespace's path when backed up (or its OID).`, 'Example: --tablespace-map /srv/pg/fast=/restore/fast (pgkeep restore --dry-run lists the tablespaces).');
-    if (out[from]) throw new PgkeepError('bad-usage', `--tablespace-map maps ${from} twice.`);
-    out[from] = to;
-  }
-  return out;
-}
+import { parseTablespaceMap } from '../../restore/extract.js';
 
 export const restoreCommand: CliCommand = {
   synopsis:

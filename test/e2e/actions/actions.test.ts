@@ -146,6 +146,12 @@ describe('actions as a runner runs them', () => {
     expect(r.stdout).toMatch(/^::error::Input "timestamp" is "yesterday at noon": expected an ISO-8601 instant/m);
   });
 
+  it('pg-restore rejects a malformed tablespace-map with an ::error naming the input', async () => {
+    const r = await runAction('pg-restore', { latest: 'true', target: '/tmp/pgkeep-never-written', 'tablespace-map': '/srv/fast=relative/path', 'dry-run': 'true' }, env);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^::error::Input "tablespace-map" is "\/srv\/fast=relative\/path": expected OLD=NEW pairs, one per line/m);
+  });
+
   it('pg-restore dry run of one database shows the plan and creates nothing', async () => {
     const r = await runAction('pg-restore', { database: 'shop', target: 'shop_dry', 'dry-run': 'true' }, env);
     expect(r.stdout).not.toMatch(/::error::/);
