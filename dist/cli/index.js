@@ -54368,6 +54368,22 @@ function tablespaceTargetFrom(map, under) {
         return location;
     };
 }
+/** `--tablespace-map OLD=NEW` (CLI, repeatable like pg_basebackup -T; the pg-restore action's input): OLD is the path when backed up, or the OID. */
+function parseTablespaceMap(v) {
+    if (v === undefined)
+        return undefined;
+    const out = {};
+    for (const item of (Array.isArray(v) ? v : [v])) {
+        const i = item.indexOf('=');
+        const [from, to] = i > 0 ? [item.slice(0, i).trim(), item.slice(i + 1).trim()] : ['', ''];
+        if (!from || !to || !to.startsWith('/') || !(from.startsWith('/') || /^\d+$/.test(from)))
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `--tablespace-map="${item}" is not valid: expected OLD=NEW with NEW an absolute path and OLD the tablespace's path when backed up (or its OID).`, 'Example: --tablespace-map /srv/pg/fast=/restore/fast (pgkeep restore --dry-run lists the tablespaces).');
+        if (out[from])
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `--tablespace-map maps ${from} twice.`);
+        out[from] = to;
+    }
+    return out;
+}
 /** A tablespace target must be absent or empty, like the data directory. */
 async function prepareTablespaceDir(dir, oid) {
     if (!external_node_path_default().isAbsolute(dir) || /[\n\r\\]/.test(dir))
@@ -55512,22 +55528,7 @@ async function restorePhysical(cfg, opts) {
 
 
 
-/** `--tablespace-map OLD=NEW` (repeatable, like pg_basebackup -T): OLD is the path when backed up, or the OID. */
-function parseTablespaceMap(v) {
-    if (v === undefined)
-        return undefined;
-    const out = {};
-    for (const item of (Array.isArray(v) ? v : [v])) {
-        const i = item.indexOf('=');
-        const [from, to] = i > 0 ? [item.slice(0, i).trim(), item.slice(i + 1).trim()] : ['', ''];
-        if (!from || !to || !to.startsWith('/') || !(from.startsWith('/') || /^\d+$/.test(from)))
-            throw new util_errors/* PgkeepError */.$Z('bad-usage', `--tablespace-map="${item}" is not valid: expected OLD=NEW with NEW an absolute path and OLD the tablespace's path when backed up (or its OID).`, 'Example: --tablespace-map /srv/pg/fast=/restore/fast (pgkeep restore --dry-run lists the tablespaces).');
-        if (out[from])
-            throw new util_errors/* PgkeepError */.$Z('bad-usage', `--tablespace-map maps ${from} twice.`);
-        out[from] = to;
-    }
-    return out;
-}
+
 const restoreCommand = {
     synopsis: '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--backup <id>] [--tablespace-map OLD=NEW]… [--dry-run] [--start --port P] [--json]\n' +
         '            --logical --database <name> [--backup <id>|latest] [--into <name>] [--replace] [--time <ISO-8601>] [--jobs N] [--dry-run]',

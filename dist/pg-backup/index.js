@@ -84675,6 +84675,7 @@ const Inputs = {
     dryRun: 'dry-run',
     target: 'target',
     database: 'database',
+    tablespaceMap: 'tablespace-map',
     // pg-verify
     mode: 'mode',
     backup: 'backup',
@@ -84693,7 +84694,7 @@ const DEFAULT_STATUS_BRANCH = 'pgkeep-status';
 const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, Inputs.statusBranch, Inputs.webhookUrl];
 const ACTION_INPUTS = {
     'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],
-    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.backup, ...COMMON_INPUTS],
+    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.tablespaceMap, Inputs.backup, ...COMMON_INPUTS],
     'pg-verify': [Inputs.mode, Inputs.backup, Inputs.maxAgeHours, ...COMMON_INPUTS],
 };
 const ACTION_OUTPUTS = {

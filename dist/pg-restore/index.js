@@ -81685,6 +81685,22 @@ function tablespaceTargetFrom(map, under) {
         return location;
     };
 }
+/** `--tablespace-map OLD=NEW` (CLI, repeatable like pg_basebackup -T; the pg-restore action's input): OLD is the path when backed up, or the OID. */
+function parseTablespaceMap(v) {
+    if (v === undefined)
+        return undefined;
+    const out = {};
+    for (const item of (Array.isArray(v) ? v : [v])) {
+        const i = item.indexOf('=');
+        const [from, to] = i > 0 ? [item.slice(0, i).trim(), item.slice(i + 1).trim()] : ['', ''];
+        if (!from || !to || !to.startsWith('/') || !(from.startsWith('/') || /^\d+$/.test(from)))
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `--tablespace-map="${item}" is not valid: expected OLD=NEW with NEW an absolute path and OLD the tablespace's path when backed up (or its OID).`, 'Example: --tablespace-map /srv/pg/fast=/restore/fast (pgkeep restore --dry-run lists the tablespaces).');
+        if (out[from])
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `--tablespace-map maps ${from} twice.`);
+        out[from] = to;
+    }
+    return out;
+}
 /** A tablespace target must be absent or empty, like the data directory. */
 async function prepareTablespaceDir(dir, oid) {
     if (!external_node_path_default().isAbsolute(dir) || /[\n\r\\]/.test(dir))
@@ -86577,6 +86593,7 @@ const Inputs = {
     dryRun: 'dry-run',
     target: 'target',
     database: 'database',
+    tablespaceMap: 'tablespace-map',
     // pg-verify
     mode: 'mode',
     backup: 'backup',
@@ -86595,7 +86612,7 @@ const DEFAULT_STATUS_BRANCH = 'pgkeep-status';
 const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, Inputs.statusBranch, Inputs.webhookUrl];
 const ACTION_INPUTS = {
     'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],
-    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.backup, ...COMMON_INPUTS],
+    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.tablespaceMap, Inputs.backup, ...COMMON_INPUTS],
     'pg-verify': [Inputs.mode, Inputs.backup, Inputs.maxAgeHours, ...COMMON_INPUTS],
 };
 const ACTION_OUTPUTS = {
@@ -86816,6 +86833,7 @@ async function report(run, env) {
 
 
 
+
 const LSN_RE = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
 function parseInputs() {
     const timestamp = timestampInput(Inputs.timestamp);
@@ -86837,7 +86855,21 @@ function parseInputs() {
     else if (!target && !dryRun)
         throw badInput(Inputs.target, '', 'an empty data directory to restore the cluster into', 'Set target, or dry-run: true to see the plan, or database for a logical restore.');
     const restoreTarget = timestamp ? { kind: 'time', time: timestamp } : lsn ? { kind: 'lsn', lsn } : { kind: 'latest' };
-    return { logical: database !== undefined, database, target, restoreTarget, backup, dryRun };
+    // One OLD=NEW per line (or comma-separated), as `--tablespace-map` takes them.
+    const mapRaw = input(Inputs.tablespaceMap);
+    let tablespaceMap;
+    if (mapRaw !== undefined) {
+        if (database !== undefined)
+            throw badInput(Inputs.tablespaceMap, mapRaw, 'nothing: a logical restore (database set) has no tablespace directories');
+        const items = mapRaw.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+        try {
+            tablespaceMap = parseTablespaceMap(items);
+        }
+        catch {
+            throw badInput(Inputs.tablespaceMap, mapRaw, 'OLD=NEW pairs, one per line: OLD the tablespace\'s directory when backed up (or its OID), NEW an absolute path');
+        }
+    }
+    return { logical: database !== undefined, database, target, restoreTarget, backup, dryRun, tablespaceMap };
 }
 const run_describeTarget = (t) => (t.kind === 'time' ? t.time : t.kind === 'lsn' ? `LSN ${t.lsn}` : t.kind);
 function run(env = process.env) {
@@ -86856,7 +86888,7 @@ function run(env = process.env) {
                     dryRun: o.dryRun,
                     time: o.restoreTarget.kind === 'time' ? o.restoreTarget.time : undefined,
                 })
-                : await restorePhysical(cfg, { target: o.restoreTarget, to: o.target ?? '', backup: o.backup, dryRun: o.dryRun });
+                : await restorePhysical(cfg, { target: o.restoreTarget, to: o.target ?? '', backup: o.backup, dryRun: o.dryRun, tablespaceMap: o.tablespaceMap });
             return {
                 outputs: { [Outputs.backupId]: r.backupId, [Outputs.recoveredTo]: r.recoveredTo },
                 record: { backupId: r.backupId, recoveredTo: r.recoveredTo, dryRun: r.dryRun, durationSeconds: r.durationSeconds },

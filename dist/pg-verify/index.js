@@ -81071,6 +81071,22 @@ function tablespaceTargetFrom(map, under) {
         return location;
     };
 }
+/** `--tablespace-map OLD=NEW` (CLI, repeatable like pg_basebackup -T; the pg-restore action's input): OLD is the path when backed up, or the OID. */
+function parseTablespaceMap(v) {
+    if (v === undefined)
+        return undefined;
+    const out = {};
+    for (const item of (Array.isArray(v) ? v : [v])) {
+        const i = item.indexOf('=');
+        const [from, to] = i > 0 ? [item.slice(0, i).trim(), item.slice(i + 1).trim()] : ['', ''];
+        if (!from || !to || !to.startsWith('/') || !(from.startsWith('/') || /^\d+$/.test(from)))
+            throw new PgkeepError('bad-usage', `--tablespace-map="${item}" is not valid: expected OLD=NEW with NEW an absolute path and OLD the tablespace's path when backed up (or its OID).`, 'Example: --tablespace-map /srv/pg/fast=/restore/fast (pgkeep restore --dry-run lists the tablespaces).');
+        if (out[from])
+            throw new PgkeepError('bad-usage', `--tablespace-map maps ${from} twice.`);
+        out[from] = to;
+    }
+    return out;
+}
 /** A tablespace target must be absent or empty, like the data directory. */
 async function prepareTablespaceDir(dir, oid) {
     if (!external_node_path_default().isAbsolute(dir) || /[\n\r\\]/.test(dir))
@@ -87158,6 +87174,7 @@ const Inputs = {
     dryRun: 'dry-run',
     target: 'target',
     database: 'database',
+    tablespaceMap: 'tablespace-map',
     // pg-verify
     mode: 'mode',
     backup: 'backup',
@@ -87176,7 +87193,7 @@ const DEFAULT_STATUS_BRANCH = 'pgkeep-status';
 const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, Inputs.statusBranch, Inputs.webhookUrl];
 const ACTION_INPUTS = {
     'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],
-    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.backup, ...COMMON_INPUTS],
+    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.tablespaceMap, Inputs.backup, ...COMMON_INPUTS],
     'pg-verify': [Inputs.mode, Inputs.backup, Inputs.maxAgeHours, ...COMMON_INPUTS],
 };
 const ACTION_OUTPUTS = {

@@ -13,6 +13,7 @@ let cliEnv: Record<string, string>;
 
 beforeAll(async () => {
   work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-drill-test-'));
+  await fsp.chmod(work, 0o755); // the drill's cluster (user postgres) lives below it
   repo = await makeRealRepo();
   const cli = serverReadableCli();
   cliEnv = { PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle };
@@ -23,7 +24,9 @@ afterAll(async () => {
   await fsp.rm(work, { recursive: true, force: true });
 });
 
-const drillDirs = async () => (await fsp.readdir(os.tmpdir())).filter((d) => d.startsWith('pgkeep-drill-') && !d.startsWith('pgkeep-drill-test-'));
+// The drill runs with TMPDIR = this file's own directory, so drills of other test files running
+// at the same time (the pg-verify action's) cannot make its leftovers check flaky.
+const drillDirs = async () => (await fsp.readdir(work)).filter((d) => d.startsWith('pgkeep-drill-'));
 const histories = async (root: string) => (await fsp.readdir(path.join(root, 'wal'), { recursive: true })).filter((f) => String(f).endsWith('.history.zst'));
 
 describe('pgkeep verify --drill', () => {
@@ -36,8 +39,9 @@ describe('pgkeep verify --drill', () => {
     const logical = (await repo.run(['list'])).json.filter((b: any) => b.type === 'logical').pop();
     const before = await drillDirs();
     const t0 = Date.now();
-    const r = await repo.run(['verify', '--drill'], undefined, cliEnv);
+    const r = await repo.run(['verify', '--drill'], undefined, { ...cliEnv, TMPDIR: work });
     expect(r.code, JSON.stringify(r.json?.problems) + r.stderr.slice(-2000)).toBe(0);
+    expect(before).toEqual([]);
     expect(r.json.ok).toBe(true);
     expect(r.json.backupId).toBe(full.id);
     expect(Date.parse(r.json.recoveredTo)).toBeGreaterThanOrEqual(Date.parse(lastCommit));
