@@ -52348,22 +52348,40 @@ class BaseBackupQuery {
         c.stream.end();
         await c.done;
     }
+    /** Why a sink can take no more: it was destroyed (its upload failed) or errored. */
+    static dead(w) {
+        if (!w.destroyed && !w.writableEnded)
+            return null;
+        return w.errored ?? new Error('the object being stored was closed before the backup finished');
+    }
     async write(data) {
         const c = this.current;
         if (!c)
             throw new Error('BASE_BACKUP sent data before naming an archive');
+        const dead = BaseBackupQuery.dead(c.stream);
+        if (dead)
+            throw dead;
         if (!c.stream.write(data)) {
+            // 'drain', or the sink dies ('error'/'close'): never wait on a stream that cannot drain.
             await new Promise((resolve, reject) => {
-                const onDrain = () => {
-                    c.stream.off('error', onErr);
-                    resolve();
-                };
-                const onErr = (e) => {
+                const done = (e) => {
                     c.stream.off('drain', onDrain);
-                    reject(e);
+                    c.stream.off('error', onErr);
+                    c.stream.off('close', onClose);
+                    if (e)
+                        reject(e);
+                    else
+                        resolve();
                 };
+                const onDrain = () => done();
+                const onErr = (e) => done(e);
+                const onClose = () => done(BaseBackupQuery.dead(c.stream) ?? new Error('the object being stored was closed before the backup finished'));
                 c.stream.once('drain', onDrain);
                 c.stream.once('error', onErr);
+                c.stream.once('close', onClose);
+                const already = BaseBackupQuery.dead(c.stream);
+                if (already)
+                    done(already);
             });
         }
     }
@@ -53223,7 +53241,10 @@ async function streamNative(cfg, store, id, opts) {
             const [h, put] = await Promise.allSettled([(0,promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(body), stored, out), store.put(key, out)]);
             if (h.status === 'rejected' || put.status === 'rejected') {
                 out.destroy();
-                throw h.status === 'rejected' ? h.reason : put.reason;
+                // The store's own error (mapped: no space, access denied) over the broken pipe it causes.
+                if (put.status === 'rejected' && (put.reason instanceof util_errors/* PgkeepError */.$Z || h.status !== 'rejected'))
+                    throw put.reason;
+                throw h.reason;
             }
             objects.push({ name, kind: meta.kind ?? BASE_KIND, bytes: stored.bytes, sha256: stored.sha256, rawBytes: raw(), compression: 'zstd', ...meta });
         })();
@@ -53295,8 +53316,10 @@ async function streamNative(cfg, store, id, opts) {
         await Promise.all(writes);
     }
     catch (e) {
-        await Promise.allSettled(writes);
-        throw e;
+        // When an upload failed, the protocol side only saw its sink aborted: the upload's error
+        // (no space, access denied, …) is the cause to report.
+        const failed = (await Promise.allSettled(writes)).find((w) => w.status === 'rejected');
+        throw failed ? failed.reason : e;
     }
     prog.done();
     const order = (o) => (o.kind === BASE_KIND ? 0 : o.kind === TABLESPACE_KIND ? 1 : 2);
@@ -57260,9 +57283,21 @@ if (typeof (external_node_zlib_default()).createZstdCompress !== 'function') {
     process.stderr.write(`pgkeep: this Node.js (${process.version}) has no zstd support (zlib.createZstdCompress). Hint: run pgkeep with Node.js 22.15 or newer (24 recommended).\n`);
     process.exit(1);
 }
+let settled = false;
+// Safety net: if the event loop empties while the command is still pending (a promise nothing
+// will ever settle), Node would exit 0 as if it had succeeded. Fail loudly instead.
+process.on('beforeExit', () => {
+    if (settled)
+        return;
+    settled = true;
+    process.stderr.write('pgkeep: internal error: the command stopped before finishing (nothing left to wait for); treat this run as failed. Hint: please report it with the log above.\n');
+    process.exitCode = 70;
+});
 main(process.argv.slice(2), process.env).then((code) => {
+    settled = true;
     process.exitCode = code;
 }, (e) => {
+    settled = true;
     process.stderr.write(`pgkeep: unexpected error: ${e?.message ?? e}\n`);
     process.exitCode = 1;
 });

@@ -207,7 +207,9 @@ async function streamNative(
       const [h, put] = await Promise.allSettled([pipeline(Readable.from(body), stored, out), store.put(key, out)]);
       if (h.status === 'rejected' || put.status === 'rejected') {
         out.destroy();
-        throw h.status === 'rejected' ? h.reason : (put as PromiseRejectedResult).reason;
+        // The store's own error (mapped: no space, access denied) over the broken pipe it causes.
+        if (put.status === 'rejected' && (put.reason instanceof PgkeepError || h.status !== 'rejected')) throw put.reason;
+        throw (h as PromiseRejectedResult).reason;
       }
       objects.push({ name, kind: meta.kind ?? BASE_KIND, bytes: stored.bytes, sha256: stored.sha256, rawBytes: raw(), compression: 'zstd', ...meta });
     })();
@@ -278,8 +280,10 @@ async function streamNative(
     })(), { kind: BACKUP_MANIFEST_KIND }, () => m.length);
     await Promise.all(writes);
   } catch (e) {
-    await Promise.allSettled(writes);
-    throw e;
+    // When an upload failed, the protocol side only saw its sink aborted: the upload's error
+    // (no space, access denied, …) is the cause to report.
+    const failed = (await Promise.allSettled(writes)).find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    throw failed ? failed.reason : e;
   }
   prog.done();
   const order = (o: ManifestObject) => (o.kind === BASE_KIND ? 0 : o.kind === TABLESPACE_KIND ? 1 : 2);

@@ -10,11 +10,23 @@ if (typeof (zlib as { createZstdCompress?: unknown }).createZstdCompress !== 'fu
   process.exit(1);
 }
 
+let settled = false;
+// Safety net: if the event loop empties while the command is still pending (a promise nothing
+// will ever settle), Node would exit 0 as if it had succeeded. Fail loudly instead.
+process.on('beforeExit', () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write('pgkeep: internal error: the command stopped before finishing (nothing left to wait for); treat this run as failed. Hint: please report it with the log above.\n');
+  process.exitCode = 70;
+});
+
 main(process.argv.slice(2), process.env).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (e) => {
+    settled = true;
     process.stderr.write(`pgkeep: unexpected error: ${(e as Error)?.message ?? e}\n`);
     process.exitCode = 1;
   },

@@ -170,21 +170,35 @@ class BaseBackupQuery {
     await c.done;
   }
 
+  /** Why a sink can take no more: it was destroyed (its upload failed) or errored. */
+  private static dead(w: Writable): Error | null {
+    if (!w.destroyed && !w.writableEnded) return null;
+    return (w as Writable & { errored?: Error | null }).errored ?? new Error('the object being stored was closed before the backup finished');
+  }
+
   private async write(data: Buffer): Promise<void> {
     const c = this.current;
     if (!c) throw new Error('BASE_BACKUP sent data before naming an archive');
+    const dead = BaseBackupQuery.dead(c.stream);
+    if (dead) throw dead;
     if (!c.stream.write(data)) {
+      // 'drain', or the sink dies ('error'/'close'): never wait on a stream that cannot drain.
       await new Promise<void>((resolve, reject) => {
-        const onDrain = () => {
-          c.stream.off('error', onErr);
-          resolve();
-        };
-        const onErr = (e: Error) => {
+        const done = (e?: Error) => {
           c.stream.off('drain', onDrain);
-          reject(e);
+          c.stream.off('error', onErr);
+          c.stream.off('close', onClose);
+          if (e) reject(e);
+          else resolve();
         };
+        const onDrain = () => done();
+        const onErr = (e: Error) => done(e);
+        const onClose = () => done(BaseBackupQuery.dead(c.stream) ?? new Error('the object being stored was closed before the backup finished'));
         c.stream.once('drain', onDrain);
         c.stream.once('error', onErr);
+        c.stream.once('close', onClose);
+        const already = BaseBackupQuery.dead(c.stream);
+        if (already) done(already);
       });
     }
   }
