@@ -53316,9 +53316,9 @@ async function streamNative(cfg, store, id, opts) {
         await Promise.all(writes);
     }
     catch (e) {
-        // When an upload failed, the protocol side only saw its sink aborted: the upload's error
-        // (no space, access denied, …) is the cause to report.
-        const failed = (await Promise.allSettled(writes)).find((w) => w.status === 'rejected');
+        // When an upload failed, the protocol side only saw its sink aborted: the store's own
+        // error (no space, access denied, … already a PgkeepError) is the cause to report.
+        const failed = (await Promise.allSettled(writes)).find((w) => w.status === 'rejected' && w.reason instanceof util_errors/* PgkeepError */.$Z);
         throw failed ? failed.reason : e;
     }
     prog.done();
