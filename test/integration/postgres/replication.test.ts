@@ -74,11 +74,13 @@ describe('BASE_BACKUP client (src/postgres/replication.ts)', () => {
     let bytes = 0;
     const failing = (): StreamSink => {
       const stream = new PassThrough({ highWaterMark: 64 * 1024 });
+      stream.on('error', () => undefined); // the pipeline that owns a real sink listens too
+      let failing = false;
       const done = new Promise<void>((_resolve, reject) => {
         stream.on('data', (d: Buffer) => {
           bytes += d.length;
           // Destroyed between two writes, as an upload failing on its own schedule does.
-          if (bytes > 1 << 20 && !stream.destroyed)
+          if (bytes > 1 << 20 && !failing && (failing = true))
             setImmediate(() => {
               const e = new Error('disk full (simulated)');
               stream.destroy(e);
