@@ -68584,7 +68584,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3163);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(361);
 // pg-backup action entry point (bundled to dist/pg-backup/index.js).
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -68594,7 +68594,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3163:
+/***/ 361:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79136,9 +79136,44 @@ async function verifyObject(store, key, obj) {
     await pipeline(src, verifyingStream(obj, key), sink);
 }
 
+;// CONCATENATED MODULE: ./src/util/mkdirp.ts
+// `mkdir -p` without Node's `{ recursive: true }` for directories a user names (repository
+// root, restore target, tablespace targets). On filesystems where mkdir answers ENOENT although
+// the parent exists (procfs, sysfs, some FUSE mounts), Node 24's recursive mkdir retries
+// forever: a mistyped path would hang a restore instead of failing.
+
+
+async function isDir(p) {
+    return (await external_node_fs_.promises.stat(p).catch(() => null))?.isDirectory() ?? false;
+}
+async function mkdirp(dir, mode) {
+    const abs = external_node_path_default().resolve(dir);
+    try {
+        await external_node_fs_.promises.mkdir(abs, { mode });
+        return;
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === 'EEXIST' && (await isDir(abs)))
+            return;
+        if (code !== 'ENOENT' || external_node_path_default().dirname(abs) === abs)
+            throw e;
+    }
+    await mkdirp(external_node_path_default().dirname(abs), mode);
+    try {
+        await external_node_fs_.promises.mkdir(abs, { mode });
+    }
+    catch (e) {
+        if (e.code === 'EEXIST' && (await isDir(abs)))
+            return;
+        throw e;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/storage/fs-store.ts
 // file:// repository: atomic writes (temp file + fsync + rename/link), so a partial object
 // is never visible under its final name, even after a crash or kill -9.
+
 
 
 
@@ -79159,7 +79194,7 @@ class FsStore {
     }
     async put(key, body, opts = {}) {
         const dest = this.abs(key);
-        await external_node_fs_.promises.mkdir(external_node_path_default().dirname(dest), { recursive: true });
+        await mkdirp(external_node_path_default().dirname(dest));
         const tmp = `${dest}${TMP_MARK}${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`;
         let bytes = 0;
         body.on('data', (c) => (bytes += c.length));
@@ -79259,7 +79294,7 @@ class FsStore {
     }
     async check() {
         try {
-            await external_node_fs_.promises.mkdir(this.root, { recursive: true });
+            await mkdirp(this.root);
             await external_node_fs_.promises.access(this.root, 2 /* W_OK */);
         }
         catch (e) {

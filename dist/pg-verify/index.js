@@ -68584,7 +68584,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5821);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2105);
 // pg-verify action entry point (bundled to dist/pg-verify/index.js).
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -68594,7 +68594,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5821:
+/***/ 2105:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78968,9 +78968,44 @@ class mirror_store_MirrorStore {
 
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/util/mkdirp.ts
+// `mkdir -p` without Node's `{ recursive: true }` for directories a user names (repository
+// root, restore target, tablespace targets). On filesystems where mkdir answers ENOENT although
+// the parent exists (procfs, sysfs, some FUSE mounts), Node 24's recursive mkdir retries
+// forever: a mistyped path would hang a restore instead of failing.
+
+
+async function isDir(p) {
+    return (await external_node_fs_.promises.stat(p).catch(() => null))?.isDirectory() ?? false;
+}
+async function mkdirp(dir, mode) {
+    const abs = external_node_path_default().resolve(dir);
+    try {
+        await external_node_fs_.promises.mkdir(abs, { mode });
+        return;
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === 'EEXIST' && (await isDir(abs)))
+            return;
+        if (code !== 'ENOENT' || external_node_path_default().dirname(abs) === abs)
+            throw e;
+    }
+    await mkdirp(external_node_path_default().dirname(abs), mode);
+    try {
+        await external_node_fs_.promises.mkdir(abs, { mode });
+    }
+    catch (e) {
+        if (e.code === 'EEXIST' && (await isDir(abs)))
+            return;
+        throw e;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/storage/fs-store.ts
 // file:// repository: atomic writes (temp file + fsync + rename/link), so a partial object
 // is never visible under its final name, even after a crash or kill -9.
+
 
 
 
@@ -78991,7 +79026,7 @@ class FsStore {
     }
     async put(key, body, opts = {}) {
         const dest = this.abs(key);
-        await external_node_fs_.promises.mkdir(external_node_path_default().dirname(dest), { recursive: true });
+        await mkdirp(external_node_path_default().dirname(dest));
         const tmp = `${dest}${TMP_MARK}${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`;
         let bytes = 0;
         body.on('data', (c) => (bytes += c.length));
@@ -79091,7 +79126,7 @@ class FsStore {
     }
     async check() {
         try {
-            await external_node_fs_.promises.mkdir(this.root, { recursive: true });
+            await mkdirp(this.root);
             await external_node_fs_.promises.access(this.root, 2 /* W_OK */);
         }
         catch (e) {
@@ -81031,6 +81066,7 @@ async function walPullRun(cfg, store, facts, binDir, pre, started) {
 
 
 
+
 const DAMAGED = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
 /**
  * Extract one stored tar object into `dir`. With the zstd CLI on PATH it decompresses (native,
@@ -81124,7 +81160,12 @@ async function prepareTablespaceDir(dir, oid) {
     }
     if (entries?.length)
         throw new util_errors/* PgkeepError */.$Z('tablespace-dir-not-empty', `Tablespace ${oid} would be restored into ${dir}, which is not empty (e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`, 'Map it elsewhere with --tablespace-map OLD=NEW (pgkeep restore --dry-run lists the tablespaces), or move the old directory away.');
-    await external_node_fs_.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+        await mkdirp(dir, 0o700);
+    }
+    catch (e) {
+        throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Cannot create ${dir} for tablespace ${oid}: ${e.message}.`, 'Map it to a writable place with --tablespace-map OLD=NEW.');
+    }
     return entries === null;
 }
 /** Check every tablespace target before anything is written (dry run and restore). */
@@ -82611,6 +82652,7 @@ function renderAutoConf(settings, header) {
 
 
 
+
 /** Refuse anything but an absent or empty directory; returns whether it exists. */
 async function checkTargetDir(dir) {
     if (!dir)
@@ -82699,7 +82741,7 @@ async function writeRestoredDataDir(o) {
     const { plan } = o;
     // An incremental chain (PG17+) is combined by pg_combinebackup: refuse before writing anything without it.
     const combineTool = plan.chain.length > 1 ? checkCombineTool(plan) : undefined;
-    await external_node_fs_.promises.mkdir(external_node_path_default().dirname(dir), { recursive: true });
+    await mkdirp(external_node_path_default().dirname(dir));
     if (state === 'absent')
         await external_node_fs_.promises.mkdir(dir, { mode: 0o700 });
     await external_node_fs_.promises.chmod(dir, 0o700);

@@ -21,6 +21,7 @@ import { checkCombineTool } from './combine-tool.js';
 import { combineChain } from './combine.js';
 import { recoverySettings, renderAutoConf, restoreCommandLine } from './recovery-settings.js';
 import { timestampToMicros, microsToIso } from './target-time.js';
+import { mkdirp } from '../util/mkdirp.js';
 
 /** Refuse anything but an absent or empty directory; returns whether it exists. */
 export async function checkTargetDir(dir: string): Promise<'absent' | 'empty'> {
@@ -135,7 +136,7 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
   const { plan } = o;
   // An incremental chain (PG17+) is combined by pg_combinebackup: refuse before writing anything without it.
   const combineTool = plan.chain.length > 1 ? checkCombineTool(plan) : undefined;
-  await fsp.mkdir(path.dirname(dir), { recursive: true });
+  await mkdirp(path.dirname(dir));
   if (state === 'absent') await fsp.mkdir(dir, { mode: 0o700 });
   await fsp.chmod(dir, 0o700);
   const created = state === 'absent';

@@ -15,6 +15,7 @@ import { PgkeepError } from '../util/errors.js';
 import { findExecutable } from '../util/find-executable.js';
 import { progress } from '../util/log.js';
 import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
+import { mkdirp } from '../util/mkdirp.js';
 
 const DAMAGED = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
 
@@ -112,7 +113,11 @@ async function prepareTablespaceDir(dir: string, oid: number): Promise<boolean> 
       `Tablespace ${oid} would be restored into ${dir}, which is not empty (e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`,
       'Map it elsewhere with --tablespace-map OLD=NEW (pgkeep restore --dry-run lists the tablespaces), or move the old directory away.',
     );
-  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await mkdirp(dir, 0o700);
+  } catch (e) {
+    throw new PgkeepError('bad-tablespace-map', `Cannot create ${dir} for tablespace ${oid}: ${(e as Error).message}.`, 'Map it to a writable place with --tablespace-map OLD=NEW.');
+  }
   return entries === null;
 }
 

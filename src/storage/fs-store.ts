@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PgkeepError } from '../util/errors.js';
 import type { ObjectInfo, PutOptions, Store } from './store.js';
+import { mkdirp } from '../util/mkdirp.js';
 
 const TMP_MARK = '.pgkeep-tmp-';
 
@@ -23,7 +24,7 @@ export class FsStore implements Store {
 
   async put(key: string, body: Readable, opts: PutOptions = {}): Promise<{ bytes: number }> {
     const dest = this.abs(key);
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    await mkdirp(path.dirname(dest));
     const tmp = `${dest}${TMP_MARK}${randomBytes(6).toString('hex')}`;
     let bytes = 0;
     body.on('data', (c: Buffer) => (bytes += c.length));
@@ -116,7 +117,7 @@ export class FsStore implements Store {
 
   async check(): Promise<void> {
     try {
-      await fsp.mkdir(this.root, { recursive: true });
+      await mkdirp(this.root);
       await fsp.access(this.root, 2 /* W_OK */);
     } catch (e) {
       throw new PgkeepError(

@@ -99,6 +99,15 @@ describe('tablespaces (physical backup and restore)', () => {
     expect(r.stderr).toMatch(/--tablespace-map="relative=also-relative" is not valid/);
   });
 
+  it('refuses a tablespace target it cannot create with a clear error, and leaves nothing behind', { timeout: 60_000 }, async () => {
+    const dir = path.join(work, 'unwritable');
+    // /proc: mkdir answers ENOENT there, which made Node's recursive mkdir spin forever.
+    const r = await pgkeep(['restore', '--latest', '--to', dir, '--tablespace-map', `${tsDir}=/proc/pgkeep-no/fast`], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pgkeep restore: Cannot create \/proc\/pgkeep-no\/fast for tablespace \d+: .*Hint: Map it to a writable place/);
+    expect(existsSync(dir) ? await fsp.readdir(dir) : []).toEqual([]);
+  });
+
   it('shows in the dry run where each tablespace goes', async () => {
     const to = path.join(work, 'mapped-dry');
     const r = await pgkeep(['restore', '--latest', '--to', path.join(work, 'dry'), '--tablespace-map', `${tsDir}=${to}`, '--dry-run'], env);
