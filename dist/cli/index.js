@@ -51964,9 +51964,8 @@ class FsStore {
         }
         catch (e) {
             await external_node_fs_.promises.rm(tmp, { force: true });
-            // A failed first object leaves no empty backup directory behind (rmdir: only if empty).
-            if (key.startsWith('backups/') && key.split('/').length === 3)
-                await external_node_fs_.promises.rmdir(external_node_path_default().dirname(dest)).catch(() => undefined);
+            // A failed first object leaves no empty backup directory behind.
+            await this.removeEmptyBackupDir(key);
             throw mapFsError(e, this.description);
         }
     }
@@ -52022,11 +52021,16 @@ class FsStore {
     async delete(key) {
         const p = this.abs(key);
         await external_node_fs_.promises.rm(p, { force: true });
-        // A backup's directory goes with its last object (expired or failed backups leave nothing
-        // behind). rmdir only removes an empty directory; backup ids are never reused by writers.
-        // WAL timeline directories stay: archive_command may be writing into them right now.
+        await this.removeEmptyBackupDir(key);
+    }
+    /**
+     * A backup's directory goes with its last object (expired or failed backups leave nothing
+     * behind). rmdir only removes an empty directory; backup ids are never reused by writers.
+     * WAL timeline directories stay: archive_command may be writing into them right now.
+     */
+    async removeEmptyBackupDir(key) {
         if (key.startsWith('backups/') && key.split('/').length === 3)
-            await external_node_fs_.promises.rmdir(external_node_path_default().dirname(p)).catch(() => undefined);
+            await external_node_fs_.promises.rmdir(external_node_path_default().dirname(this.abs(key))).catch(() => undefined);
     }
     async check() {
         try {
@@ -54443,38 +54447,40 @@ function parseTablespaceMap(v) {
     }
     return out;
 }
-/** A tablespace target must be absent or empty, like the data directory. */
-async function prepareTablespaceDir(dir, oid) {
-    if (!external_node_path_default().isAbsolute(dir) || /[\n\r\\]/.test(dir))
-        throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Tablespace ${oid} cannot go to "${dir}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
-    let entries = null;
+/** Remove what is in `dir`, or `dir` itself when this run created it (undoing a failed restore). */
+async function emptyDir(dir, created) {
+    if (created)
+        await external_node_fs_.promises.rm(dir, { recursive: true, force: true });
+    else
+        for (const e of await external_node_fs_.promises.readdir(dir).catch(() => []))
+            await external_node_fs_.promises.rm(external_node_path_default().join(dir, e), { recursive: true, force: true });
+}
+/**
+ * A tablespace target must be an absolute path (tablespace_map cannot hold newlines or
+ * backslashes) and absent or empty, like the data directory. Returns whether it exists.
+ */
+async function checkTablespaceTarget(oid, location, to) {
+    if (!external_node_path_default().isAbsolute(to) || /[\n\r\\]/.test(to))
+        throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Tablespace ${oid} cannot go to "${to}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
+    let entries;
     try {
-        entries = await external_node_fs_.promises.readdir(dir);
+        entries = await external_node_fs_.promises.readdir(to);
     }
     catch (e) {
-        if (e.code !== 'ENOENT')
-            throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Cannot use ${dir} for tablespace ${oid}: ${e.message}.`);
+        if (e.code === 'ENOENT')
+            return 'absent';
+        throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Cannot use ${to} for tablespace ${oid}: ${e.message}.`, 'Map it elsewhere with --tablespace-map OLD=NEW.');
     }
-    if (entries?.length)
-        throw new util_errors/* PgkeepError */.$Z('tablespace-dir-not-empty', `Tablespace ${oid} would be restored into ${dir}, which is not empty (e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`, 'Map it elsewhere with --tablespace-map OLD=NEW (pgkeep restore --dry-run lists the tablespaces), or move the old directory away.');
-    try {
-        await mkdirp(dir, 0o700);
-    }
-    catch (e) {
-        throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Cannot create ${dir} for tablespace ${oid}: ${e.message}.`, 'Map it to a writable place with --tablespace-map OLD=NEW.');
-    }
-    return entries === null;
+    if (entries.length)
+        throw new util_errors/* PgkeepError */.$Z('tablespace-dir-not-empty', `Tablespace ${oid} (${location} when backed up) would be restored into ${to}, which is not empty (e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`, 'Map it elsewhere with --tablespace-map OLD=NEW (pgkeep restore --dry-run lists the tablespaces), or move the old directory away.');
+    return 'empty';
 }
 /** Check every tablespace target before anything is written (dry run and restore). */
 async function checkTablespaceTargets(m, target) {
     const out = [];
     for (const o of tablespaceObjects(m)) {
         const to = target(o.tablespaceOid, o.tablespaceLocation);
-        if (!external_node_path_default().isAbsolute(to) || /[\n\r\\]/.test(to))
-            throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Tablespace ${o.tablespaceOid} cannot go to "${to}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
-        const entries = await external_node_fs_.promises.readdir(to).catch(() => []);
-        if (entries.length)
-            throw new util_errors/* PgkeepError */.$Z('tablespace-dir-not-empty', `Tablespace ${o.tablespaceOid} (${o.tablespaceLocation} when backed up) would be restored into ${to}, which is not empty; pgkeep restore never writes over files.`, 'Map it elsewhere with --tablespace-map OLD=NEW, or move the old directory away.');
+        await checkTablespaceTarget(o.tablespaceOid, o.tablespaceLocation, to);
         out.push({ oid: o.tablespaceOid, from: o.tablespaceLocation, to });
     }
     return out;
@@ -54501,7 +54507,15 @@ opts) {
         const map = [];
         for (const o of tablespaceObjects(m)) {
             const to = opts.tablespaceTarget(o.tablespaceOid, o.tablespaceLocation);
-            (await prepareTablespaceDir(to, o.tablespaceOid)) ? created.push(to) : reused.push(to);
+            // Checked again here: the directory may have changed since the plan was made.
+            const state = await checkTablespaceTarget(o.tablespaceOid, o.tablespaceLocation, to);
+            try {
+                await mkdirp(to, 0o700);
+            }
+            catch (e) {
+                throw new util_errors/* PgkeepError */.$Z('bad-tablespace-map', `Cannot create ${to} for tablespace ${o.tablespaceOid}: ${e.message}.`, 'Map it to a writable place with --tablespace-map OLD=NEW.');
+            }
+            (state === 'absent' ? created : reused).push(to);
             raw += await extractTarObject(store, m.id, o, to, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting tablespace ${o.tablespaceOid}` : undefined });
             map.push(`${o.tablespaceOid} ${to}\n`);
         }
@@ -54517,10 +54531,9 @@ opts) {
     }
     catch (e) {
         for (const d of created)
-            await external_node_fs_.promises.rm(d, { recursive: true, force: true }).catch(() => undefined);
+            await emptyDir(d, true).catch(() => undefined);
         for (const d of reused)
-            for (const f of await external_node_fs_.promises.readdir(d).catch(() => []))
-                await external_node_fs_.promises.rm(external_node_path_default().join(d, f), { recursive: true, force: true }).catch(() => undefined);
+            await emptyDir(d, false).catch(() => undefined);
         throw e;
     }
 }
@@ -55002,13 +55015,6 @@ async function stageWal(store, plan, dir, max) {
     const sizes = await mapLimit(segs, 4, async (s) => (await fetchWalFile(store, s.name, external_node_path_default().join(spool, s.name))).rawBytes);
     log/* log */.Rm.info(`restore ${plan.backup.id}: staged ${segs.length} of ${plan.wal.count} WAL segment(s) (${(0,log/* formatBytes */.z3)(sizes.reduce((a, b) => a + b, 0))}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return segs.length;
-}
-async function emptyDir(dir, created) {
-    if (created)
-        await external_node_fs_.promises.rm(dir, { recursive: true, force: true });
-    else
-        for (const e of await external_node_fs_.promises.readdir(dir).catch(() => []))
-            await external_node_fs_.promises.rm(external_node_path_default().join(dir, e), { recursive: true, force: true });
 }
 /** Extract the base backup into `dir` (absent or empty) and write the recovery settings. */
 async function writeRestoredDataDir(o) {
@@ -56123,8 +56129,6 @@ async function checkWalObjects(store, segments, opts) {
 
 
 
-/** The object holding the main data directory tar. */
-const baseObject = extract_baseObjectOf;
 /** Fetch WAL segments startWal..stopWal (one timeline) into `walDir`; returns names missing. */
 async function fetchBackupWal(store, m, walDir) {
     if (!m.startWal || !m.stopWal)
@@ -56147,7 +56151,7 @@ async function fetchBackupWal(store, m, walDir) {
     return missing;
 }
 async function checkPhysicalBackup(store, m, binDir, opts = {}) {
-    const base = baseObject(m);
+    const base = extract_baseObjectOf(m);
     if (!base)
         return [{ backupId: m.id, message: `physical backup ${m.id} lists no base tar object` }];
     const work = await external_node_fs_.promises.mkdtemp(external_node_path_default().join(opts.tmpDir ?? external_node_os_default().tmpdir(), `pgkeep-verify-${m.id}-`));
@@ -56786,6 +56790,13 @@ async function runVerify(cfg, opts = {}) {
 }
 async function contentChecks(cfg, store, selected) {
     const problems = [];
+    // One `--version` probe per tool, not per backup.
+    const majors = new Map();
+    const majorOf = (tool) => {
+        if (!majors.has(tool))
+            majors.set(tool, isExecutable(tool) ? toolMajor(tool) : undefined);
+        return majors.get(tool);
+    };
     for (const b of selected) {
         try {
             const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
@@ -56797,7 +56808,7 @@ async function contentChecks(cfg, store, selected) {
                 // manifest and pg_control, so it must be of that major or newer.
                 const major = Math.floor(b.pgVersionNum / 10000);
                 const tool = external_node_path_default().join(binDir, 'pg_verifybackup');
-                const toolVersion = isExecutable(tool) ? toolMajor(tool) : undefined;
+                const toolVersion = majorOf(tool);
                 if (toolVersion === undefined || toolVersion < major)
                     problems.push({
                         backupId: b.id,

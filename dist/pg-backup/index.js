@@ -79228,9 +79228,8 @@ class FsStore {
         }
         catch (e) {
             await external_node_fs_.promises.rm(tmp, { force: true });
-            // A failed first object leaves no empty backup directory behind (rmdir: only if empty).
-            if (key.startsWith('backups/') && key.split('/').length === 3)
-                await external_node_fs_.promises.rmdir(external_node_path_default().dirname(dest)).catch(() => undefined);
+            // A failed first object leaves no empty backup directory behind.
+            await this.removeEmptyBackupDir(key);
             throw mapFsError(e, this.description);
         }
     }
@@ -79286,11 +79285,16 @@ class FsStore {
     async delete(key) {
         const p = this.abs(key);
         await external_node_fs_.promises.rm(p, { force: true });
-        // A backup's directory goes with its last object (expired or failed backups leave nothing
-        // behind). rmdir only removes an empty directory; backup ids are never reused by writers.
-        // WAL timeline directories stay: archive_command may be writing into them right now.
+        await this.removeEmptyBackupDir(key);
+    }
+    /**
+     * A backup's directory goes with its last object (expired or failed backups leave nothing
+     * behind). rmdir only removes an empty directory; backup ids are never reused by writers.
+     * WAL timeline directories stay: archive_command may be writing into them right now.
+     */
+    async removeEmptyBackupDir(key) {
         if (key.startsWith('backups/') && key.split('/').length === 3)
-            await external_node_fs_.promises.rmdir(external_node_path_default().dirname(p)).catch(() => undefined);
+            await external_node_fs_.promises.rmdir(external_node_path_default().dirname(this.abs(key))).catch(() => undefined);
     }
     async check() {
         try {

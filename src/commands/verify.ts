@@ -111,6 +111,12 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
 
 async function contentChecks(cfg: Config, store: Store, selected: Manifest[]): Promise<VerifyProblem[]> {
   const problems: VerifyProblem[] = [];
+  // One `--version` probe per tool, not per backup.
+  const majors = new Map<string, number | undefined>();
+  const majorOf = (tool: string) => {
+    if (!majors.has(tool)) majors.set(tool, isExecutable(tool) ? toolMajor(tool) : undefined);
+    return majors.get(tool);
+  };
   for (const b of selected) {
     try {
       const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(b.pgVersionNum / 10000));
@@ -121,7 +127,7 @@ async function contentChecks(cfg: Config, store: Store, selected: Manifest[]): P
         // manifest and pg_control, so it must be of that major or newer.
         const major = Math.floor(b.pgVersionNum / 10000);
         const tool = path.join(binDir, 'pg_verifybackup');
-        const toolVersion = isExecutable(tool) ? toolMajor(tool) : undefined;
+        const toolVersion = majorOf(tool);
         if (toolVersion === undefined || toolVersion < major)
           problems.push({
             backupId: b.id,

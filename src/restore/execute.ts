@@ -16,7 +16,7 @@ import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log } from '../util/log.js';
 import type { RestorePlan } from './plan.js';
-import { checkTablespaceTargets, extractPhysicalBackup, tablespaceTargetFrom, type TablespaceTarget } from './extract.js';
+import { checkTablespaceTargets, emptyDir, extractPhysicalBackup, tablespaceTargetFrom, type TablespaceTarget } from './extract.js';
 import { checkCombineTool } from './combine-tool.js';
 import { combineChain } from './combine.js';
 import { recoverySettings, renderAutoConf, restoreCommandLine } from './recovery-settings.js';
@@ -124,10 +124,6 @@ export interface WrittenDataDir {
   settings: [string, string][];
 }
 
-async function emptyDir(dir: string, created: boolean): Promise<void> {
-  if (created) await fsp.rm(dir, { recursive: true, force: true });
-  else for (const e of await fsp.readdir(dir).catch(() => [] as string[])) await fsp.rm(path.join(dir, e), { recursive: true, force: true });
-}
 
 /** Extract the base backup into `dir` (absent or empty) and write the recovery settings. */
 export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<WrittenDataDir> {

@@ -97,28 +97,33 @@ export function parseTablespaceMap(v: unknown): Record<string, string> | undefin
   return out;
 }
 
-/** A tablespace target must be absent or empty, like the data directory. */
-async function prepareTablespaceDir(dir: string, oid: number): Promise<boolean> {
-  if (!path.isAbsolute(dir) || /[\n\r\\]/.test(dir))
-    throw new PgkeepError('bad-tablespace-map', `Tablespace ${oid} cannot go to "${dir}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
-  let entries: string[] | null = null;
+/** Remove what is in `dir`, or `dir` itself when this run created it (undoing a failed restore). */
+export async function emptyDir(dir: string, created: boolean): Promise<void> {
+  if (created) await fsp.rm(dir, { recursive: true, force: true });
+  else for (const e of await fsp.readdir(dir).catch(() => [] as string[])) await fsp.rm(path.join(dir, e), { recursive: true, force: true });
+}
+
+/**
+ * A tablespace target must be an absolute path (tablespace_map cannot hold newlines or
+ * backslashes) and absent or empty, like the data directory. Returns whether it exists.
+ */
+async function checkTablespaceTarget(oid: number, location: string, to: string): Promise<'absent' | 'empty'> {
+  if (!path.isAbsolute(to) || /[\n\r\\]/.test(to))
+    throw new PgkeepError('bad-tablespace-map', `Tablespace ${oid} cannot go to "${to}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
+  let entries: string[];
   try {
-    entries = await fsp.readdir(dir);
+    entries = await fsp.readdir(to);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new PgkeepError('bad-tablespace-map', `Cannot use ${dir} for tablespace ${oid}: ${(e as Error).message}.`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw new PgkeepError('bad-tablespace-map', `Cannot use ${to} for tablespace ${oid}: ${(e as Error).message}.`, 'Map it elsewhere with --tablespace-map OLD=NEW.');
   }
-  if (entries?.length)
+  if (entries.length)
     throw new PgkeepError(
       'tablespace-dir-not-empty',
-      `Tablespace ${oid} would be restored into ${dir}, which is not empty (e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`,
+      `Tablespace ${oid} (${location} when backed up) would be restored into ${to}, which is not empty (e.g. ${entries.slice(0, 3).join(', ')}); pgkeep restore never writes over files.`,
       'Map it elsewhere with --tablespace-map OLD=NEW (pgkeep restore --dry-run lists the tablespaces), or move the old directory away.',
     );
-  try {
-    await mkdirp(dir, 0o700);
-  } catch (e) {
-    throw new PgkeepError('bad-tablespace-map', `Cannot create ${dir} for tablespace ${oid}: ${(e as Error).message}.`, 'Map it to a writable place with --tablespace-map OLD=NEW.');
-  }
-  return entries === null;
+  return 'empty';
 }
 
 /** Check every tablespace target before anything is written (dry run and restore). */
@@ -126,15 +131,7 @@ export async function checkTablespaceTargets(m: Manifest, target: TablespaceTarg
   const out = [];
   for (const o of tablespaceObjects(m)) {
     const to = target(o.tablespaceOid!, o.tablespaceLocation!);
-    if (!path.isAbsolute(to) || /[\n\r\\]/.test(to))
-      throw new PgkeepError('bad-tablespace-map', `Tablespace ${o.tablespaceOid} cannot go to "${to}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
-    const entries = await fsp.readdir(to).catch(() => [] as string[]);
-    if (entries.length)
-      throw new PgkeepError(
-        'tablespace-dir-not-empty',
-        `Tablespace ${o.tablespaceOid} (${o.tablespaceLocation} when backed up) would be restored into ${to}, which is not empty; pgkeep restore never writes over files.`,
-        'Map it elsewhere with --tablespace-map OLD=NEW, or move the old directory away.',
-      );
+    await checkTablespaceTarget(o.tablespaceOid!, o.tablespaceLocation!, to);
     out.push({ oid: o.tablespaceOid!, from: o.tablespaceLocation!, to });
   }
   return out;
@@ -165,7 +162,14 @@ export async function extractPhysicalBackup(
     const map: string[] = [];
     for (const o of tablespaceObjects(m)) {
       const to = opts.tablespaceTarget(o.tablespaceOid!, o.tablespaceLocation!);
-      (await prepareTablespaceDir(to, o.tablespaceOid!)) ? created.push(to) : reused.push(to);
+      // Checked again here: the directory may have changed since the plan was made.
+      const state = await checkTablespaceTarget(o.tablespaceOid!, o.tablespaceLocation!, to);
+      try {
+        await mkdirp(to, 0o700);
+      } catch (e) {
+        throw new PgkeepError('bad-tablespace-map', `Cannot create ${to} for tablespace ${o.tablespaceOid}: ${(e as Error).message}.`, 'Map it to a writable place with --tablespace-map OLD=NEW.');
+      }
+      (state === 'absent' ? created : reused).push(to);
       raw += await extractTarObject(store, m.id, o, to, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting tablespace ${o.tablespaceOid}` : undefined });
       map.push(`${o.tablespaceOid} ${to}\n`);
     }
@@ -178,8 +182,8 @@ export async function extractPhysicalBackup(
     }
     return { rawBytes: raw, created: [...created, ...reused] };
   } catch (e) {
-    for (const d of created) await fsp.rm(d, { recursive: true, force: true }).catch(() => undefined);
-    for (const d of reused) for (const f of await fsp.readdir(d).catch(() => [] as string[])) await fsp.rm(path.join(d, f), { recursive: true, force: true }).catch(() => undefined);
+    for (const d of created) await emptyDir(d, true).catch(() => undefined);
+    for (const d of reused) await emptyDir(d, false).catch(() => undefined);
     throw e;
   }
 }

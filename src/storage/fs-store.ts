@@ -54,8 +54,8 @@ export class FsStore implements Store {
       return { bytes };
     } catch (e) {
       await fsp.rm(tmp, { force: true });
-      // A failed first object leaves no empty backup directory behind (rmdir: only if empty).
-      if (key.startsWith('backups/') && key.split('/').length === 3) await fsp.rmdir(path.dirname(dest)).catch(() => undefined);
+      // A failed first object leaves no empty backup directory behind.
+      await this.removeEmptyBackupDir(key);
       throw mapFsError(e, this.description);
     }
   }
@@ -109,10 +109,16 @@ export class FsStore implements Store {
   async delete(key: string): Promise<void> {
     const p = this.abs(key);
     await fsp.rm(p, { force: true });
-    // A backup's directory goes with its last object (expired or failed backups leave nothing
-    // behind). rmdir only removes an empty directory; backup ids are never reused by writers.
-    // WAL timeline directories stay: archive_command may be writing into them right now.
-    if (key.startsWith('backups/') && key.split('/').length === 3) await fsp.rmdir(path.dirname(p)).catch(() => undefined);
+    await this.removeEmptyBackupDir(key);
+  }
+
+  /**
+   * A backup's directory goes with its last object (expired or failed backups leave nothing
+   * behind). rmdir only removes an empty directory; backup ids are never reused by writers.
+   * WAL timeline directories stay: archive_command may be writing into them right now.
+   */
+  private async removeEmptyBackupDir(key: string): Promise<void> {
+    if (key.startsWith('backups/') && key.split('/').length === 3) await fsp.rmdir(path.dirname(this.abs(key))).catch(() => undefined);
   }
 
   async check(): Promise<void> {

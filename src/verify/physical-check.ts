@@ -15,9 +15,6 @@ import { log } from '../util/log.js';
 import { fetchWalFile } from '../wal/wal-object.js';
 import { parseSegmentName, segmentName } from '../wal/segment.js';
 
-/** The object holding the main data directory tar. */
-export const baseObject = baseObjectOf;
-
 /** Fetch WAL segments startWal..stopWal (one timeline) into `walDir`; returns names missing. */
 async function fetchBackupWal(store: Store, m: Manifest, walDir: string): Promise<string[]> {
   if (!m.startWal || !m.stopWal) return [];
@@ -37,7 +34,7 @@ async function fetchBackupWal(store: Store, m: Manifest, walDir: string): Promis
 }
 
 export async function checkPhysicalBackup(store: Store, m: Manifest, binDir: string, opts: { tmpDir?: string } = {}): Promise<VerifyProblem[]> {
-  const base = baseObject(m);
+  const base = baseObjectOf(m);
   if (!base) return [{ backupId: m.id, message: `physical backup ${m.id} lists no base tar object` }];
   const work = await fsp.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), `pgkeep-verify-${m.id}-`));
   const problems: VerifyProblem[] = [];
