@@ -2,10 +2,14 @@
 // started as the postgres OS user when the tests run as root.
 import path from 'node:path';
 import { LocalCluster } from '../../src/postgres/local-cluster.js';
-import { resolveBinDir } from '../../src/postgres/pg-tools.js';
+import { describeServer, serverBinDir } from './pg-servers.js';
 
+/** The major this run tests (vitest.config.ts runs the server suites once per supported major). */
 export const PG_MAJOR = Number(process.env.PGKEEP_TEST_PG_MAJOR ?? 15);
-export const binDir = () => process.env.PGKEEP_PG_BINDIR ?? resolveBinDir(undefined, PG_MAJOR);
+/** Server + tools for PG_MAJOR (pg-servers.ts); PGKEEP_PG_BINDIR wins, as it does for the CLI. */
+export const binDir = () => process.env.PGKEEP_PG_BINDIR ?? serverBinDir(PG_MAJOR);
+/** "PostgreSQL 16 server with PostgreSQL 18 client tools standing in", for describe() names. */
+export const serverLabel = () => describeServer(PG_MAJOR);
 
 export async function startCluster(settings: Record<string, string | number | boolean> = {}): Promise<LocalCluster> {
   const c = await LocalCluster.create({ binDir: binDir(), settings });
