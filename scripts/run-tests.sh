@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 report="$(mktemp -t pgkeep-vitest-XXXXXX.json)"
 PGKEEP_TEST_JSON="$report" npx vitest run "$@"
 status=$?
-node scripts/test-summary.mjs "$report"
+# vitest's status too: unhandled errors and crashed workers fail the run but are not in the report.
+node scripts/test-summary.mjs "$report" "$status"
 summary=$?
 rm -f "$report"
 [ $status -eq 0 ] && [ $summary -eq 0 ]
