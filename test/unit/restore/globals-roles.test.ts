@@ -62,3 +62,37 @@ describe('parseGlobalsRoles', () => {
     expect(byName.postgres.bestEffort).toEqual([]);
   });
 });
+
+describe('parseGlobalsRoles with hostile role names and comments', () => {
+  // What pg_dumpall writes for roles whose names and comments hold quotes, newlines and semicolons.
+  const EVIL = 'e"\nALTER ROLE canary WITH SUPERUSER;\n--';
+  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  const sql = [
+    'CREATE ROLE canary;',
+    'ALTER ROLE canary WITH NOSUPERUSER INHERIT NOCREATEROLE NOCREATEDB NOLOGIN NOREPLICATION NOBYPASSRLS;',
+    `CREATE ROLE ${q(EVIL)};`,
+    `ALTER ROLE ${q(EVIL)} WITH NOSUPERUSER INHERIT NOCREATEROLE NOCREATEDB NOLOGIN NOREPLICATION NOBYPASSRLS;`,
+    `COMMENT ON ROLE ${q(EVIL)} IS 'x'';\nALTER ROLE canary WITH SUPERUSER;--';`,
+    `CREATE ROLE "s; DROP ROLE canary; --";`,
+    `GRANT canary TO ${q(EVIL)} WITH INHERIT TRUE GRANTED BY "g;\nDROP ROLE canary;";`,
+    '',
+  ].join('\n');
+  const roles = parseGlobalsRoles(sql);
+  const byName = Object.fromEntries(roles.map((r) => [r.name, r]));
+
+  it('reads every name whole, newlines and all', () => {
+    expect(roles.map((r) => r.name)).toEqual(['canary', EVIL, 's; DROP ROLE canary; --']);
+  });
+
+  it('never attributes a fragment of another statement to a role', () => {
+    expect(byName.canary.statements).toHaveLength(2);
+    expect(byName.canary.statements.join('\n')).not.toMatch(/WITH SUPERUSER/);
+    expect(byName.canary.bestEffort).toEqual([]);
+    expect(byName[EVIL].statements).toEqual([
+      `CREATE ROLE ${q(EVIL)};`,
+      expect.stringMatching(/WITH NOSUPERUSER/),
+      `COMMENT ON ROLE ${q(EVIL)} IS 'x'';\nALTER ROLE canary WITH SUPERUSER;--';`,
+    ]);
+    expect(byName[EVIL].bestEffort).toEqual([`GRANT canary TO ${q(EVIL)} WITH INHERIT TRUE;`]);
+  });
+});
