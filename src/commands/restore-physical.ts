@@ -11,7 +11,12 @@ import { log } from '../util/log.js';
 import type { CombineToolStatus, RestorePlan } from '../restore/plan.js';
 import { loadHistories, planFromRepository, toPlanTarget } from '../restore/plan-from-repo.js';
 import { checkTablespaceTargets, tablespaceTargetFrom } from '../restore/extract.js';
-import { checkTargetDir, DEFAULT_STAGE_SEGMENTS, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
+import { checkTargetDir, confirmReplay, DEFAULT_STAGE_SEGMENTS, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
+import { predictPromotedTimeline, type TimelineRequest } from '../restore/timeline-choice.js';
+import { writeCurrentTimeline } from '../repo/current-timeline.js';
+import { loadWalCatalog } from '../repo/wal-catalog.js';
+import type { Store } from '../storage/store.js';
+import { formatLsn } from '../wal/segment.js';
 import { repoUrlForServer } from '../restore/recovery-settings.js';
 import type { RestoreResult } from './types.js';
 
@@ -30,10 +35,16 @@ export interface PhysicalRestoreOptions {
   /** Start the restored cluster on this port, wait for promotion, report the instant reached. */
   start?: boolean;
   port?: number;
-  /** Timeline to recover along (default: the newest in the repository). */
-  timeline?: number;
-  /** 'off' for throwaway clusters (drills, single-database PITR): never archive into the repository. */
-  archiveMode?: 'preserve' | 'off';
+  /** Timeline to recover along: a number, latest, or current (the default: the timeline production is on). */
+  timeline?: TimelineRequest;
+  /**
+   * The restored cluster becomes the new primary: it keeps the backup's archive settings and,
+   * once promoted, archives on its new timeline into the repository, which records it as the
+   * current timeline (timeline.json). Without it a restored cluster never archives.
+   */
+  newPrimary?: boolean;
+  /** 'off' for throwaway clusters (drills, single-database PITR): never archive, whatever the environment says. */
+  archiveMode?: 'off';
   /** With start: seconds to wait for promotion (default 3600). */
   startTimeoutSeconds?: number;
   /** With start: extra postgresql.conf settings for the started cluster. */
@@ -57,28 +68,53 @@ export interface PhysicalRestoreResult extends RestoreResult {
   bytesToFetch: number;
   estimatedSeconds: number;
   warnings: string[];
-  /** With --start: port, log, where recovery stopped. */
-  started?: { port: number; serverLog: string; timeline: number; stopLine?: string; promotedSeconds: number };
+  /** The timeline followed and why (current, latest or as requested). */
+  timelineChoice?: { request: TimelineRequest; why: string };
+  /** Whether the restored cluster is the new primary (archives into the repository) or a copy (archive_mode = off). */
+  newPrimary: boolean;
+  /** With newPrimary: the timeline it promotes to (predicted from the archive; seen, with --start). */
+  newTimeline?: number;
+  /** With --start: port, log, where recovery stopped and where replay ended (confirmed against the plan). */
+  started?: { port: number; serverLog: string; timeline: number; stopLine?: string; promotedSeconds: number; reachedLsn?: string };
 }
 
 /**
- * Whether the restored cluster keeps the backed-up archive settings ('preserve', the default:
- * a restore that becomes the new primary must keep archiving, on a new timeline) or gets
- * archive_mode = off (PGKEEP_RESTORE_ARCHIVE_MODE=off: copies for inspection never write
- * into the repository).
+ * Whether the restored cluster becomes the new primary. Only an explicit choice makes it one
+ * (--new-primary, the action's new-primary input); every other restore is a copy with
+ * archive_mode = off, so looking at a copy never changes what later restores bring back.
+ * archive_mode = off rather than an archive_command that refuses: a refusing command keeps every
+ * finished segment in pg_wal (.ready) until the copy's disk fills, and logs a failure each time
+ * it retries; off recycles WAL normally, and archiving can only be turned on again with a
+ * restart, which is the deliberate step it should be.
+ * PGKEEP_RESTORE_ARCHIVE_MODE (deprecated): `off` is the default now; `preserve` (the old
+ * default) is read as --new-primary, with a note in the plan.
  */
-export function archiveModeOf(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'archiveMode'>): 'preserve' | 'off' {
-  if (opts.archiveMode) return opts.archiveMode;
+export function newPrimaryOf(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'archiveMode' | 'newPrimary'>): { newPrimary: boolean; note?: string } {
+  if (opts.archiveMode === 'off') {
+    if (opts.newPrimary) throw new PgkeepError('bad-usage', 'A throwaway restore (drill, single-database PITR) cannot be the new primary.');
+    return { newPrimary: false };
+  }
+  if (opts.newPrimary) return { newPrimary: true };
   const v = (cfg.env.PGKEEP_RESTORE_ARCHIVE_MODE ?? '').trim();
-  if (v === '' || v === 'preserve') return 'preserve';
-  if (v === 'off') return 'off';
-  throw new PgkeepError('bad-config', `PGKEEP_RESTORE_ARCHIVE_MODE="${v}" is not valid: expected preserve or off.`);
+  if (v === '' || v === 'off') return { newPrimary: false };
+  if (v === 'preserve')
+    return { newPrimary: true, note: 'PGKEEP_RESTORE_ARCHIVE_MODE=preserve is deprecated and read as --new-primary; use --new-primary (action input new-primary) instead.' };
+  throw new PgkeepError('bad-config', `PGKEEP_RESTORE_ARCHIVE_MODE="${v}" is not valid: expected off (the default) or preserve (deprecated: use --new-primary).`);
+}
+
+/** The plan lines that name the choice (dry run and log). */
+function archivingLines(plan: RestorePlan, newPrimary: boolean, promotedTimeline: number, repo: string): string[] {
+  return newPrimary
+    ? [
+        `New primary: the restored cluster keeps the backup's archive settings and, once promoted (timeline ${promotedTimeline}, forking from ${plan.targetTimeline}), archives into ${repo}; timeline.json records timeline ${promotedTimeline} as current, so later --latest and time restores follow it (--timeline ${plan.targetTimeline} restores the old branch)`,
+      ]
+    : [`Archiving: off (archive_mode = off): the restored cluster is a copy and never archives into ${repo}; --new-primary makes it the new primary instead`];
 }
 
 export { toPlanTarget, loadHistories };
 
 /** Read the repository and plan; writes nothing. */
-export async function planPhysicalRestore(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'target' | 'backup' | 'timeline'>, store = openStore(cfg)): Promise<RestorePlan> {
+export async function planPhysicalRestore(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'target' | 'backup' | 'timeline'>, store: Store = openStore(cfg)): Promise<RestorePlan> {
   return planFromRepository(store, { ...opts, pgBinDir: cfg.pgBinDir });
 }
 
@@ -89,14 +125,18 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   // a dry run with --to reports the same refusal the real run would.
   if (!opts.dryRun || opts.to) await checkTargetDir(opts.to);
   if (opts.port !== undefined && !opts.start) throw new PgkeepError('bad-usage', '--port applies only with --start.');
+  const { newPrimary, note } = newPrimaryOf(cfg, opts);
   const store = openStore(cfg);
   const plan = await planPhysicalRestore(cfg, opts, store);
+  // PostgreSQL picks the timeline at promotion; the archive's history files say which it will be.
+  const newTimeline = newPrimary ? predictPromotedTimeline(plan.targetTimeline, await loadWalCatalog(store)) : undefined;
+  if (note) log.warn(note);
   const paths = opts.dryRun ? undefined : resolveCliPaths(cfg.env);
   const base: PhysicalRestoreResult = {
     dryRun: opts.dryRun,
     backupId: plan.backup.id,
     recoveredTo: target.kind === 'time' ? target.time.iso : target.kind === 'immediate' ? normaliseIso(plan.backup.stopTime) : undefined,
-    plan: [...plan.lines],
+    plan: [...plan.lines, ...archivingLines(plan, newPrimary, newTimeline ?? 0, store.description), ...(note ? [`Note: ${note}`] : [])],
     target: opts.to || undefined,
     durationSeconds: 0,
     targetKind: opts.target.kind,
@@ -108,6 +148,9 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
     bytesToFetch: plan.bytesToFetch,
     estimatedSeconds: plan.estimatedSeconds,
     warnings: plan.warnings,
+    ...(plan.timelineChoice ? { timelineChoice: { request: plan.timelineChoice.request, why: plan.timelineChoice.why } } : {}),
+    newPrimary,
+    ...(newTimeline !== undefined ? { newTimeline } : {}),
   };
   // Tablespaces go where they were unless mapped; each target must be absent or empty (checked
   // again when writing). The dry run shows where each one would go.
@@ -118,17 +161,37 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   if (!opts.dryRun) for (const l of base.plan) log.info(`restore plan: ${l}`);
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
-  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: archiveModeOf(cfg, opts), stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1', tablespaceTarget });
+  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: newPrimary ? 'preserve' : 'off', stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1', tablespaceTarget });
+  // Without --start nobody here sees the promotion: record the declaration now, with the predicted timeline.
+  if (newPrimary && !opts.start) await declareNewPrimary(store, plan, newTimeline!, 'predicted');
   if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
   const s: StartedRestore = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings, env: serverEnv(cfg) });
+  // Promotion is not proof: replay must have reached what the plan promised (replay-check.ts).
+  await confirmReplay(plan, s, `The restored cluster in ${opts.to}`);
+  if (newPrimary) await declareNewPrimary(store, plan, s.timeline, 'promoted', s.replayLsn);
   const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : normaliseIso(plan.backup.stopTime);
   log.info(`restore: promoted on port ${s.cluster.port} (timeline ${s.timeline}); last transaction replayed at ${recoveredTo}${s.stopLine ? `; ${s.stopLine}` : ''}`);
   return {
     ...base,
     recoveredTo,
-    started: { port: s.cluster.port, serverLog: `${s.cluster.baseDir}/server.log`, timeline: s.timeline, stopLine: s.stopLine, promotedSeconds: s.promotedSeconds },
+    ...(newPrimary ? { newTimeline: s.timeline } : {}),
+    started: { port: s.cluster.port, serverLog: `${s.cluster.baseDir}/server.log`, timeline: s.timeline, stopLine: s.stopLine, promotedSeconds: s.promotedSeconds, ...(s.replayLsn !== undefined ? { reachedLsn: formatLsn(s.replayLsn) } : {}) },
     durationSeconds: (Date.now() - t0) / 1000,
   };
+}
+
+/** timeline.json: this restore is the new primary, so `current` follows its timeline from now on. */
+async function declareNewPrimary(store: Store, plan: RestorePlan, timeline: number, confirmed: 'promoted' | 'predicted', switchLsn?: bigint): Promise<void> {
+  await writeCurrentTimeline(store, {
+    format: 1,
+    timeline,
+    parentTimeline: plan.targetTimeline,
+    declaredAt: new Date().toISOString(),
+    backupId: plan.backup.id,
+    ...(switchLsn !== undefined ? { switchLsn: formatLsn(switchLsn) } : {}),
+    confirmed,
+  });
+  log.info(`restore: timeline ${timeline} recorded as the repository's current timeline (new primary, ${confirmed})`);
 }

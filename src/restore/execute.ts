@@ -21,6 +21,8 @@ import { checkCombineTool } from './combine-tool.js';
 import { combineChain } from './combine.js';
 import { recoverySettings, renderAutoConf, restoreCommandLine } from './recovery-settings.js';
 import { timestampToMicros, microsToIso } from './target-time.js';
+import { checkReplayReached, plannedEndText } from './replay-check.js';
+import { formatLsn, parseLsn } from '../wal/segment.js';
 import { mkdirp } from '../util/mkdirp.js';
 
 /** Refuse anything but an absent or empty directory; returns whether it exists. */
@@ -187,6 +189,32 @@ export interface StartedRestore {
   stopLine?: string;
   timeline: number;
   promotedSeconds: number;
+  /** pg_last_wal_replay_lsn(): where replay ended (checked against the plan: replay-check.ts). */
+  replayLsn?: bigint;
+  /** The server's wal_segment_size in bytes. */
+  segSize: number;
+}
+
+/** `16MB` (SHOW wal_segment_size) → bytes. */
+function segSizeBytes(v: string): number {
+  const m = /^(\d+)\s*(B|kB|MB|GB)?$/.exec(v.trim());
+  if (!m) return 16 * 1024 * 1024;
+  const mult = { B: 1, kB: 1024, MB: 1024 * 1024, GB: 1024 * 1024 * 1024 }[(m[2] ?? 'B') as 'B' | 'kB' | 'MB' | 'GB'];
+  return Number(m[1]) * mult;
+}
+
+/**
+ * Confirm that a promoted restore replayed what its plan promised; on a shortfall stop the
+ * server (its data is not what was asked for) and throw, naming planned and reached positions.
+ */
+export async function confirmReplay(plan: Pick<RestorePlan, 'target' | 'wal' | 'consistentLsn'>, s: StartedRestore, where: string): Promise<void> {
+  const err = checkReplayReached({ target: plan.target, lastSegment: plan.wal.last, consistentLsn: plan.consistentLsn }, s, where);
+  if (!err) {
+    log.info(`restore: replay reached ${plannedEndText({ target: plan.target, lastSegment: plan.wal.last, consistentLsn: plan.consistentLsn }, s.segSize)}, ended at ${s.replayLsn !== undefined ? formatLsn(s.replayLsn) : '?'}`);
+    return;
+  }
+  await s.cluster.stop('fast');
+  throw new PgkeepError(err.code, err.message, `${err.hint} The server was stopped; its log: ${path.join(s.cluster.baseDir, 'server.log')}.`);
 }
 
 /**
@@ -222,9 +250,11 @@ export async function startRestored(o: { dir: string; binDir: string; port?: num
     if (Date.now() > deadline) throw await failed(`had not promoted after ${timeout} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  // The timeline from the current WAL file name: pg_control's checkpoint still names the old
+  // one until the end-of-recovery checkpoint completes.
   const facts = await withClient(cluster.env, 'postgres', async (c) => {
-    const r = await c.query<{ t: string | null; tli: string }>(
-      `select to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t, timeline_id::text as tli from pg_control_checkpoint()`,
+    const r = await c.query<{ t: string | null; wal: string; lsn: string | null; seg: string }>(
+      `select to_char(pg_last_xact_replay_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t, pg_walfile_name(pg_current_wal_lsn()) as wal, pg_last_wal_replay_lsn()::text as lsn, current_setting('wal_segment_size') as seg`,
     );
     return r.rows[0];
   });
@@ -235,7 +265,9 @@ export async function startRestored(o: { dir: string; binDir: string; port?: num
     cluster,
     lastReplayedXact: facts.t ?? undefined,
     stopLine: stopLine?.replace(/^.*?(recovery stopping)/, '$1').trim(),
-    timeline: Number(facts.tli),
+    timeline: parseInt(facts.wal.slice(0, 8), 16),
+    replayLsn: facts.lsn ? parseLsn(facts.lsn) : undefined,
+    segSize: segSizeBytes(facts.seg),
     promotedSeconds: (Date.now() - t0) / 1000,
   };
 }

@@ -8,8 +8,10 @@ import { loadCatalog } from '../repo/catalog.js';
 import { loadWalCatalog, type WalCatalog } from '../repo/wal-catalog.js';
 import type { Store } from '../storage/store.js';
 import { streamToBuffer, zstdDecompress } from '../util/streams.js';
-import { parseHistoryFile, parseLsn, type HistoryEntry } from '../wal/segment.js';
+import { formatLsn, parseHistoryFile, parseLsn, type HistoryEntry } from '../wal/segment.js';
+import { readCurrentTimeline } from '../repo/current-timeline.js';
 import { findCombineTool } from './combine-tool.js';
+import { chooseTimeline, type TimelineChoice, type TimelineRequest } from './timeline-choice.js';
 import { newestArchivedCommit } from './last-commit.js';
 import { planRestore, type PlanInput, type PlanTarget, type RestorePlan } from './plan.js';
 import { msToMicros, parseTargetTime } from './target-time.js';
@@ -50,20 +52,37 @@ export interface PlanFromRepoOptions {
   target: RestoreTargetInput;
   /** Backup id ('latest' or undefined: the planner chooses). */
   backup?: string;
-  timeline?: number;
+  /** `--timeline`: a number, latest, or current (the default: see timeline-choice.ts). */
+  timeline?: TimelineRequest;
   pgBinDir?: string;
+}
+
+/** Say in the plan which timeline is followed and why, and which others exist but are not followed. */
+function withTimelineChoice(plan: RestorePlan, choice: TimelineChoice, wal: WalCatalog, histories: Map<number, HistoryEntry[]>): RestorePlan {
+  const onPath = new Set(plan.timelinePath.map((s) => s.timeline));
+  const others = [...new Set(wal.segments.map((s) => s.timeline).concat(wal.histories.map((h) => h.timeline)))].filter((t) => !onPath.has(t)).sort((a, b) => a - b);
+  const notes = others.map((t) => {
+    const fork = histories.get(t)?.at(-1);
+    return `Note: timeline ${t}${fork ? ` (forked from ${fork.timeline} at ${formatLsn(fork.switchLsn)})` : ''} is in the repository and not followed; --timeline ${t} restores it.`;
+  });
+  const line = `Timeline: ${choice.timeline}, ${choice.request === 'current' ? 'current: ' : ''}${choice.why}`;
+  const at = plan.lines.findIndex((l) => l.startsWith('Target:'));
+  const lines = [...plan.lines];
+  lines.splice(at + 1, 0, line);
+  return { ...plan, timelineChoice: choice, lines: [...lines, ...notes] };
 }
 
 export async function planFromRepository(store: Store, o: PlanFromRepoOptions): Promise<RestorePlan> {
   const target = toPlanTarget(o.target);
   const [catalog, wal] = await Promise.all([loadCatalog(store), loadWalCatalog(store)]);
-  const histories = await loadHistories(store, wal);
+  const [histories, record] = await Promise.all([loadHistories(store, wal), readCurrentTimeline(store)]);
+  const choice = chooseTimeline({ backups: catalog.backups, wal, record, request: o.timeline });
   const input: PlanInput = {
     backups: catalog.backups,
     wal,
     histories,
     target,
-    targetTimeline: o.timeline,
+    targetTimeline: choice.timeline,
     backupId: o.backup && o.backup !== 'latest' ? o.backup : undefined,
     nowMicros: msToMicros(Date.now()),
   };
@@ -73,14 +92,15 @@ export async function planFromRepository(store: Store, o: PlanFromRepoOptions): 
     input.combineTool = findCombineTool(o.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
     plan = planRestore(input);
   }
-  if (target.kind !== 'time') return plan;
+  const done = (p: RestorePlan) => withTimelineChoice(p, choice, wal, histories);
+  if (target.kind !== 'time') return done(plan);
   // A time target needs an archived commit after it: read the newest one and plan again.
   let binDir: string;
   try {
     binDir = resolveBinDir(o.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
   } catch {
-    return plan;
+    return done(plan);
   }
   const last = await newestArchivedCommit(store, binDir, plan.wal.segments);
-  return last === undefined ? plan : planRestore({ ...input, lastArchivedCommitMicros: last });
+  return done(last === undefined ? plan : planRestore({ ...input, lastArchivedCommitMicros: last }));
 }

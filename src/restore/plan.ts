@@ -4,7 +4,8 @@
 // chain) happens before a single byte is written.
 //
 // Rules (documented in the README's restore section):
-// - Timeline: the target timeline is the newest one with archived WAL unless one is given. Its
+// - Timeline: the caller chooses it (plan-from-repo: `current` by default, see
+//   timeline-choice.ts); without one, the newest timeline with archived WAL. Its
 //   `.history` file (required for any timeline > 1) gives the path of ancestors and where each
 //   one ended; a backup is usable only if it lies on that path (stopLsn not past the switch).
 // - Backup: the newest usable full or incremental backup that ends (stopTime for a time,
@@ -44,6 +45,7 @@ import {
   type HistoryEntry,
 } from '../wal/segment.js';
 import { microsToIso, timestampToMicros, type TargetTime } from './target-time.js';
+import type { TimelineChoice } from './timeline-choice.js';
 
 export type PlanTarget =
   | { kind: 'time'; time: TargetTime }
@@ -133,6 +135,8 @@ export interface RestorePlan {
   warnings: string[];
   /** Human lines for --dry-run and logs. */
   lines: string[];
+  /** How the target timeline was chosen (set by plan-from-repo: current, latest or a number). */
+  timelineChoice?: TimelineChoice;
 }
 
 const BASE_KIND = 'base';
@@ -217,7 +221,7 @@ export function planRestore(input: PlanInput): RestorePlan {
     throw new PgkeepError(
       'unknown-timeline',
       `Timeline ${targetTimeline} is unknown: the repository holds timelines ${[...known].sort((a, b) => a - b).join(', ')}.`,
-      'Omit the timeline to follow the newest one, or pick one the repository holds (pgkeep status).',
+      'Omit --timeline to follow the current one, or pick one the repository holds (pgkeep status lists them).',
     );
   const path = timelinePath(targetTimeline, input.histories);
 
@@ -266,7 +270,7 @@ export function planRestore(input: PlanInput): RestorePlan {
       throw new PgkeepError(
         'backup-not-on-timeline',
         `Backup ${b.id} (timeline ${b.timeline}, ${b.startLsn}..${b.stopLsn}) is not on the history of timeline ${targetTimeline} (${pathDescription(path)}).`,
-        'Pick a backup taken on this timeline or one of its ancestors before the switch.',
+        `Pick a backup taken on this timeline or one of its ancestors before the switch, or restore along the backup's own timeline with --timeline ${b.timeline}.`,
       );
     if (!endsBeforeTarget(b))
       throw new PgkeepError(

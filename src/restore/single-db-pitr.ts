@@ -19,7 +19,7 @@ import { log } from '../util/log.js';
 import type { RestoreResult } from '../commands/types.js';
 import { planFromRepository } from './plan-from-repo.js';
 import { tablespaceTargetFrom } from './extract.js';
-import { normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir } from './execute.js';
+import { confirmReplay, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir } from './execute.js';
 import { parseGlobalsRoles } from './globals-roles.js';
 import { PROTECTED_DATABASES, checkDatabaseName, createRoles, databaseExists, missingRoles, restoreDumpInto } from './logical-restore.js';
 import { repoUrlForServer } from './recovery-settings.js';
@@ -102,6 +102,8 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
     await fsp.writeFile(path.join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
     const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });
     cluster = s.cluster;
+    // Promotion is not proof that the target was reached (replay-check.ts): check before dumping.
+    await confirmReplay(plan, s, 'The point-in-time cluster');
     const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : undefined;
     const user = await superuserOf(cluster, cfg.pgEnv.PGUSER);
     const env = { PGHOST: '127.0.0.1', PGPORT: String(cluster.port), PGUSER: user };

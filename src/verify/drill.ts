@@ -11,7 +11,8 @@ import type { VerifyProblem, VerifyResult } from '../commands/types.js';
 import { restorePhysical } from '../commands/restore-physical.js';
 import { withClient, type PgEnv } from '../postgres/client.js';
 import { serverRunAs, type LocalCluster } from '../postgres/local-cluster.js';
-import { formatLsn, parseLsn, parseSegmentName } from '../wal/segment.js';
+import { formatLsn, parseLsn } from '../wal/segment.js';
+import { checkReplayReached } from '../restore/replay-check.js';
 import { startRestored, type StartedRestore } from '../restore/execute.js';
 import { resolveBinDir, runTool } from '../postgres/pg-tools.js';
 import { findBackup, loadCatalog } from '../repo/catalog.js';
@@ -98,10 +99,14 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     // segment the plan named (not just the backup: a restore that stops early fails here).
     if (facts.systemIdentifier !== backup.systemIdentifier)
       problems.push({ backupId: backup.id, message: `restored cluster has system identifier ${facts.systemIdentifier}, the backup says ${backup.systemIdentifier}` });
-    if (lastWal && facts.replayLsn !== null) {
-      const needLsn = parseSegmentName(lastWal, facts.segSize).segno * BigInt(facts.segSize);
-      if (facts.replayLsn < needLsn)
-        problems.push({ backupId: backup.id, message: `replay stopped at ${formatLsn(facts.replayLsn)}, before the newest archived segment ${lastWal}` });
+    // (Replay ending exactly at the start of the last segment means it was never read.)
+    if (lastWal) {
+      const short = checkReplayReached(
+        { target: { kind: 'latest' }, lastSegment: lastWal, consistentLsn: backup.stopLsn! },
+        { replayLsn: facts.replayLsn ?? undefined, lastReplayedXact: up.lastReplayedXact, segSize: facts.segSize },
+        `The drill's restored cluster of ${backup.id}`,
+      );
+      if (short) problems.push({ backupId: backup.id, message: `${short.message} Hint: ${short.hint}` });
     }
     replayedTo = facts.replayLsn !== null ? formatLsn(facts.replayLsn) : undefined;
 

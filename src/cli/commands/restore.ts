@@ -6,13 +6,17 @@ import { restoreLogical } from '../../commands/restore-logical.js';
 import { restorePhysical, type RestoreTarget } from '../../commands/restore-physical.js';
 import type { RestoreResult } from '../../commands/types.js';
 import { parseTablespaceMap } from '../../restore/extract.js';
+import { parseTimelineRequest } from '../../restore/timeline-choice.js';
 
 export const restoreCommand: CliCommand = {
   synopsis:
-    '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--backup <id>] [--tablespace-map OLD=NEW]… [--dry-run] [--start --port P] [--json]\n' +
+    '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--timeline N|latest|current] [--new-primary] [--backup <id>] [--tablespace-map OLD=NEW]… [--dry-run] [--start --port P] [--json]\n' +
     '            --logical --database <name> [--backup <id>|latest] [--into <name>] [--replace] [--time <ISO-8601>] [--jobs N] [--dry-run]',
   help:
     'Physical: writes a data directory that replays WAL to the target and promotes when started with pg_ctl -D DIR start.\n' +
+    '  It follows the current timeline (the newest backup\'s, or the one a --new-primary restore declared); --timeline picks another.\n' +
+    '  The restored cluster is a copy that never archives (archive_mode = off) unless --new-primary: then it archives on its new timeline and becomes current.\n' +
+    '  --start starts it, waits for promotion and fails unless replay reached the planned end.\n' +
     'Logical: restores one database into <name>_restore (or --into), never over an existing database unless --replace.',
   options: {
     time: { type: 'string' },
@@ -30,6 +34,8 @@ export const restoreCommand: CliCommand = {
     replace: { type: 'boolean' },
     jobs: { type: 'string' },
     'tablespace-map': { type: 'string', multiple: true },
+    timeline: { type: 'string' },
+    'new-primary': { type: 'boolean' },
   },
   async run({ cfg, flags }) {
     const dryRun = flags['dry-run'] === true;
@@ -37,7 +43,7 @@ export const restoreCommand: CliCommand = {
     if (flags.logical) {
       const database = str(flags, 'database');
       if (!database) throw new PgkeepError('bad-usage', 'pgkeep restore --logical needs --database <name>.', 'Example: pgkeep restore --logical --database core');
-      for (const f of ['lsn', 'latest', 'immediate', 'to', 'start', 'port', 'tablespace-map'])
+      for (const f of ['lsn', 'latest', 'immediate', 'to', 'start', 'port', 'tablespace-map', 'new-primary', 'timeline'])
         if (flags[f] !== undefined) throw new PgkeepError('bad-usage', `--${f} does not apply to a logical restore.`);
       const jobs = str(flags, 'jobs');
       if (jobs !== undefined && !/^[1-9]\d?$/.test(jobs)) throw new PgkeepError('bad-usage', `--jobs="${jobs}" is not valid: expected a number from 1 to 99.`);
@@ -77,6 +83,8 @@ export const restoreCommand: CliCommand = {
         start: flags.start === true,
         port: port ? Number(port) : undefined,
         tablespaceMap: parseTablespaceMap(flags['tablespace-map']),
+        timeline: parseTimelineRequest(str(flags, 'timeline')),
+        newPrimary: flags['new-primary'] === true,
       });
     }
     const text = [

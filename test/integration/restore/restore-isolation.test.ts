@@ -1,0 +1,119 @@
+// A restore never changes what later restores bring back. A copy restored with --latest --start
+// and written to must not archive into the production repository (before the fix it published
+// 00000002.history and its own segments, and the next --latest restored the copy's branch);
+// making a restore the new primary is an explicit --new-primary, recorded as the repository's
+// current timeline; --timeline N|latest|current picks a branch. Ground truth: rows counted in
+// each restored cluster (production rows 1..N, copy rows from 100001, new-primary rows from 200001).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalCluster, freePort, serverRunAs } from '../../../src/postgres/local-cluster.js';
+import { withClient } from '../../../src/postgres/client.js';
+import { runTool } from '../../../src/postgres/pg-tools.js';
+import { walKey } from '../../../src/repo/layout.js';
+import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { pgkeep } from '../../helpers/cli.js';
+import { binDir, startCluster } from '../../helpers/pg.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a restore never changes what later restores bring back', () => {
+  let c: LocalCluster;
+  let repo: { dir: string; url: string };
+  let env: Record<string, string>;
+  let work: string;
+  const running: string[] = [];
+
+  const conn = (port: number) => ({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' });
+  const sql = (port: number, q: string) => withClient(conn(port), 'postgres', (cl) => cl.query(q));
+  async function counts(port: number): Promise<{ production: number; copy: number; newPrimary: number; max: number }> {
+    const r = await sql(
+      port,
+      `select count(*) filter (where id <= 100000)::int p, count(*) filter (where id between 100001 and 200000)::int c, count(*) filter (where id > 200000)::int n, coalesce(max(id) filter (where id <= 100000), 0)::int m from t`,
+    );
+    const x = r.rows[0];
+    return { production: x.p, copy: x.c, newPrimary: x.n, max: x.m };
+  }
+
+  /** pg_switch_wal() on a server and wait until the repository holds the segment it closed. */
+  async function switchAndWait(port: number): Promise<string> {
+    const seg = (await sql(port, 'select pg_walfile_name(pg_switch_wal()) as s')).rows[0].s as string;
+    const end = Date.now() + 60_000;
+    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
+      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
+      await sleep(100);
+    }
+    return seg;
+  }
+
+  /** After a switch in a restored copy: wait until its archiver has nothing left to do (or never had). */
+  async function archiverIdle(dir: string): Promise<void> {
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const ready = (await fsp.readdir(path.join(dir, 'pg_wal', 'archive_status')).catch(() => [] as string[])).filter((f) => f.endsWith('.ready'));
+      if (!ready.length) return;
+      if (Date.now() > end) throw new Error(`the copy in ${dir} still has ${ready.join(', ')} to archive`);
+      await sleep(100);
+    }
+  }
+
+  async function stopDir(dir: string): Promise<void> {
+    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
+    await runTool(binDir(), 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
+  }
+
+  async function restore(name: string, args: string[]): Promise<{ port: number; dir: string; out: any }> {
+    const dir = path.join(work, name);
+    const port = await freePort();
+    running.push(dir);
+    const r = await pgkeep(['restore', ...args, '--to', dir, '--start', '--port', String(port), '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    return { port, dir, out: JSON.parse(r.stdout) };
+  }
+
+  beforeAll(async () => {
+    repo = await makeServerRepo();
+    c = await startCluster(archivingSettings(repo.url));
+    const cli = serverReadableCli();
+    // No PGKEEP_RESTORE_ARCHIVE_MODE: the default is what is under test.
+    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle };
+    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-isolation-'));
+    await fsp.chmod(work, 0o755);
+    await c.psql('create table t(id int primary key)');
+    await c.psql('insert into t select generate_series(1, 1000)');
+    const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
+    expect(b.code, b.stderr).toBe(0);
+    await c.psql('insert into t select generate_series(1001, 2000)');
+    await switchAndWait(c.port);
+  });
+
+  afterAll(async () => {
+    for (const d of running) await stopDir(d);
+    await c?.destroy();
+    await fsp.rm(work, { recursive: true, force: true });
+    await fsp.rm(repo.dir, { recursive: true, force: true });
+  });
+
+  it('a copy written to after restore --latest --start archives nothing; the next --latest restores production', async () => {
+    const copy = await restore('copy', ['--latest']);
+    expect(await counts(copy.port)).toMatchObject({ production: 2000, copy: 0 });
+    await sql(copy.port, 'insert into t select generate_series(100001, 104000)');
+    await sql(copy.port, 'select pg_switch_wal()');
+    await sql(copy.port, 'checkpoint');
+    await archiverIdle(copy.dir);
+
+    await c.psql('insert into t select generate_series(2001, 3000)');
+    await switchAndWait(c.port);
+
+    const again = await restore('again', ['--latest']);
+    expect(await counts(again.port)).toEqual({ production: 3000, copy: 0, newPrimary: 0, max: 3000 });
+    expect(again.out.targetTimeline).toBe(1);
+    expect(existsSync(path.join(repo.dir, walKey('00000002.history')))).toBe(false);
+    await stopDir(copy.dir);
+    await stopDir(again.dir);
+    // The dry run says so.
+    const dry = await pgkeep(['restore', '--latest', '--dry-run'], env);
+    expect(dry.stdout).toMatch(/Archiving: off/);
+  });
+});
