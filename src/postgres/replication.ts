@@ -1,5 +1,5 @@
 // BASE_BACKUP over the replication protocol, spoken directly (PostgreSQL >= 15 syntax) on a
-// node-postgres connection (`replication=database`, so auth/TLS/SCRAM are node-postgres's).
+// node-postgres connection (`replication=database`; auth and SCRAM are node-postgres's, TLS follows libpq via connectClient).
 // Why not pg_basebackup -D -: it cannot stream tablespaces, cannot keep the backup_manifest
 // with server-side compression, and its version must match the server's. Here every archive
 // (one per tablespace, the data directory last) and the manifest arrive as separate streams,
@@ -11,9 +11,8 @@
 // 'd' data, 'p' progress (int64 bytes done) — then a result set with the end position.
 // PG >= 17 incrementals: UPLOAD_MANIFEST (CopyIn of the parent's backup_manifest) first, on
 // the same connection, then BASE_BACKUP ( INCREMENTAL ).
-import pg from 'pg';
 import type { Writable } from 'node:stream';
-import { clientConfig, describeTarget, mapPgError, type PgEnv } from './client.js';
+import { connectClient, describeTarget, type PgEnv } from './client.js';
 import { PgkeepError } from '../util/errors.js';
 
 export interface ArchiveStart {
@@ -285,14 +284,8 @@ class UploadManifestQuery {
 
 /** Run one BASE_BACKUP; every sink has been ended and its `done` awaited when this resolves. */
 export async function baseBackup(env: PgEnv, req: BaseBackupRequest): Promise<BaseBackupResult> {
-  const client = new pg.Client({ ...clientConfig(env), replication: 'database' } as pg.ClientConfig);
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw mapPgError(e, env);
-  }
+  // The same libpq rules (sslmode, certificates) as every other connection.
+  const client = await connectClient(env, undefined, { replication: 'database' });
   try {
     if (req.incrementalManifest) {
       const up = new UploadManifestQuery(req.incrementalManifest);
