@@ -1,6 +1,9 @@
 // `pgkeep restore --logical`: one database from a logical backup into a new database.
 // Order: pick the backup, check the target, verify the dump's checksum, then (and only then)
-// create missing roles, create the database and stream pg_restore. --dry-run stops at the plan.
+// create missing roles, create the database (the source's encoding and locale) and stream
+// pg_restore, then give it the source's owner, comment, grants, connection limit and settings
+// (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), all read from the dump itself — so
+// backups taken before pgkeep restored them get them too. --dry-run stops at the plan.
 import type { Config } from '../config/config.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { serverFacts } from '../postgres/client.js';
@@ -125,10 +128,11 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
       ? `create missing role(s) from ${globals?.name}: ${missing.map((r) => r.name).join(', ')} (existing roles are not altered)`
       : `roles: every role in the backup exists already (${roles.length}); none is created or altered`,
     ...(exists ? [`drop existing database "${into}" (--replace; "${source}" is not touched)`] : []),
-    `create database "${into}"`,
+    `create database "${into}" with the encoding and locale "${source}" has in the dump`,
     jobs
       ? `stage the dump in a private temp file (${formatBytes(dump.rawBytes)} on local disk) and run pg_restore -j ${jobs} into "${into}"`
       : `stream the dump into pg_restore -d "${into}"`,
+    `then give "${into}" what "${source}" had as a database in the dump: owner, comment, grants (GRANT/REVOKE … ON DATABASE), connection limit, template flag, ALTER DATABASE … SET and ALTER ROLE … IN DATABASE … SET`,
   ];
   const result = (dryRun: boolean, createdRoles: string[] = []): RestoreResult => ({
     dryRun,
@@ -146,7 +150,12 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
   log.info(`verifying ${dump.name} (${formatBytes(dump.bytes)})`);
   await verifyObject(store, key, dump);
   const created = await createRoles(cfg.pgEnv, missing);
-  await restoreDumpInto(cfg.pgEnv, binDir, () => openObject(store, key, dump), into, { replace: opts.replace, jobs, rawBytes: dump.rawBytes });
+  await restoreDumpInto(cfg.pgEnv, binDir, () => openObject(store, key, dump), into, {
+    replace: opts.replace,
+    jobs,
+    rawBytes: dump.rawBytes,
+    databaseProperties: true,
+  });
   log.info(`restored "${source}" from ${backup.id} into "${into}"`);
   return result(false, created);
 }

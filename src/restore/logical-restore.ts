@@ -2,6 +2,8 @@
 // pg_dump custom-format stream into a new database (never over one that exists unless the
 // caller asked to replace it; a target this code created is dropped again if the restore fails).
 // The PITR single-database restore reuses restoreDumpInto with a dump from an ephemeral cluster.
+// With `databaseProperties`, the target is created as the dump describes the source (encoding,
+// locale) and gets the source's own properties after the data (src/restore/database-properties.ts).
 import { createWriteStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +15,7 @@ import { runTool, startTool } from '../postgres/pg-tools.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
 import { HashCounter } from '../util/streams.js';
+import { readDatabaseProperties, type DatabaseProperties } from './database-properties.js';
 import type { RoleDef } from './globals-roles.js';
 
 /** Databases a restore must never target (dropping them would break the cluster). */
@@ -34,6 +37,14 @@ export async function databaseExists(env: PgEnv, name: string): Promise<boolean>
     const r = await c.query('select 1 from pg_database where datname = $1', [name]);
     return (r.rowCount ?? 0) > 0;
   });
+}
+
+/**
+ * Run exactly one statement: the extended protocol refuses a second one, so even a statement
+ * that was misread could never carry another along.
+ */
+export async function queryOne(c: pg.Client, text: string): Promise<void> {
+  await c.query({ text, queryMode: 'extended' } as pg.QueryConfig);
 }
 
 /** Roles of the backup that the server does not have. */
@@ -60,7 +71,7 @@ export async function createRoles(env: PgEnv, roles: RoleDef[]): Promise<string[
       for (const r of roles) {
         for (const s of r.statements) {
           try {
-            await c.query(s);
+            await queryOne(c, s);
           } catch (e) {
             throw new PgkeepError(
               'role-failed',
@@ -77,13 +88,16 @@ export async function createRoles(env: PgEnv, roles: RoleDef[]): Promise<string[
     }
     for (const r of roles)
       for (const s of r.bestEffort)
-        await c.query(s).catch((e: Error) => log.warn(`role "${r.name}": a membership or per-database setting from the backup was not applied (${e.message})`));
+        await queryOne(c, s).catch((e: Error) => log.warn(`role "${r.name}": a membership or per-database setting from the backup was not applied (${e.message})`));
     log.info(`created role(s) from the backup's globals: ${roles.map((r) => r.name).join(', ')}`);
     return roles.map((r) => r.name);
   });
 }
 
 async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  // A template cannot be dropped (a restore brings the flag back with the database's properties).
+  const t = await c.query<{ t: boolean }>('select datistemplate as t from pg_database where datname = $1', [name]);
+  if (t.rows[0]?.t) await c.query(`alter database ${ident(name)} is_template false`);
   await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
   const v = await c.query<{ v: string }>(`select current_setting('server_version_num') as v`);
   await c.query(`drop database if exists ${ident(name)}${Number(v.rows[0].v) >= 130000 ? ' with (force)' : ''}`);
@@ -101,6 +115,50 @@ export interface RestoreIntoOptions {
   jobs?: number;
   /** Expected raw size, for progress. */
   rawBytes?: number;
+  /**
+   * Create `into` with the dump's encoding and locale, and give it the dumped database's owner,
+   * comment, grants, connection limit, template flag and settings (also per role) afterwards.
+   */
+  databaseProperties?: boolean;
+}
+
+/** CREATE DATABASE as the dump describes it, or a plain one. */
+async function createTarget(c: pg.Client, into: string, props: DatabaseProperties | undefined): Promise<void> {
+  if (!props) {
+    await c.query(`create database ${ident(into)} template template0`);
+    return;
+  }
+  let create = props.create;
+  if (props.tablespace !== undefined && !(await c.query('select 1 from pg_tablespace where spcname = $1', [props.tablespace])).rowCount) {
+    log.warn(`the source database's default tablespace "${props.tablespace}" does not exist here; "${into}" is created in the server's default tablespace`);
+    create = props.createWithoutTablespace;
+  }
+  try {
+    await queryOne(c, create);
+  } catch (e) {
+    throw new PgkeepError(
+      'create-failed',
+      `Could not create "${into}" with the encoding and locale of "${props.source}" from the backup: ${(e as Error).message}.`,
+      'The restoring server must offer the source\'s encoding and locale (CREATE DATABASE … LOCALE); install the locale, or restore on a server that has it.',
+    );
+  }
+}
+
+/** The dumped database's own properties, onto `into`: all or none. */
+async function applyProperties(c: pg.Client, into: string, props: DatabaseProperties): Promise<void> {
+  await c.query('begin');
+  try {
+    for (const s of props.statements) await queryOne(c, s);
+    await c.query('commit');
+  } catch (e) {
+    await c.query('rollback').catch(() => undefined);
+    throw new PgkeepError(
+      'database-properties-failed',
+      `Could not give "${into}" the owner, grants or settings "${props.source}" had in the backup: ${(e as Error).message}.`,
+      'The roles they name must exist and the restoring user must be allowed to grant to them (superuser, or owner with CREATEROLE).',
+    );
+  }
+  log.info(`"${into}" has the owner, comment, grants, connection limit and settings of "${props.source}" (${props.statements.length} statement(s) from the dump)`);
 }
 
 /**
@@ -119,6 +177,11 @@ export async function restoreDumpInto(
   if (PROTECTED_DATABASES.includes(into))
     throw new PgkeepError('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
   const admin = maintenanceDb(env, [into]);
+  let props: DatabaseProperties | undefined;
+  if (opts.databaseProperties) {
+    props = await readDatabaseProperties(binDir, openDump, into);
+    if (!props) log.warn(`the dump holds no DATABASE entry: "${into}" gets the schema and data only, with this server's defaults for owner, settings and grants`);
+  }
   await withClient(env, admin, async (c) => {
     const exists = ((await c.query('select 1 from pg_database where datname = $1', [into])).rowCount ?? 0) > 0;
     if (exists && !opts.replace)
@@ -127,7 +190,7 @@ export async function restoreDumpInto(
       log.info(`dropping existing database "${into}" (--replace)`);
       await dropDatabase(c, into);
     }
-    await c.query(`create database ${ident(into)} template template0`);
+    await createTarget(c, into, props);
   });
 
   const toolEnv = { ...env, PGDATABASE: into };
@@ -156,6 +219,8 @@ export async function restoreDumpInto(
       if (f.status === 'rejected' && !(d.status === 'fulfilled' && closedByReader(f.reason))) throw f.reason;
     }
     p.done();
+    // After the data: a connection limit, a read-only default or a search_path must not meet pg_restore.
+    if (props) await withClient(env, admin, (c) => applyProperties(c, into, props));
   } catch (e) {
     log.warn(`restore into "${into}" failed; dropping the database it created`);
     await withClient(env, admin, (c) => dropDatabase(c, into)).catch((de: Error) =>
