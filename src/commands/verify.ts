@@ -133,7 +133,7 @@ async function contentChecks(cfg: Config, store: Store, selected: Manifest[]): P
             backupId: b.id,
             message: `pg_verifybackup for PostgreSQL ${major} is needed to check backup ${b.id}, but ${toolVersion === undefined ? `${tool} was not found` : `${tool} is from PostgreSQL ${toolVersion}`}; install postgresql-client-${major} or set PGKEEP_PG_BINDIR`,
           });
-        else problems.push(...(await checkPhysicalBackup(store, b, binDir)));
+        else problems.push(...(await checkPhysicalBackup(store, b, binDir, { toolMajor: toolVersion })));
       }
     } catch (e) {
       problems.push({ backupId: b.id, message: `could not check backup ${b.id}: ${(e as Error).message}` });

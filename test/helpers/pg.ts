@@ -2,6 +2,7 @@
 // started as the postgres OS user when the tests run as root.
 import path from 'node:path';
 import { LocalCluster } from '../../src/postgres/local-cluster.js';
+import { toolMajor } from '../../src/postgres/pg-tools.js';
 import { describeServer, serverBinDir } from './pg-servers.js';
 
 /** The major this run tests (vitest.config.ts runs the server suites once per supported major). */
@@ -33,3 +34,15 @@ export async function tableChecksums(c: LocalCluster, db: string): Promise<Recor
 }
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * pg_verifybackup's WAL arguments for this major: `-w DIR` (parse the backup's WAL) where the tool
+ * is of the server's major; `-n` where PostgreSQL 18's stands in for 16/17 (its WAL parser reads only
+ * its own major's pages), with `note` for the test's name.
+ */
+export function verifyWalArgs(walDir: string): { args: string[]; note: string } {
+  const tools = toolMajor(path.join(binDir(), 'pg_verifybackup'));
+  return tools === PG_MAJOR
+    ? { args: ['-w', walDir], note: '' }
+    : { args: ['-n'], note: ` (pg_verifybackup ${tools} stands in for ${PG_MAJOR}: files only, WAL fetched and checked by wal-fetch)` };
+}

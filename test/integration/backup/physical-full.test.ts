@@ -9,7 +9,7 @@ import { runTool } from '../../../src/postgres/pg-tools.js';
 import { backupObjectKey, manifestKey, walKey } from '../../../src/repo/layout.js';
 import { checkPreflight, type PhysicalPreflight } from '../../../src/backup/physical-backup.js';
 import { parseSegmentName, segmentName } from '../../../src/wal/segment.js';
-import { binDir, startCluster, tableChecksums } from '../../helpers/pg.js';
+import { binDir, startCluster, tableChecksums, verifyWalArgs } from '../../helpers/pg.js';
 import { pgkeep, CLI_BUNDLE, NODE24 } from '../../helpers/cli.js';
 import { archivingSettings, extractBase, makeServerRepo, restoreCommand } from '../../helpers/archiving.js';
 
@@ -75,7 +75,7 @@ describe('physical full backup (BASE_BACKUP stream, WAL from archive_command)', 
     expect(list.map((b: { id: string }) => b.id)).toContain(firstId);
   });
 
-  it('passes pg_verifybackup, including the WAL fetched back with wal-fetch', async () => {
+  it(`passes pg_verifybackup, including the WAL fetched back with wal-fetch${verifyWalArgs('').note}`, async () => {
     const m = JSON.parse(await fsp.readFile(path.join(repo.dir, manifestKey(firstId)), 'utf8'));
     const dir = path.join(work, 'verify');
     const wal = path.join(work, 'verify-wal');
@@ -90,7 +90,7 @@ describe('physical full backup (BASE_BACKUP stream, WAL from archive_command)', 
       const n = segmentName(1, s);
       expect((await pgkeep(['wal-fetch', n, path.join(wal, n)], { PGKEEP_REPO: repo.url, PGKEEP_WAL_PREFETCH: '0' })).code).toBe(0);
     }
-    const outp = await runTool(binDir(), 'pg_verifybackup', ['-w', wal, dir], { what: 'pg_verifybackup' });
+    const outp = await runTool(binDir(), 'pg_verifybackup', [...verifyWalArgs(wal).args, dir], { what: 'pg_verifybackup' });
     expect(outp).toMatch(/successfully verified/);
     // And it really checks: a flipped byte in a data file fails it.
     const pgVersion = path.join(dir, 'PG_VERSION');

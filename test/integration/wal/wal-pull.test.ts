@@ -9,7 +9,7 @@ import { FsStore } from '../../../src/storage/fs-store.js';
 import { backupObjectKey, manifestKey, walKey } from '../../../src/repo/layout.js';
 import { loadWalCatalog } from '../../../src/repo/wal-catalog.js';
 import { parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../../../src/wal/segment.js';
-import { binDir, startCluster } from '../../helpers/pg.js';
+import { binDir, startCluster, verifyWalArgs } from '../../helpers/pg.js';
 import { CLI_BUNDLE, NODE24, pgkeep } from '../../helpers/cli.js';
 import { extractBase } from '../../helpers/archiving.js';
 
@@ -40,7 +40,7 @@ describe('WAL pull over a replication slot (archive_mode off)', () => {
     await fsp.rm(tmp, { recursive: true, force: true });
   });
 
-  it('a full backup takes its WAL from the slot and the result verifies with pg_verifybackup', async () => {
+  it(`a full backup takes its WAL from the slot and the result verifies with pg_verifybackup${verifyWalArgs('').note}`, async () => {
     const r = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
     expect(r.code, r.stderr).toBe(0);
     const id = JSON.parse(r.stdout).id;
@@ -56,7 +56,7 @@ describe('WAL pull over a replication slot (archive_mode off)', () => {
       const n = segmentName(1, s);
       expect((await pgkeep(['wal-fetch', n, path.join(wal, n)], { ...env, PGKEEP_WAL_PREFETCH: '0' })).code).toBe(0);
     }
-    expect(await runTool(binDir(), 'pg_verifybackup', ['-w', wal, dir])).toMatch(/successfully verified/);
+    expect(await runTool(binDir(), 'pg_verifybackup', [...verifyWalArgs(wal).args, dir])).toMatch(/successfully verified/);
   });
 
   it('backup --type incr on PostgreSQL 15 stores every WAL up to its start and writes no manifest', async () => {
