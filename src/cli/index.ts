@@ -1,13 +1,28 @@
 // Entry point of the bundled `pgkeep` binary (dist/cli/index.js).
 import zlib from 'node:zlib';
 import { main } from './main.js';
+import { WAL_FETCH_EXIT } from '../wal/wal-fetch.js';
+
+// What a crash exits with: for wal-fetch (restore_command) a status PostgreSQL treats as FATAL,
+// never 1 (which it reads as "end of archive" and promotes on).
+const command = process.argv[2];
+const crashCode = (fallback: number) => (command === 'wal-fetch' ? WAL_FETCH_EXIT.fatal : fallback);
+if (command === 'wal-fetch') {
+  // Node exits 1 on an uncaught exception or unhandled rejection; make it one line and fatal.
+  const crash = (e: unknown) => {
+    process.stderr.write(`pgkeep wal-fetch: unexpected error: ${(e as Error)?.message ?? e}\n`);
+    process.exit(crashCode(1));
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+}
 
 // zstd lives in node:zlib from Node 22.15 / 23.8; say so plainly instead of failing mid-backup.
 if (typeof (zlib as { createZstdCompress?: unknown }).createZstdCompress !== 'function') {
   process.stderr.write(
     `pgkeep: this Node.js (${process.version}) has no zstd support (zlib.createZstdCompress). Hint: run pgkeep with Node.js 22.15 or newer (24 recommended).\n`,
   );
-  process.exit(1);
+  process.exit(crashCode(1));
 }
 
 let settled = false;
@@ -17,7 +32,7 @@ process.on('beforeExit', () => {
   if (settled) return;
   settled = true;
   process.stderr.write('pgkeep: internal error: the command stopped before finishing (nothing left to wait for); treat this run as failed. Hint: please report it with the log above.\n');
-  process.exitCode = 70;
+  process.exitCode = crashCode(70);
 });
 
 main(process.argv.slice(2), process.env).then(
@@ -28,6 +43,6 @@ main(process.argv.slice(2), process.env).then(
   (e) => {
     settled = true;
     process.stderr.write(`pgkeep: unexpected error: ${(e as Error)?.message ?? e}\n`);
-    process.exitCode = 1;
+    process.exitCode = crashCode(1);
   },
 );

@@ -1,5 +1,6 @@
 // pgkeep CLI: parse argv, build the Config, call one command, print human text or --json.
-// Expected failures print one paragraph (message + hint) and exit 1; usage errors exit 2.
+// Expected failures print one paragraph (message + hint) and exit 1; usage errors exit 2;
+// wal-fetch has its own statuses (failureExitCode).
 import { loadConfig, type Config, type Env } from '../config/config.js';
 import { describeError, isPgkeepError, PgkeepError } from '../util/errors.js';
 import { setQuiet } from '../util/log.js';
@@ -7,6 +8,7 @@ import { redact } from '../util/redact.js';
 import { parseCommandArgs, type Flags } from './args.js';
 import { COMMANDS } from './commands.js';
 import { VERSION } from '../version.js';
+import { walFetchExitCode } from '../wal/wal-fetch.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -58,8 +60,19 @@ export async function main(argv: string[], env: Env, io: CliIo = defaultIo): Pro
     if (process.env.PGKEEP_DEBUG === '1' && e instanceof Error && !isPgkeepError(e)) io.stderr(redact(e.stack ?? '') + '\n');
     if (json) io.stdout(JSON.stringify({ ok: false, error: { code: isPgkeepError(e) ? e.code : 'unexpected', message: msg } }) + '\n');
     io.stderr(`pgkeep ${name}: ${msg}\n`);
-    return e instanceof PgkeepError && e.code === 'bad-usage' ? 2 : 1;
+    return failureExitCode(name, e);
   }
+}
+
+/**
+ * Exit status of a failed command: 2 for usage errors, 1 otherwise — except wal-fetch, where
+ * PostgreSQL reads any status <= 125 as "no such file, recovery is complete" and promotes:
+ * there only "the archive has no such file" exits 1 and everything else (usage and
+ * configuration errors included) exits WAL_FETCH_EXIT.fatal so recovery stops.
+ */
+export function failureExitCode(command: string | undefined, e: unknown): number {
+  if (command === 'wal-fetch') return walFetchExitCode(e);
+  return e instanceof PgkeepError && e.code === 'bad-usage' ? 2 : 1;
 }
 
 function overridesFrom(flags: Flags) {

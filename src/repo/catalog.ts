@@ -24,7 +24,8 @@ export async function readJson(store: Store, key: string): Promise<unknown> {
 }
 
 export async function writeJson(store: Store, key: string, value: unknown, ifNoneMatch = false): Promise<void> {
-  await store.put(key, Readable.from([Buffer.from(JSON.stringify(value, null, 2) + '\n')]), { ifNoneMatch });
+  // pgkeep.json is read by wal-push as the server's user (whoever wrote it): readable by all.
+  await store.put(key, Readable.from([Buffer.from(JSON.stringify(value, null, 2) + '\n')]), { ifNoneMatch, readableByAll: key === REPO_INFO_KEY });
 }
 
 export async function readManifest(store: Store, id: string): Promise<Manifest> {

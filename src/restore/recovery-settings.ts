@@ -10,11 +10,27 @@
 // URL as query options, since the server's environment may not have them.
 import type { Config } from '../config/config.js';
 import { formatLsn } from '../wal/segment.js';
+import { WAL_FETCH_EXIT } from '../wal/wal-fetch.js';
 import type { PlanTarget } from './plan.js';
 
 /** Quote for /bin/sh (PostgreSQL runs restore_command through the shell). */
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A literal for restore_command/archive_command: PostgreSQL replaces %f, %p, %r (and %%) before
+ * the shell sees the line, and from PostgreSQL 16 on refuses any other %x ("invalid value for
+ * parameter restore_command"). Every % that is not a placeholder is doubled, so a URL-encoded
+ * endpoint (http%3A%2F%2F…) or a path holding "%f" reaches the shell unchanged on 15–18.
+ */
+export function percentLiteral(s: string): string {
+  return s.replace(/%/g, '%%');
+}
+
+/** A shell word for restore_command/archive_command: shell-quoted, then % doubled. */
+export function commandWord(s: string): string {
+  return percentLiteral(shellQuote(s));
 }
 
 /** Quote a value for postgresql.conf. */
@@ -49,12 +65,18 @@ export interface RestoreCommandParts {
  * segment already staged there by the restore is moved into place by the shell alone, so
  * replaying the planned range costs no process start per segment; anything else (history
  * files, segments beyond the staged ones) goes to wal-fetch.
+ * No branch may exit 1 for anything but "not in the archive" (PostgreSQL would promote): a
+ * failed mv, and a CLI bundle that has gone (node would exit 1 on the missing module), exit
+ * with wal-fetch's fatal status instead.
  */
 export function restoreCommandLine(p: RestoreCommandParts & { spool?: string }): string {
-  const fetch = `${shellQuote(p.node)} ${shellQuote(p.cli)} wal-fetch --repo ${shellQuote(p.repoUrl)} %f %p`;
-  if (!p.spool) return fetch;
-  const staged = `${shellQuote(p.spool)}/%f`;
-  return `if [ -f ${staged} ]; then mv -f ${staged} %p; else ${fetch}; fi`;
+  const fatal = WAL_FETCH_EXIT.fatal;
+  const cli = commandWord(p.cli);
+  const fetch = `${commandWord(p.node)} ${cli} wal-fetch --repo ${commandWord(p.repoUrl)} %f %p`;
+  const guarded = `{ [ -r ${cli} ] || { echo pgkeep: restore_command cannot read ${cli} >&2; exit ${fatal}; }; } && ${fetch}`;
+  if (!p.spool) return guarded;
+  const staged = `${commandWord(p.spool)}/%f`;
+  return `if [ -f ${staged} ]; then mv -f ${staged} %p || exit ${fatal}; else ${guarded}; fi`;
 }
 
 export interface RecoverySettingsInput {

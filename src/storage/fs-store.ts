@@ -1,6 +1,7 @@
 // file:// repository: atomic writes (temp file + fsync + rename/link), so a partial object
 // is never visible under its final name, even after a crash or kill -9.
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -33,6 +34,8 @@ export class FsStore implements Store {
       await pipeline(body, out);
       const fh = await fsp.open(tmp, 'r');
       try {
+        // Explicitly: the creation mode is subject to the umask.
+        if (opts.readableByAll) await fh.chmod(0o644);
         await fh.sync();
       } finally {
         await fh.close();
@@ -60,23 +63,39 @@ export class FsStore implements Store {
     }
   }
 
+  /**
+   * Only a name that does not exist is `not-found`: restore_command turns not-found into "the
+   * archive ends here" and PostgreSQL promotes, so an unreadable object (permissions, a
+   * directory in its place, I/O error) must be an error of its own.
+   */
   async get(key: string): Promise<Readable> {
     const p = this.abs(key);
+    let fh: FileHandle;
     try {
-      await fsp.access(p);
-    } catch {
-      throw new PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
+      fh = await fsp.open(p, 'r');
+    } catch (e) {
+      if (isAbsent(e)) throw new PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
+      throw readError(e, key, this.description);
     }
-    return createReadStream(p, { highWaterMark: 1 << 20 });
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new PgkeepError('read-failed', `Object ${key} in ${this.description} is not a regular file.`, 'Something other than pgkeep changed the repository; check it with pgkeep verify.');
+    } catch (e) {
+      await fh.close();
+      throw e instanceof PgkeepError ? e : readError(e, key, this.description);
+    }
+    return fh.createReadStream({ highWaterMark: 1 << 20 });
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
+    let st: import('node:fs').Stats;
     try {
-      const st = await fsp.stat(this.abs(key));
-      return st.isFile() ? { key, size: st.size } : null;
-    } catch {
-      return null;
+      st = await fsp.stat(this.abs(key));
+    } catch (e) {
+      if (isAbsent(e)) return null;
+      throw readError(e, key, this.description);
     }
+    return st.isFile() ? { key, size: st.size } : null;
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
@@ -146,6 +165,22 @@ async function syncDir(dir: string): Promise<void> {
   } catch {
     /* some filesystems refuse fsync on directories; the rename is still atomic */
   }
+}
+
+/** The name does not exist (or a parent is not a directory): the object is absent. */
+function isAbsent(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function readError(e: unknown, key: string, where: string): PgkeepError {
+  const err = e as NodeJS.ErrnoException;
+  const denied = err.code === 'EACCES' || err.code === 'EPERM';
+  return new PgkeepError(
+    'read-failed',
+    `Reading ${key} from ${where} failed: ${denied ? 'permission denied' : err.message} (${err.code ?? 'error'}).`,
+    denied ? 'Fix the repository permissions: the user running pgkeep (for restore_command, the PostgreSQL server\'s user) must be able to read it.' : 'Check the repository\'s disk and file system.',
+  );
 }
 
 function mapFsError(e: unknown, where: string): unknown {

@@ -60,29 +60,38 @@ export class MirrorStore implements Store {
     return settled[1].status === 'fulfilled' ? (settled[1].value as { bytes: number }) : { bytes: 0 };
   }
 
+  /**
+   * The first copy that has the object. `not-found` only when EVERY copy answered "no such
+   * object": a copy that failed otherwise (denied, unreachable) may hold it, and restore_command
+   * reads not-found as "the archive ends here".
+   */
   async get(key: string): Promise<Readable> {
     const errors: string[] = [];
+    let allMissing = true;
     for (const c of this.copies) {
       try {
         return await c.get(key);
       } catch (e) {
         errors.push(`${c.description}: ${(e as Error).message}`);
-        if (!(e instanceof PgkeepError && e.code === 'not-found')) continue;
+        if (!(e instanceof PgkeepError && e.code === 'not-found')) allMissing = false;
       }
     }
-    const allMissing = errors.every((e) => /not found/i.test(e));
-    throw new PgkeepError(allMissing ? 'not-found' : 'repo-unreachable', `Object ${key} could not be read from any copy (${errors.join('; ')}).`);
+    if (allMissing) throw new PgkeepError('not-found', `Object ${key} not found in any copy (${errors.join('; ')}).`);
+    throw new PgkeepError('repo-unreachable', `Object ${key} could not be read from any copy (${errors.join('; ')}).`, 'A copy that failed may hold it: fix that copy (or remove it from PGKEEP_REPO) and run again.');
   }
 
+  /** The first copy's answer that has the object; null only when every copy answered "absent". */
   async head(key: string): Promise<ObjectInfo | null> {
+    let failure: unknown;
     for (const c of this.copies) {
       try {
         const h = await c.head(key);
         if (h) return h;
-      } catch {
-        /* try the next copy */
+      } catch (e) {
+        failure ??= e;
       }
     }
+    if (failure) throw failure;
     return null;
   }
 

@@ -12,6 +12,11 @@ export interface ObjectInfo {
 export interface PutOptions {
   /** Refuse when the key already exists (used for WAL and manifests). Best effort on S3. */
   ifNoneMatch?: boolean;
+  /**
+   * The object holds nothing secret and every user of the repository must read it (pgkeep.json:
+   * wal-push checks it as the PostgreSQL server's user). A file store writes it 0644, not 0640.
+   */
+  readableByAll?: boolean;
 }
 
 export interface Store {

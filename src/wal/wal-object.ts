@@ -6,14 +6,15 @@
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Writable, type Readable } from 'node:stream';
+import { PassThrough, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { Store } from '../storage/store.js';
 import { walKey } from '../repo/layout.js';
 import { PgkeepError } from '../util/errors.js';
 import { HashCounter } from '../util/streams.js';
-import { isSegmentName } from './segment.js';
+import { isPartialName, isSegmentName } from './segment.js';
+import { LONG_HEADER_BYTES, parseSegmentHeader, segmentHeaderProblem } from './segment-header.js';
 
 /** WAL compresses ~3-6x even at level 1; higher levels cost archive latency under load. */
 export const WAL_ZSTD_LEVEL = 1;
@@ -96,6 +97,13 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
 function storedCorrupt(e: unknown, name: string, store: Store): unknown {
   if (e instanceof PgkeepError) return e;
   const msg = (e as Error).message ?? String(e);
+  // A file system error (EACCES, EISDIR, EIO…) is a read failure, not a damaged object.
+  if ((e as NodeJS.ErrnoException).syscall)
+    return new PgkeepError(
+      'wal-read-failed',
+      `Archived WAL file ${name} in ${store.description} could not be read (${msg}).`,
+      'Fix the repository (permissions, disk) so the user running pgkeep can read it; for restore_command that is the PostgreSQL server\'s user.',
+    );
   return new PgkeepError(
     'wal-corrupt',
     `Archived WAL file ${name} in ${store.description} is corrupt (${msg}).`,
@@ -108,29 +116,55 @@ export function plausibleSegmentSize(n: number): boolean {
   return n >= 1 << 20 && n <= 1 << 30 && (n & (n - 1)) === 0;
 }
 
+/** A pass-through that keeps the first LONG_HEADER_BYTES bytes (a segment's long page header). */
+class HeadKeeper extends Transform {
+  private parts: Buffer[] = [];
+  private kept = 0;
+  get head(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    if (this.kept < LONG_HEADER_BYTES) {
+      const part = chunk.subarray(0, LONG_HEADER_BYTES - this.kept);
+      this.parts.push(Buffer.from(part));
+      this.kept += part.length;
+    }
+    cb(null, chunk);
+  }
+}
+
+export interface FetchWalOptions {
+  /** The system identifier the segment must carry (the restored cluster's); unchecked when absent. */
+  systemIdentifier?: string;
+}
+
 /**
  * Fetch, verify and decompress one WAL file to `dest` atomically (temp file, fsync, rename).
- * Throws PgkeepError `not-found` when the repository does not have it.
+ * A segment must also be the segment its name says (long page header: position, size) and,
+ * when `systemIdentifier` is given, of that cluster. Throws PgkeepError `not-found` when the
+ * repository does not have it, and another code for any other failure.
  */
-export async function fetchWalFile(store: Store, name: string, dest: string): Promise<{ rawBytes: number }> {
+export async function fetchWalFile(store: Store, name: string, dest: string, o: FetchWalOptions = {}): Promise<{ rawBytes: number }> {
   let src: Readable;
   try {
     src = await store.get(walKey(name));
   } catch (e) {
     if (e instanceof PgkeepError && e.code === 'not-found')
       throw new PgkeepError('not-found', `WAL file ${name} is not in ${store.description}.`);
-    throw e;
+    throw storedCorrupt(e, name, store);
   }
   const tmp = `${dest}.pgkeep-tmp-${randomBytes(4).toString('hex')}`;
   const counter = new HashCounter();
+  const head = new HeadKeeper();
   try {
     try {
-      await pipeline(src, zlib.createZstdDecompress(), counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      await pipeline(src, zlib.createZstdDecompress(), head, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     } catch (e) {
       throw storedCorrupt(e, name, store);
     }
     if (isSegmentName(name) && !plausibleSegmentSize(counter.bytes))
       throw new PgkeepError('wal-corrupt', `Archived WAL segment ${name} in ${store.description} decompresses to ${counter.bytes} bytes, not a WAL segment size.`, 'The stored object is truncated or not a segment; fetch it from another copy.');
+    if (isSegmentName(name) || isPartialName(name)) checkFetchedHeader(name, head.head, counter.bytes, store, o.systemIdentifier);
     const fh = await fsp.open(tmp, 'r');
     try {
       await fh.sync();
@@ -143,4 +177,19 @@ export async function fetchWalFile(store: Store, name: string, dest: string): Pr
     await fsp.rm(tmp, { force: true });
     throw e;
   }
+}
+
+function checkFetchedHeader(name: string, buf: Buffer, bytes: number, store: Store, systemIdentifier?: string): void {
+  if (buf.length < LONG_HEADER_BYTES)
+    throw new PgkeepError('wal-corrupt', `Archived WAL file ${name} in ${store.description} is only ${bytes} bytes: no segment header.`, 'The stored object is truncated or not a segment; fetch it from another copy.');
+  const h = parseSegmentHeader(buf);
+  const problem = segmentHeaderProblem(name, h, bytes);
+  if (problem)
+    throw new PgkeepError('wal-corrupt', `Archived WAL file ${name} in ${store.description} is not that segment: ${problem}.`, 'The stored object was damaged or stored under the wrong name; fetch it from another copy and run pgkeep verify.');
+  if (systemIdentifier && h.systemIdentifier !== systemIdentifier)
+    throw new PgkeepError(
+      'wal-wrong-system',
+      `Archived WAL file ${name} in ${store.description} belongs to database system ${h.systemIdentifier}, but the cluster being recovered is system ${systemIdentifier}.`,
+      'Another cluster archived into this repository; restore from the repository of the cluster the backup was taken from.',
+    );
 }

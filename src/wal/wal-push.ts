@@ -6,6 +6,9 @@
 // written only after the store confirmed the object durable, and consumed (deleted) when used,
 // so success is never reported for a file that was not stored (the WAL-G/pgBackRest approach).
 // pg_wal subdirectories are ignored by PostgreSQL's WAL recycling and excluded from base backups.
+// Before anything is written, the file's system identifier (a segment's long page header; for
+// .history/.backup files the data directory's pg_control) must be the repository's
+// (repo-system.ts): WAL of another cluster is refused, and look-ahead skips such files.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../storage/store.js';
@@ -14,6 +17,8 @@ import { log } from '../util/log.js';
 import { mapLimit } from '../util/streams.js';
 import { hashFile, pushWalFile, type PushOutcome } from './wal-object.js';
 import { isBackupHistoryName, isHistoryName, isPartialName, isSegmentName } from './segment.js';
+import { controlFileSystemIdentifier, readSegmentHeader, segmentHeaderProblem } from './segment-header.js';
+import { checkRepoSystem, isRepoSystemCacheName } from './repo-system.js';
 
 export const MARKER_DIR = 'pgkeep-pushed';
 
@@ -120,7 +125,18 @@ export async function walPush(store: Store, o: WalPushOptions): Promise<WalPushR
   // A marker that did not match (other repository, changed file) must not be trusted later.
   await fsp.rm(path.join(markerDir, name), { force: true });
 
-  const ahead = (await readyFiles(path.join(walDir, 'archive_status'), name)).slice(0, o.lookAhead ?? o.parallel * 4);
+  // Whose WAL this is, checked against the repository before anything is written.
+  const controlSysid = await controlFileSystemIdentifier(path.dirname(walDir)).catch(() => undefined);
+  const mySysid = await walFileSystemIdentifier(file, name, controlSysid);
+  if (mySysid) await checkRepoSystem(store, { systemIdentifier: mySysid, what: `WAL file ${name}`, repoUrl: o.repoUrl, cacheDir: markerDir });
+
+  const candidates = (await readyFiles(path.join(walDir, 'archive_status'), name)).slice(0, o.lookAhead ?? o.parallel * 4);
+  // Look-ahead only pushes files of the same system; anything else fails when its turn comes.
+  const ahead: string[] = [];
+  for (const n of candidates) {
+    const id = await walFileSystemIdentifier(path.join(walDir, n), n, controlSysid).catch(() => null);
+    if (id !== null && id === mySysid) ahead.push(n);
+  }
   const pushedAhead: string[] = [];
   let mine: PushOutcome | undefined;
   let myError: unknown;
@@ -151,6 +167,27 @@ export async function walPush(store: Store, o: WalPushOptions): Promise<WalPushR
   return { name, status: mine.status, ahead: pushedAhead.sort(), durationSeconds: elapsed() };
 }
 
+/**
+ * The system identifier a WAL file belongs to: a segment's (or .partial's) own header, which
+ * must also be that segment's; a .history/.backup file carries none, so the data directory's
+ * pg_control speaks for it (undefined when pgkeep runs outside a data directory).
+ */
+async function walFileSystemIdentifier(file: string, name: string, controlSysid: string | undefined): Promise<string | undefined> {
+  if (!isSegmentName(name) && !isPartialName(name)) return controlSysid;
+  let h: Awaited<ReturnType<typeof readSegmentHeader>>;
+  try {
+    h = await readSegmentHeader(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new PgkeepError('wal-missing-local', `WAL file ${file} does not exist.`, 'archive_command must pass %p (the path relative to the data directory).');
+    throw e;
+  }
+  const problem = segmentHeaderProblem(name, h.header, h.bytes);
+  if (problem)
+    throw new PgkeepError('bad-wal-header', `WAL file ${file} is not a valid segment: ${problem}; nothing was written.`, 'archive_command must pass %p; a damaged segment in pg_wal needs investigating before anything is archived.');
+  return h.header.systemIdentifier;
+}
+
 /** Drop markers whose WAL file is gone (recycled after a crash between marker and .done). */
 async function cleanupMarkers(markerDir: string, walDir: string): Promise<void> {
   let names: string[];
@@ -161,7 +198,7 @@ async function cleanupMarkers(markerDir: string, walDir: string): Promise<void> 
   }
   if (names.length < 64) return;
   await Promise.all(
-    names.map(async (n) => {
+    names.filter((n) => !isRepoSystemCacheName(n)).map(async (n) => {
       try {
         await fsp.access(path.join(walDir, n));
       } catch {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fsp, existsSync } from 'node:fs';
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { FsStore } from '../../../src/storage/fs-store.js';
@@ -9,18 +9,11 @@ import { pushWalFile, fetchWalFile } from '../../../src/wal/wal-object.js';
 import { walPush, MARKER_DIR } from '../../../src/wal/wal-push.js';
 import { walFetch, PREFETCH_DIR } from '../../../src/wal/wal-fetch.js';
 import { pgkeep } from '../../helpers/cli.js';
+import { SEG, fakeSegment } from './fake-segment.js';
 
-const SEG = 16 * 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const seg = (n: number) => `0000000100000000000000${n.toString(16).toUpperCase().padStart(2, '0')}`;
 
-/** WAL-like content: mostly compressible, with a random part so each segment differs. */
-function fakeSegment(): Buffer {
-  const b = Buffer.alloc(SEG);
-  randomBytes(64 * 1024).copy(b, 0);
-  for (let i = 64 * 1024; i < SEG; i += 4096) b.writeUInt32LE(i, i);
-  return b;
-}
 
 describe('WAL objects: push, fetch, look-ahead, prefetch', () => {
   let tmp: string;
@@ -36,7 +29,7 @@ describe('WAL objects: push, fetch, look-ahead, prefetch', () => {
     walDir = path.join(pgdata, 'pg_wal');
     await fsp.mkdir(path.join(walDir, 'archive_status'), { recursive: true });
     for (let i = 1; i <= 6; i++) {
-      const b = fakeSegment();
+      const b = fakeSegment(seg(i));
       contents.set(seg(i), b);
       await fsp.writeFile(path.join(walDir, seg(i)), b);
     }
@@ -59,7 +52,7 @@ describe('WAL objects: push, fetch, look-ahead, prefetch', () => {
   it('refuses a different file under an archived name and leaves the stored copy intact', async () => {
     const other = path.join(tmp, 'other', seg(1));
     await fsp.mkdir(path.dirname(other), { recursive: true });
-    await fsp.writeFile(other, fakeSegment());
+    await fsp.writeFile(other, fakeSegment(seg(1)));
     const storedBefore = await fsp.readFile(path.join(store.root, walKey(seg(1))));
     await expect(pushWalFile(store, other)).rejects.toMatchObject({ code: 'wal-differs' });
     const storedAfter = await fsp.readFile(path.join(store.root, walKey(seg(1))));
@@ -90,7 +83,7 @@ describe('WAL objects: push, fetch, look-ahead, prefetch', () => {
     expect(r.status).toBe('stored');
     expect(await other.head(walKey(seg(4)))).not.toBeNull();
     // Local seg 5 changes after being pushed ahead: the marker no longer matches, the real push refuses.
-    await fsp.writeFile(path.join(walDir, seg(5)), fakeSegment());
+    await fsp.writeFile(path.join(walDir, seg(5)), fakeSegment(seg(5)));
     await expect(walPush(store, { file: path.join(walDir, seg(5)), repoUrl: 'file://x', parallel: 1, lookAhead: 0 })).rejects.toMatchObject({ code: 'wal-differs' });
     await fsp.writeFile(path.join(walDir, seg(5)), contents.get(seg(5))!);
   });

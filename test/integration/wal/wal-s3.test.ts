@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promises as fsp } from 'node:fs';
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { pgkeep } from '../../helpers/cli.js';
+import { SEG, fakeSegment } from './fake-segment.js';
 import { startS3, type TestS3 } from '../../helpers/s3.js';
 
-const SEG = 16 * 1024 * 1024;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const seg = (n: number) => `0000000100000000000000${n.toString(16).toUpperCase().padStart(2, '0')}`;
-function fakeSegment(): Buffer {
-  const b = Buffer.alloc(SEG);
-  randomBytes(32 * 1024).copy(b, 0);
-  return b;
-}
 
 describe('wal-push / wal-fetch against an S3-protocol repository', () => {
   let s3: TestS3;
@@ -28,7 +23,7 @@ describe('wal-push / wal-fetch against an S3-protocol repository', () => {
     env = { ...s3.env, PGKEEP_REPO: `s3://${bucket}/prod` } as Record<string, string>;
     await fsp.mkdir(path.join(tmp, 'pg_wal', 'archive_status'), { recursive: true });
     for (let i = 1; i <= 4; i++) {
-      const b = fakeSegment();
+      const b = fakeSegment(seg(i));
       data.set(seg(i), b);
       await fsp.writeFile(path.join(tmp, 'pg_wal', seg(i)), b);
     }
@@ -48,7 +43,7 @@ describe('wal-push / wal-fetch against an S3-protocol repository', () => {
     expect(JSON.parse(again.stdout).status).toBe('identical');
     const other = path.join(tmp, 'other', seg(1));
     await fsp.mkdir(path.dirname(other), { recursive: true });
-    await fsp.writeFile(other, fakeSegment());
+    await fsp.writeFile(other, fakeSegment(seg(1)));
     const bad = await pgkeep(['wal-push', other], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/DIFFERENT content/);
