@@ -4,13 +4,15 @@ import { z } from 'zod';
 import { PgkeepError } from '../util/errors.js';
 import { redact, registerSecret } from '../util/redact.js';
 import type { Compression } from '../util/streams.js';
-import { isHttpUrl, parseRepoList, type RepoLocation } from './repo-url.js';
+import { clusterName, isHttpUrl, parseRepoList, type RepoLocation } from './repo-url.js';
 
 export type Env = Record<string, string | undefined>;
 
 /** Values given on the command line or as action inputs; they override the environment. */
 export interface Overrides {
   repo?: string;
+  /** --cluster / the cluster input: composes with the repository in effect (see loadConfig). */
+  cluster?: string;
   retentionDays?: string | number;
   compress?: string;
   parallel?: string | number;
@@ -32,9 +34,14 @@ export interface S3Settings {
 }
 
 export interface Config {
-  /** Raw repository string (comma-separated copies); safe to pass to restore_command. */
+  /**
+   * The repository in effect (comma-separated copies, the cluster already appended to each);
+   * safe to pass to restore_command as a complete --repo.
+   */
   repoUrl: string;
   repos: RepoLocation[];
+  /** PGKEEP_CLUSTER / --cluster / the cluster input, when the repository is a fleet's. */
+  cluster?: string;
   s3: S3Settings;
   /** libpq environment handed to every PostgreSQL tool and client (PGHOST, PGPORT, …). */
   pgEnv: Record<string, string>;
@@ -48,10 +55,15 @@ export interface Config {
   env: Env;
 }
 
+// Every variable libpq reads (PostgreSQL 15-18), handed unchanged to the tools and read by our own
+// connections (src/postgres/libpq-tls.ts); plus OpenSSL's, which libpq's sslrootcert=system uses.
 const LIBPQ_VARS = [
-  'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGDATABASE', 'PGSSLMODE',
-  'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSERVICE', 'PGSERVICEFILE', 'PGCONNECT_TIMEOUT', 'PGAPPNAME',
-  'PGOPTIONS', 'PGSSLCRL', 'PGTARGETSESSIONATTRS', 'PGCHANNELBINDING', 'PGGSSENCMODE',
+  'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGDATABASE', 'PGSERVICE', 'PGSERVICEFILE',
+  'PGSYSCONFDIR', 'PGCONNECT_TIMEOUT', 'PGAPPNAME', 'PGOPTIONS', 'PGCLIENTENCODING', 'PGTARGETSESSIONATTRS',
+  'PGLOADBALANCEHOSTS', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGSSLMODE', 'PGREQUIRESSL', 'PGSSLNEGOTIATION',
+  'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGSSLCERTMODE', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI', 'PGSSLCOMPRESSION',
+  'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGREQUIREPEER', 'PGGSSENCMODE', 'PGKRBSRVNAME', 'PGGSSLIB',
+  'PGGSSDELEGATION', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
 ];
 
 function badValue(name: string, value: string, expected: string): PgkeepError {
@@ -131,14 +143,23 @@ export function databaseUrlToEnv(raw: string): Record<string, string> {
   const db = decode(u.pathname.replace(/^\//, ''), 'database name');
   if (db) env.PGDATABASE = db;
   const map: Record<string, string> = {
-    sslmode: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', sslcert: 'PGSSLCERT', sslkey: 'PGSSLKEY',
-    connect_timeout: 'PGCONNECT_TIMEOUT', application_name: 'PGAPPNAME', host: 'PGHOST', port: 'PGPORT',
-    user: 'PGUSER', password: 'PGPASSWORD', dbname: 'PGDATABASE', hostaddr: 'PGHOSTADDR', options: 'PGOPTIONS',
-    sslcrl: 'PGSSLCRL', target_session_attrs: 'PGTARGETSESSIONATTRS', channel_binding: 'PGCHANNELBINDING',
-    gssencmode: 'PGGSSENCMODE', passfile: 'PGPASSFILE', service: 'PGSERVICE',
+    host: 'PGHOST', hostaddr: 'PGHOSTADDR', port: 'PGPORT', user: 'PGUSER', password: 'PGPASSWORD', dbname: 'PGDATABASE',
+    passfile: 'PGPASSFILE', service: 'PGSERVICE', connect_timeout: 'PGCONNECT_TIMEOUT', application_name: 'PGAPPNAME',
+    options: 'PGOPTIONS', client_encoding: 'PGCLIENTENCODING', target_session_attrs: 'PGTARGETSESSIONATTRS',
+    load_balance_hosts: 'PGLOADBALANCEHOSTS', require_auth: 'PGREQUIREAUTH', channel_binding: 'PGCHANNELBINDING',
+    sslmode: 'PGSSLMODE', requiressl: 'PGREQUIRESSL', sslnegotiation: 'PGSSLNEGOTIATION', sslrootcert: 'PGSSLROOTCERT',
+    sslcert: 'PGSSLCERT', sslkey: 'PGSSLKEY', sslcertmode: 'PGSSLCERTMODE', sslcrl: 'PGSSLCRL', sslcrldir: 'PGSSLCRLDIR',
+    sslsni: 'PGSSLSNI', sslcompression: 'PGSSLCOMPRESSION', ssl_min_protocol_version: 'PGSSLMINPROTOCOLVERSION',
+    ssl_max_protocol_version: 'PGSSLMAXPROTOCOLVERSION', requirepeer: 'PGREQUIREPEER', gssencmode: 'PGGSSENCMODE',
+    krbsrvname: 'PGKRBSRVNAME', gsslib: 'PGGSSLIB', gssdelegation: 'PGGSSDELEGATION',
   };
+  // libpq parameters without an environment variable cannot reach pg_dump and the other tools,
+  // which get the connection through PG* variables: refuse them rather than half-apply them.
+  const noEnvVar = ['sslpassword', 'sslkeylogfile', 'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count', 'tcp_user_timeout', 'fallback_application_name', 'replication'];
   for (const [k, v] of u.searchParams) {
     const name = map[k];
+    if (!name && noEnvVar.includes(k))
+      throw new PgkeepError('bad-config', `DATABASE_URL parameter "${k}" is not supported: libpq has no environment variable for it, and pgkeep hands the connection to PostgreSQL's tools through PG* variables.`, k === 'sslpassword' ? 'Use an unencrypted key file readable only by the backup user (chmod 600).' : 'Remove it from DATABASE_URL.');
     if (!name) throw new PgkeepError('bad-config', `DATABASE_URL has an unsupported parameter "${k}".`, `Supported: ${Object.keys(map).join(', ')}.`);
     env[name] = v;
   }
@@ -154,7 +175,16 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
       'No repository configured: PGKEEP_REPO is empty.',
       'Set PGKEEP_REPO=file:///var/lib/pgkeep or s3://bucket/prefix (or pass --repo / the repo input).',
     );
-  const repos = repoRaw ? parseRepoList(repoRaw) : [];
+  // PGKEEP_CLUSTER belongs to PGKEEP_REPO: an explicit --repo / repo input names the whole
+  // location and only --cluster / the cluster input compose with it. So a restore_command
+  // written as `wal-fetch --repo <composed>` means the same under any server environment
+  // (one that still exports PGKEEP_CLUSTER would otherwise look in <repo>/<cluster>/<cluster>,
+  // find nothing and let PostgreSQL promote early).
+  const repoFromOverride = given(o.repo) !== undefined;
+  const clusterRaw = given(o.cluster) ?? (repoFromOverride ? undefined : given(env.PGKEEP_CLUSTER));
+  const cluster = clusterRaw === undefined ? undefined : clusterName(clusterRaw, given(o.cluster) !== undefined ? '--cluster' : 'PGKEEP_CLUSTER');
+  const repos = repoRaw ? parseRepoList(repoRaw, cluster) : [];
+  const repoUrl = cluster ? repos.map((l) => l.url).join(',') : repoRaw;
 
   const pgEnv: Record<string, string> = {};
   for (const k of LIBPQ_VARS) {
@@ -204,7 +234,7 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
   );
   const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
 
-  return { repoUrl: repoRaw, repos, s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
+  return { repoUrl, repos, ...(cluster ? { cluster } : {}), s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
 }
 
 /** A whole-number setting read from the configuration's environment (for settings one command alone uses). */
@@ -221,8 +251,14 @@ export function configInt(cfg: Pick<Config, 'env'>, name: string, dflt: number, 
  * archive_command (`pgkeep wal-fetch`/`wal-push` against S3): AWS_* and PGKEEP_* settings.
  * Credentials travel in the process environment, never in postgresql.auto.conf.
  */
-export function serverEnv(cfg: Pick<Config, 'env'>): Record<string, string> {
+export function serverEnv(cfg: Pick<Config, 'env' | 'repoUrl'>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(cfg.env)) if (v !== undefined && /^(AWS_|PGKEEP_)/.test(k)) out[k] = v;
+  // The repository in effect, cluster included: an archive_command that reads PGKEEP_REPO
+  // writes where this run reads (also when it came from --repo/--cluster, not the environment).
+  if (cfg.repoUrl) {
+    out.PGKEEP_REPO = cfg.repoUrl;
+    delete out.PGKEEP_CLUSTER;
+  }
   return out;
 }

@@ -131,6 +131,13 @@ export function toolError(what: string, code: number | null, signal: NodeJS.Sign
 }
 
 function hintFor(stderr: string): string | undefined {
+  // libpq's own words, quoted in the message above; the hint names the setting to look at.
+  if (/pg_hba\.conf (rejects connection|entry)/i.test(stderr))
+    return /no encryption|SSL off/i.test(stderr)
+      ? "The server's pg_hba.conf admits this connection only over TLS: unset PGSSLMODE (libpq's default, prefer, uses TLS) or set it to require or verify-full."
+      : "The server's pg_hba.conf has no line admitting this user, database and address this way: ask its administrator, or connect as a role it admits.";
+  if (/root certificate file .* does not exist|certificate verify failed|does not match host name|server does not support SSL/i.test(stderr))
+    return 'Check PGSSLMODE and PGSSLROOTCERT (sslmode, sslrootcert): the CA that signed the server certificate, and a host name it names.';
   if (/password authentication failed|no password supplied/i.test(stderr)) return 'Check PGUSER/PGPASSWORD (or DATABASE_URL).';
   if (/Connection refused|could not connect|No such file or directory.*socket|could not translate host/i.test(stderr))
     return 'Check PGHOST/PGPORT: is the server running and reachable from this machine?';

@@ -14,7 +14,10 @@ import { loadConfig } from '../../../src/config/config.js';
 import { manifestKey } from '../../../src/repo/layout.js';
 import { binDir, startCluster } from '../../helpers/pg.js';
 import { pgkeep } from '../../helpers/cli.js';
+import { incrementalPg } from '../../helpers/pg17.js';
 import { archivingSettings, extractBase, makeServerRepo } from '../../helpers/archiving.js';
+
+const pg17 = incrementalPg();
 
 function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -98,6 +101,7 @@ describe('TLS like libpq', () => {
     const hba = [
       'local all all trust',
       'hostssl all certuser 0.0.0.0/0 cert',
+      'hostssl all pwuser 0.0.0.0/0 scram-sha-256',
       'hostssl all all 0.0.0.0/0 trust',
       'hostssl replication all 0.0.0.0/0 trust',
       'hostnossl all all 0.0.0.0/0 reject',
@@ -105,12 +109,16 @@ describe('TLS like libpq', () => {
     await fsp.writeFile(path.join(c.dataDir, 'pg_hba.conf'), hba.join('\n') + '\n');
     await chownForServer(path.join(c.dataDir, 'pg_hba.conf'));
     await c.start();
-    await c.psql('create role certuser login');
+    await c.psql(`create role certuser login; set password_encryption = 'scram-sha-256'; create role pwuser login password 'tls-test-pw'`);
     await c.psql('create database core');
     await c.psql(`create table t(id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, 5000) g`, 'core');
     base = { PGHOST: '127.0.0.1', PGPORT: String(c.port), PGUSER: 'postgres', PGDATABASE: 'postgres' };
+    // As in production, archive_command (the server's user) starts the repository before any backup.
+    await c.psql('select pg_switch_wal()');
+    for (let i = 0; i < 150 && (await c.psql('select archived_count from pg_stat_archiver')).trim() === '0'; i++) await new Promise((r) => setTimeout(r, 200));
   });
   afterAll(async () => {
+    if (process.env.TLS_DEBUG) console.log((await c?.serverLog())?.slice(-3000));
     process.env.HOME = savedHome;
     await c?.destroy();
     await plain?.destroy();
@@ -214,6 +222,17 @@ describe('TLS like libpq', () => {
     expect(await session(cfg.pgEnv)).toEqual({ ssl: true, user: 'certuser' });
   });
 
+  it('channel binding: SCRAM over TLS binds to the certificate; channel_binding=require refuses a server that skips it', async () => {
+    const env = { ...base, PGSSLMODE: 'verify-full', PGSSLROOTCERT: path.join(certs, 'ca.crt') };
+    expect(await session({ ...env, PGUSER: 'pwuser', PGPASSWORD: 'tls-test-pw', PGCHANNELBINDING: 'require' })).toEqual({ ssl: true, user: 'pwuser' });
+    const e = await connectError({ ...env, PGCHANNELBINDING: 'require' });
+    expect(e.message).toContain('without channel binding');
+    const wrong = await connectError({ ...env, PGUSER: 'pwuser', PGPASSWORD: 'not-the-password' });
+    expect(wrong.code).toBe('auth-failed');
+    expect(wrong.message).toContain('password authentication failed for user "pwuser"');
+    expect(wrong.message).not.toContain('not-the-password');
+  });
+
   it('sslnegotiation=direct needs sslmode require or stronger, and a server that speaks it', async () => {
     const weak = await connectError({ ...base, PGSSLNEGOTIATION: 'direct' });
     expect(weak.message).toMatch(/sslnegotiation=direct/);
@@ -246,6 +265,27 @@ describe('TLS like libpq', () => {
     expect(logical.code, logical.stderr).toBe(0);
     const lm = JSON.parse(await fsp.readFile(path.join(repo.dir, manifestKey(JSON.parse(logical.stdout).id)), 'utf8'));
     expect(lm.objects.map((o: { name: string }) => o.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^core\./)]));
+  });
+
+  describe.skipIf(!pg17)('sslnegotiation=direct against PostgreSQL 17+', () => {
+    let d: LocalCluster;
+    beforeAll(async () => {
+      d = await LocalCluster.create({
+        binDir: pg17!.server,
+        settings: { ssl: 'on', ssl_cert_file: path.join(certs, 'pg-server.crt'), ssl_key_file: path.join(certs, 'pg-server.key') },
+      });
+      await fsp.writeFile(path.join(d.dataDir, 'pg_hba.conf'), 'local all all trust\nhostssl all all 0.0.0.0/0 trust\n');
+      await chownForServer(path.join(d.dataDir, 'pg_hba.conf'));
+      await d.start();
+    });
+    afterAll(async () => {
+      await d?.destroy();
+    });
+
+    it(`connects with a direct TLS handshake and verify-full (PostgreSQL ${pg17?.major})`, async () => {
+      const env = { ...d.env, PGSSLMODE: 'verify-full', PGSSLROOTCERT: path.join(certs, 'ca.crt'), PGSSLNEGOTIATION: 'direct' };
+      expect(await session(env)).toEqual({ ssl: true, user: 'postgres' });
+    });
   });
 
   describe('against a server without TLS', () => {
