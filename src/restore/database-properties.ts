@@ -67,7 +67,10 @@ export function decodeDumpSql(buf: Buffer): string {
 
 const DB_ALTER_ACTIONS = ['OWNER', 'SET', 'RESET', 'CONNECTION', 'IS_TEMPLATE', 'ALLOW_CONNECTIONS', 'WITH', 'REFRESH'];
 
-/** Where in a statement of the database's own entries its name stands; undefined for session setup. */
+/**
+ * Where the database's name stands in one of its own statements; 'skip' for pg_restore's session
+ * setup, 'keep' for the grantor switch around a grant, undefined for a statement not known here.
+ */
 function databaseNameToken(s: SqlStatement): SqlToken | 'keep' | 'skip' | undefined {
   const t = s.tokens;
   if (startsWith(s, 'SET', 'SESSION', 'AUTHORIZATION') || startsWith(s, 'RESET', 'SESSION', 'AUTHORIZATION')) return 'keep';
