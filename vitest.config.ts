@@ -11,7 +11,8 @@ const SERVER_SUITES = [
   'test/integration/restore/pitr*.test.ts',
   'test/integration/restore/by-hand-recipe-physical.test.ts',
   'test/integration/restore/logical-restore*.test.ts',
-  'test/integration/restore/timeline*.test.ts',
+  'test/integration/restore/replay-confirmed.test.ts',
+  'test/integration/restore/restore-isolation.test.ts',
   'test/integration/verify/*.test.ts',
   'test/integration/wal/*.test.ts',
 ];
