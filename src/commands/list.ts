@@ -4,13 +4,19 @@
 import type { Config } from '../config/config.js';
 import { loadCatalog } from '../repo/catalog.js';
 import type { Manifest } from '../repo/manifest.js';
+import { loadWalCatalog } from '../repo/wal-catalog.js';
+import type { TimelineInfo } from '../restore/timeline-choice.js';
 import { openStore } from '../storage/open-store.js';
+import { repoTimelines } from './status.js';
 import type { ListEntry } from './types.js';
 
 export interface ListResult {
   backups: ListEntry[];
   /** Backup ids with objects but no manifest. */
   incomplete: string[];
+  /** With `timelines` (the text listing; `list --json` stays the contract array of backups). */
+  timelines?: TimelineInfo[];
+  currentTimeline?: { timeline: number; why: string };
 }
 
 export function toListEntry(m: Manifest): ListEntry {
@@ -31,7 +37,11 @@ export function toListEntry(m: Manifest): ListEntry {
   return e;
 }
 
-export async function listBackups(cfg: Config): Promise<ListResult> {
-  const cat = await loadCatalog(openStore(cfg));
-  return { backups: cat.backups.map(toListEntry), incomplete: cat.incomplete };
+export async function listBackups(cfg: Config, opts: { timelines?: boolean } = {}): Promise<ListResult> {
+  const store = openStore(cfg);
+  const cat = await loadCatalog(store);
+  const result: ListResult = { backups: cat.backups.map(toListEntry), incomplete: cat.incomplete };
+  if (!opts.timelines) return result;
+  const t = await repoTimelines(store, cat.backups, await loadWalCatalog(store));
+  return { ...result, timelines: t.timelines, currentTimeline: t.current };
 }

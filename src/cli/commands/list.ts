@@ -3,6 +3,7 @@ import type { CliCommand } from '../command.js';
 import { listBackups } from '../../commands/list.js';
 import type { ListEntry } from '../../commands/types.js';
 import { formatBytes, formatDuration } from '../../util/log.js';
+import { timelineLines } from '../../restore/timeline-choice.js';
 
 export function formatListTable(backups: ListEntry[]): string {
   const rows = backups.map((b) => {
@@ -20,11 +21,13 @@ export const listCommand: CliCommand = {
   synopsis: '[--json]',
   help: 'Complete backups in the repository, oldest first. --json prints an array of {id, type, startTime, stopTime, bytes, rawBytes, databases?, timeline?, startLsn?, stopLsn?, parent? (incremental: the backup it builds on), pgVersion}.',
   options: {},
-  async run({ cfg }) {
-    const { backups, incomplete } = await listBackups(cfg);
+  async run({ cfg, flags }) {
+    // Timelines only in the text listing: --json stays the contract array of backups (status --json has them).
+    const { backups, incomplete, timelines, currentTimeline } = await listBackups(cfg, { timelines: flags.json !== true });
     const lines: string[] = [];
     if (!backups.length) lines.push(`No backups in ${cfg.repos.map((r) => r.url).join(', ')} yet. Take one with: pgkeep backup --type logical`);
     else lines.push(formatListTable(backups), '', `${backups.length} backup(s), ${formatBytes(backups.reduce((s, b) => s + b.bytes, 0))} stored.`);
+    if (timelines?.length) lines.push('', 'Timelines:', ...timelineLines(timelines, currentTimeline?.why));
     if (incomplete.length)
       lines.push(`Incomplete (no manifest: killed, failed or still running; not restorable): ${incomplete.join(', ')}`);
     return { json: backups, text: lines.join('\n') };

@@ -5,7 +5,8 @@ import { str } from '../command.js';
 import { PgkeepError } from '../../util/errors.js';
 import { formatBytes } from '../../util/log.js';
 import { DEFAULT_MAX_AGE_HOURS, runStatus } from '../../commands/status.js';
-import type { RepoStatus } from '../../report/freshness.js';
+import type { StatusWithTimelines } from '../../commands/status.js';
+import { timelineLines } from '../../restore/timeline-choice.js';
 
 function hoursFlag(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -14,7 +15,7 @@ function hoursFlag(v: string | undefined, name: string): number | undefined {
   return n;
 }
 
-export function statusText(s: RepoStatus): string {
+export function statusText(s: StatusWithTimelines): string {
   const age = (h?: number) => (h === undefined ? 'unknown' : `${h} h ago`);
   const lines = [
     `Backups: ${s.backups.count} (${s.backups.full} full, ${s.backups.incr} incr, ${s.backups.logical} logical), ${formatBytes(s.backups.bytes)} stored; ${s.walSegments} WAL segments.`,
@@ -22,6 +23,7 @@ export function statusText(s: RepoStatus): string {
     `Newest full backup:    ${s.newestFull ? `${s.newestFull.id} (${age(s.newestFull.ageHours)})` : 'none'}`,
     `Newest logical backup: ${s.newestLogical ? `${s.newestLogical.id} (${age(s.newestLogical.ageHours)})` : 'none'}`,
     `Newest archived WAL:   ${s.newestWal ? `${s.newestWal.name} (${age(s.newestWal.ageHours)})` : 'none'}`,
+    ...(s.timelines?.length ? ['Timelines (restores follow the current one; --timeline N picks another):', ...timelineLines(s.timelines, s.currentTimeline?.why)] : []),
     ...s.notes.map((n) => `Note: ${n}`),
     s.stale ? `STALE (threshold ${s.maxAgeHours} h):` : `Fresh (threshold ${s.maxAgeHours} h).`,
     ...s.problems.map((p) => `  - ${p}`),
@@ -40,6 +42,7 @@ export const statusCommand: CliCommand = {
     const s = await runStatus(cfg, {
       maxAgeHours: hoursFlag(str(flags, 'max-age-hours'), 'max-age-hours'),
       maxWalAgeHours: hoursFlag(str(flags, 'max-wal-age-hours'), 'max-wal-age-hours'),
+      timelines: true,
     });
     return { json: s, text: statusText(s), exitCode: s.stale ? 1 : 0 };
   },

@@ -115,5 +115,58 @@ describe('a restore never changes what later restores bring back', () => {
     // The dry run says so.
     const dry = await pgkeep(['restore', '--latest', '--dry-run'], env);
     expect(dry.stdout).toMatch(/Archiving: off/);
+    expect(dry.stdout).toMatch(/Timeline: 1, current: the timeline of the newest backup/);
+  });
+
+  it('--new-primary: the restored cluster archives on its new timeline and becomes current; --timeline picks either branch', { timeout: 300_000 }, async () => {
+    const dry = await pgkeep(['restore', '--latest', '--new-primary', '--dry-run', '--json'], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.newPrimary).toBe(true);
+    expect(plan.newTimeline).toBe(2);
+    expect(plan.plan.join('\n')).toMatch(/New primary: .*timeline 2, forking from 1.*timeline\.json records timeline 2 as current/);
+    expect(existsSync(path.join(repo.dir, 'timeline.json'))).toBe(false);
+
+    const np = await restore('new-primary', ['--latest', '--new-primary']);
+    expect(np.out.started.timeline).toBe(2);
+    await sql(np.port, 'insert into t select generate_series(200001, 200500)');
+    await switchAndWait(np.port);
+    expect(existsSync(path.join(repo.dir, walKey('00000002.history')))).toBe(true);
+    const rec = JSON.parse(await fsp.readFile(path.join(repo.dir, 'timeline.json'), 'utf8'));
+    expect(rec).toMatchObject({ format: 1, timeline: 2, parentTimeline: 1, confirmed: 'promoted' });
+    await stopDir(np.dir);
+    // Production (the old primary) goes on writing on timeline 1.
+    await c.psql('insert into t select generate_series(3001, 3500)');
+    await switchAndWait(c.port);
+
+    const current = await restore('follows-current', ['--latest']);
+    expect(current.out.targetTimeline).toBe(2);
+    expect(await counts(current.port)).toEqual({ production: 3000, copy: 0, newPrimary: 500, max: 3000 });
+    await stopDir(current.dir);
+    const two = await restore('tl2', ['--latest', '--timeline', '2']);
+    expect(await counts(two.port)).toEqual({ production: 3000, copy: 0, newPrimary: 500, max: 3000 });
+    await stopDir(two.dir);
+    const one = await restore('tl1', ['--latest', '--timeline', '1']);
+    expect(await counts(one.port)).toEqual({ production: 3500, copy: 0, newPrimary: 0, max: 3500 });
+    await stopDir(one.dir);
+    // The dry run of the default says which timeline it follows and which one it leaves.
+    const d1 = await pgkeep(['restore', '--latest', '--timeline', '1', '--dry-run'], env);
+    expect(d1.stdout).toMatch(/Note: timeline 2 \(forked from 1 at [0-9A-F]+\/[0-9A-F]+\) is in the repository and not followed/);
+
+    // status shows the timelines and where each forked; list --json stays an array of backups.
+    const st = JSON.parse((await pgkeep(['status', '--json'], env)).stdout);
+    expect(st.currentTimeline).toMatchObject({ timeline: 2 });
+    expect(st.timelines.map((t: any) => [t.timeline, t.parent, t.current])).toEqual([[1, undefined, false], [2, 1, true]]);
+    expect(st.timelines[1].forkLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    const list = await pgkeep(['list', '--json'], env);
+    expect(Array.isArray(JSON.parse(list.stdout))).toBe(true);
+    const text = (await pgkeep(['list'], env)).stdout;
+    expect(text).toMatch(/Timelines:\n\s+1: the original.*\n\s+2: forked from 1 at .*CURRENT/);
+
+    // A backup that finishes after the declaration wins: production's timeline is current again.
+    const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast'], env);
+    expect(b.code, b.stderr).toBe(0);
+    const after = JSON.parse((await pgkeep(['restore', '--latest', '--dry-run', '--json'], env)).stdout);
+    expect(after.targetTimeline).toBe(1);
   });
 });
