@@ -113,7 +113,9 @@ async function stageWal(store: Store, plan: RestorePlan, dir: string, max: numbe
   const spool = path.join(dir, 'pg_wal', PREFETCH_DIR);
   await fsp.mkdir(spool, { recursive: true, mode: 0o700 });
   const t0 = Date.now();
-  const sizes = await mapLimit(segs, 4, async (s) => (await fetchWalFile(store, s.name, path.join(spool, s.name))).rawBytes);
+  // Checked like wal-fetch checks (frame, size, header) and against the backup's system: the
+  // shell serves these with a plain mv, and PostgreSQL would read another system's WAL as its end.
+  const sizes = await mapLimit(segs, 4, async (s) => (await fetchWalFile(store, s.name, path.join(spool, s.name), { systemIdentifier: plan.backup.systemIdentifier })).rawBytes);
   log.info(`restore ${plan.backup.id}: staged ${segs.length} of ${plan.wal.count} WAL segment(s) (${formatBytes(sizes.reduce((a, b) => a + b, 0))}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return segs.length;
 }
