@@ -87,9 +87,14 @@ export interface ToolOptions {
   what?: string;
 }
 
+/** The file startTool runs for `tool`: in `binDir`, or found on PATH when there is none. */
+export function toolPath(binDir: string, tool: string): string {
+  return binDir ? path.join(binDir, tool) : tool;
+}
+
 /** Start a tool; stdout is piped, stderr captured (last 8 KiB) and logged at debug level. */
 export function startTool(binDir: string, tool: string, args: string[], opts: ToolOptions = {}): ToolRun {
-  const file = binDir ? path.join(binDir, tool) : tool;
+  const file = toolPath(binDir, tool);
   const so: SpawnOptions = {
     env: { ...minimalEnv(), ...(opts.env ?? {}) },
     cwd: opts.cwd,

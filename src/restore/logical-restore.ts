@@ -4,6 +4,8 @@
 // The PITR single-database restore reuses restoreDumpInto with a dump from an ephemeral cluster.
 // With `databaseProperties`, the target is created as the dump describes the source (encoding,
 // locale) and gets the source's own properties after the data (src/restore/database-properties.ts).
+// A pg_restore newer than the server may write session settings the server does not know
+// (src/restore/preamble-filter.ts): then its SQL goes through psql, serially, without them.
 import { createWriteStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,11 +13,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { ident, withClient, type PgEnv } from '../postgres/client.js';
-import { runTool, startTool } from '../postgres/pg-tools.js';
+import { runTool, startTool, toolMajor, toolPath } from '../postgres/pg-tools.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
 import { HashCounter } from '../util/streams.js';
 import { readDatabaseProperties, type DatabaseProperties } from './database-properties.js';
+import { PreambleFilter, settingsUnknownTo } from './preamble-filter.js';
 import type { RoleDef } from './globals-roles.js';
 
 /** Databases a restore must never target (dropping them would break the cluster). */
@@ -182,7 +185,11 @@ export async function restoreDumpInto(
     props = await readDatabaseProperties(binDir, openDump, into);
     if (!props) log.warn(`the dump holds no DATABASE entry: "${into}" gets the schema and data only, with this server's defaults for owner, settings and grants`);
   }
+  let dropLines: string[] = [];
   await withClient(env, admin, async (c) => {
+    const v = await c.query<{ v: string }>(`select current_setting('server_version_num') as v`);
+    const serverMajor = Math.floor(Number(v.rows[0].v) / 10000);
+    dropLines = scriptRestoreNeeded(binDir, serverMajor);
     const exists = ((await c.query('select 1 from pg_database where datname = $1', [into])).rowCount ?? 0) > 0;
     if (exists && !opts.replace)
       throw new PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first.`);
@@ -198,7 +205,11 @@ export async function restoreDumpInto(
   const p = progress(`restore into ${into}`, opts.rawBytes);
   let tmpDir: string | undefined;
   try {
-    if (opts.jobs && opts.jobs > 1) {
+    if (dropLines.length) {
+      if (opts.jobs && opts.jobs > 1)
+        log.warn(`--jobs ${opts.jobs} is not used: every pg_restore -j worker would send ${dropLines.join(' ')} to "${into}"'s server, which does not know it; restoring serially through psql instead`);
+      await restoreThroughPsql(binDir, await openDump(), into, toolEnv, dropLines, p);
+    } else if (opts.jobs && opts.jobs > 1) {
       tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-restore-'));
       const file = path.join(tmpDir, 'database.dump');
       await pipeline(await openDump(), new HashCounter((n) => p.add(n)), createWriteStream(file, { mode: 0o600, flags: 'wx' }));
@@ -215,7 +226,6 @@ export async function restoreDumpInto(
       // pg_restore may exit (successfully) the instant it has read its last block, closing its
       // stdin before our side saw 'finish': that race is not a failure. The dump's checksum was
       // verified before the server was touched, so nothing unchecked slips through here.
-      const closedByReader = (e: unknown) => ['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE'].includes((e as NodeJS.ErrnoException)?.code ?? '');
       if (f.status === 'rejected' && !(d.status === 'fulfilled' && closedByReader(f.reason))) throw f.reason;
     }
     p.done();
@@ -230,4 +240,59 @@ export async function restoreDumpInto(
   } finally {
     if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** A reader closing its end early (it is done, or failed and says so itself). */
+const closedByReader = (e: unknown) => ['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ERR_STREAM_DESTROYED'].includes((e as NodeJS.ErrnoException)?.code ?? '');
+
+/**
+ * The preamble lines this pg_restore would send that a server of `serverMajor` refuses (none when
+ * pg_restore -d works as it is). psql from the same bin directory must run to take its place.
+ */
+function scriptRestoreNeeded(binDir: string, serverMajor: number): string[] {
+  const restoreMajor = toolMajor(toolPath(binDir, 'pg_restore'));
+  const lines = restoreMajor ? settingsUnknownTo(restoreMajor, serverMajor) : [];
+  if (lines.length && !toolMajor(toolPath(binDir, 'psql')))
+    throw new PgkeepError(
+      'no-pg-tools',
+      `pg_restore ${restoreMajor} (${toolPath(binDir, 'pg_restore')}) sends ${lines.join(' ')}, which PostgreSQL ${serverMajor} refuses, and there is no psql beside it to restore its SQL without that line.`,
+      `Install psql ${restoreMajor} next to pg_restore (postgresql-client-${restoreMajor}), or point PGKEEP_PG_BINDIR at a bin directory that has both.`,
+    );
+  return lines;
+}
+
+/**
+ * pg_restore -f - | filter | psql: the same statements pg_restore -d would run, one at a time
+ * and each committed as it goes (no --single-transaction, as before), stopping at the first
+ * error (ON_ERROR_STOP; psql's own message, with the script line, becomes the error).
+ */
+async function restoreThroughPsql(
+  binDir: string,
+  dump: Readable,
+  into: string,
+  env: Record<string, string>,
+  dropLines: string[],
+  p: { add(n: number): void },
+): Promise<void> {
+  const restore = startTool(binDir, 'pg_restore', ['--exit-on-error', '-f', '-'], { env, stdin: 'pipe', what: `pg_restore of the dump for "${into}"` });
+  const psql = startTool(binDir, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', conninfoDbname(into), '-f', '-'], {
+    env,
+    stdin: 'pipe',
+    what: `pg_restore into "${into}" (its SQL through psql)`,
+  });
+  psql.stdout.resume();
+  const filter = new PreambleFilter(dropLines);
+  const feed = pipeline(dump, new HashCounter((n) => p.add(n)), restore.stdin!);
+  feed.catch(() => restore.kill());
+  const sql = pipeline(restore.stdout, filter, psql.stdin!);
+  const [f, r, s, q] = await Promise.allSettled([feed, restore.done, sql, psql.done]);
+  // Which failure explains it: the dump could not be read; else the server refused a statement
+  // (pg_restore then dies on the closed pipe); else pg_restore itself failed (psql saw a short
+  // script and may have exited 0); the pipes last. pg_restore may exit 0 without reading the
+  // dump's last bytes (see restoreDumpInto): that alone is no failure.
+  if (f.status === 'rejected' && !closedByReader(f.reason)) throw f.reason;
+  if (q.status === 'rejected') throw q.reason;
+  if (r.status === 'rejected') throw r.reason;
+  if (s.status === 'rejected') throw s.reason;
+  log.info(`restored "${into}" through psql without ${filter.dropped.join(' ') || 'any preamble line'} (the server does not have that setting)`);
 }
