@@ -291,9 +291,10 @@ describe('point-in-time restore (physical)', () => {
   });
 
   it('follows a timeline switch: restore, promote, write more, restore again to a time on timeline 2', async () => {
-    // The first restore keeps the backed-up archive settings, so once promoted (timeline 2) it
-    // archives its history file and new WAL into the same repository.
-    const first = await restoreAndCount('tl2', ['--time', commit(9).ts], { ...env, PGKEEP_RESTORE_ARCHIVE_MODE: 'preserve' });
+    // The first restore is made the new primary: it keeps the backed-up archive settings, so
+    // once promoted (timeline 2) it archives its history file and new WAL into the same
+    // repository, and timeline.json makes timeline 2 the one later restores follow.
+    const first = await restoreAndCount('tl2', ['--time', commit(9).ts, '--new-primary']);
     expect(first.ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const port = (first.out.started as { port: number }).port;
     const on = { psql: (sql: string) => runTool(binDir(), 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c', sql], { env: { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, what: 'psql' }) } as unknown as LocalCluster;
