@@ -97,7 +97,7 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
     const gName = globalsObjectName(cfg.compression);
     const g = await toolToObject(
       startTool(binDir, 'pg_dumpall', globalsArgs, { env, what: 'pg_dumpall --globals-only' }),
-      store,
+      lock.guard(store),
       backupObjectKey(backupId, gName),
       cfg.compression,
     );
@@ -109,7 +109,7 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
       const p = progress(`dump ${db}`);
       const w = await toolToObject(
         startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` }),
-        store,
+        lock.guard(store),
         backupObjectKey(backupId, name),
         cfg.compression,
         (n) => p.add(n),
@@ -138,7 +138,9 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
       tool: { name: 'pgkeep', version: VERSION },
       extra: { dumpFormat: 'custom', parallel: cfg.parallel, rolePasswords: facts.isSuperuser },
     };
-    await writeJson(store, manifestKey(backupId), manifest, true);
+    // The manifest makes the backup exist: written only while the lock is provably still ours.
+    await lock.confirm();
+    await writeJson(lock.guard(store), manifestKey(backupId), manifest, true);
     const durationSeconds = (Date.now() - started) / 1000;
     log.info(`backup ${backupId}: ${formatBytes(rawBytes)} raw → ${formatBytes(bytes)} stored in ${durationSeconds.toFixed(1)} s`);
     return {

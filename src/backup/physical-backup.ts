@@ -355,12 +355,13 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     );
     // PGKEEP_MAX_RATE_KB: the server reads at most this many kB/s (like pg_basebackup --max-rate).
     const maxRateKb = cfg.env.PGKEEP_MAX_RATE_KB ? configInt(cfg, 'PGKEEP_MAX_RATE_KB', 0, 32, 1048576) : undefined;
-    const run = await streamNative(cfg, store, id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb });
+    // Objects are written through the lock: once its lease is lost the upload is cut.
+    const run = await streamNative(cfg, lock.guard(store), id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb });
     const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
     const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
     const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);
     if (walSource === 'pull') {
-      const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir: binDir(), parallel: cfg.parallel }, parseLsn(run.stopLsn), pre.segSize, facts.systemIdentifier);
+      const pulled = await pullWalTo({ store: lock.guard(store), pgEnv: cfg.pgEnv, binDir: binDir(), parallel: cfg.parallel }, parseLsn(run.stopLsn), pre.segSize, facts.systemIdentifier);
       log.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
     }
     const segs = await waitForWal(store, run.timeline, startWal, stopWal, pre.segSize, waitSeconds);
@@ -396,7 +397,9 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
         ...(pre.tablespaces.length ? { tablespaces: pre.tablespaces } : {}),
       },
     };
-    await writeJson(store, manifestKey(id), manifest, true);
+    // The manifest makes the backup exist: written only while the lock is provably still ours.
+    await lock.confirm();
+    await writeJson(lock.guard(store), manifestKey(id), manifest, true);
     const durationSeconds = (Date.now() - started) / 1000;
     log.info(`backup ${id}: done, ${formatBytes(run.rawBytes)} → ${formatBytes(bytes)}, WAL ${startWal}..${stopWal} archived, ${durationSeconds.toFixed(1)} s`);
     return {
@@ -427,7 +430,8 @@ async function walPullRun(cfg: Config, store: Store, facts: ServerFacts, binDir:
     const startTime = await serverNow(cfg.pgEnv);
     const switchLsn = await withClient(cfg.pgEnv, undefined, async (c) => (await c.query<{ l: string }>('select pg_switch_wal()::text as l')).rows[0].l);
     log.info(`incr: PostgreSQL ${facts.major} has no incremental backup; pulling WAL up to ${switchLsn} over slot ${DEFAULT_SLOT}`);
-    const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(switchLsn), pre.segSize, facts.systemIdentifier);
+    const pulled = await pullWalTo({ store: lock.guard(store), pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(switchLsn), pre.segSize, facts.systemIdentifier);
+    await lock.confirm();
     const stopTime = await serverNow(cfg.pgEnv);
     const durationSeconds = (Date.now() - started) / 1000;
     log.info(`incr: ${pulled.length} WAL file(s) pushed; every WAL up to ${switchLsn} is in ${store.description} (${durationSeconds.toFixed(1)} s)`);

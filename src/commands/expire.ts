@@ -59,7 +59,9 @@ export async function runExpire(cfg: Config, opts: ExpireOptions): Promise<Expir
     lock = await acquireLock(store, EXPIRE_LOCK, { conflictsWith: (l) => l.name.startsWith('backup') });
     // Planned under the lock: a backup that finished a moment ago is part of the plan.
     const plan = await planExpire(store, days, now);
-    const applied = await applyRetention(store, plan);
+    await lock.confirm();
+    // Deletes go through the lock: if its lease is lost midway, expire stops.
+    const applied = await applyRetention(lock.guard(store), plan);
     return { dryRun: false, plan, applied, durationSeconds: (Date.now() - started) / 1000 };
   } finally {
     await lock?.release();
