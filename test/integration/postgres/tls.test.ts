@@ -51,7 +51,6 @@ async function connectError(env: PgEnv): Promise<PgkeepError> {
     await withClient(env, 'postgres', async () => undefined);
   } catch (e) {
     expect(e).toBeInstanceOf(PgkeepError);
-    if (process.env.TLS_DEBUG) console.log(`[${(e as PgkeepError).code}] ${(e as PgkeepError).message} HINT: ${(e as PgkeepError).hint}`);
     return e as PgkeepError;
   }
   throw new Error(`expected the connection to fail for ${JSON.stringify(env)}`);
@@ -118,7 +117,6 @@ describe('TLS like libpq', () => {
     for (let i = 0; i < 150 && (await c.psql('select archived_count from pg_stat_archiver')).trim() === '0'; i++) await new Promise((r) => setTimeout(r, 200));
   });
   afterAll(async () => {
-    if (process.env.TLS_DEBUG) console.log((await c?.serverLog())?.slice(-3000));
     process.env.HOME = savedHome;
     await c?.destroy();
     await plain?.destroy();

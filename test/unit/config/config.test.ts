@@ -138,6 +138,18 @@ describe('DATABASE_URL', () => {
     expect(databaseUrlToEnv('postgres://u@h/d?target_session_attrs=read-write')).toMatchObject({ PGTARGETSESSIONATTRS: 'read-write' });
   });
 
+  it('carries every TLS parameter as the variable libpq and the tools read', () => {
+    const q = 'sslmode=verify-full&sslrootcert=/ca.crt&sslcert=/c.crt&sslkey=/c.key&sslcrl=/r.crl&sslcrldir=/crl&sslnegotiation=direct&sslcertmode=allow&ssl_min_protocol_version=TLSv1.3&channel_binding=require&sslsni=1';
+    expect(databaseUrlToEnv(`postgres://u@h/d?${q}`)).toEqual({
+      PGHOST: 'h', PGUSER: 'u', PGDATABASE: 'd', PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/ca.crt', PGSSLCERT: '/c.crt', PGSSLKEY: '/c.key',
+      PGSSLCRL: '/r.crl', PGSSLCRLDIR: '/crl', PGSSLNEGOTIATION: 'direct', PGSSLCERTMODE: 'allow', PGSSLMINPROTOCOLVERSION: 'TLSv1.3',
+      PGCHANNELBINDING: 'require', PGSSLSNI: '1',
+    });
+    // The same variables from the environment reach pgEnv (and so every tool) unchanged.
+    const env = { PGSSLNEGOTIATION: 'direct', PGSSLCRLDIR: '/crl', PGSSLCERTMODE: 'disable', SSL_CERT_FILE: '/etc/ssl/ca.pem' };
+    expect(loadConfig({ ...REPO, ...env }).pgEnv).toEqual(env);
+  });
+
   it('wins over the separate libpq variables it sets and keeps the others', () => {
     const c = loadConfig({ ...REPO, PGHOST: 'old', PGPASSWORD: 'cfg-test-pw-env', PGSSLMODE: 'require', DATABASE_URL: 'postgres://u@new:5444/db' });
     expect(c.pgEnv).toEqual({ PGHOST: 'new', PGPORT: '5444', PGUSER: 'u', PGDATABASE: 'db', PGPASSWORD: 'cfg-test-pw-env', PGSSLMODE: 'require' });
@@ -155,6 +167,8 @@ describe('DATABASE_URL', () => {
     ['postgres://u:Pw-S3cret@h/db?frobnicate=1', /^DATABASE_URL has an unsupported parameter "frobnicate"\.$/],
     ['postgres://u:Pw-S3cret@h:99999/db', /^DATABASE_URL is not a valid URL\.$/],
     ['postgres://u:Pw-S3cret@h:0/db', /^DATABASE_URL port="0" is not valid: expected a port number from 1 to 65535\.$/],
+    ['postgres://u@h/db?sslpassword=Pw-S3cret', /^DATABASE_URL parameter "sslpassword" is not supported: libpq has no environment variable for it/],
+    ['postgres://u:Pw-S3cret@h/db?keepalives=0', /^DATABASE_URL parameter "keepalives" is not supported/],
   ])('rejects %s with one sentence that never shows the password', (url, message) => {
     const e = configError({ ...REPO, DATABASE_URL: url });
     expect(e.code).toBe('bad-config');
