@@ -65,6 +65,20 @@ export function guardStore<S extends Store>(store: S, signal: AbortSignal, asser
     // every copy guarded; cloned from the instance so any other settings it carries stay.
     const m = Object.create(Object.getPrototypeOf(store) as object) as MirrorStore;
     Object.assign(m, store, { copies: store.copies.map((c) => new GuardedStore(c, signal, assertHeld)) });
+    // The loss is the error to report, not the mirror's "a copy failed" around it.
+    const lossFirst =
+      <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+      async (...a: A): Promise<R> => {
+        try {
+          assertHeld();
+          return await fn.apply(m, a);
+        } catch (e) {
+          if (signal.aborted) throw signal.reason;
+          throw e;
+        }
+      };
+    m.put = lossFirst(MirrorStore.prototype.put);
+    m.delete = lossFirst(MirrorStore.prototype.delete);
     return m as unknown as S;
   }
   return new GuardedStore(store, signal, assertHeld) as unknown as S;
