@@ -20,6 +20,9 @@ export const Inputs = {
   target: 'target',
   database: 'database',
   tablespaceMap: 'tablespace-map',
+  timeline: 'timeline',
+  newPrimary: 'new-primary',
+  start: 'start',
   // pg-verify
   mode: 'mode',
   backup: 'backup',
@@ -42,7 +45,7 @@ export const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, I
 
 export const ACTION_INPUTS = {
   'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],
-  'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.tablespaceMap, Inputs.backup, ...COMMON_INPUTS],
+  'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.tablespaceMap, Inputs.timeline, Inputs.newPrimary, Inputs.start, Inputs.backup, ...COMMON_INPUTS],
   'pg-verify': [Inputs.mode, Inputs.backup, Inputs.maxAgeHours, ...COMMON_INPUTS],
 } as const;
 

@@ -1,8 +1,10 @@
 // pg-restore: `pgkeep restore` as an action. Physical by default (target = empty data
-// directory, timestamp | lsn | latest); logical when `database` is given (target = the new
-// database, default <database>_restore). dry-run prints the plan into the summary and stops.
+// directory, timestamp | lsn | latest; timeline, new-primary and start as the CLI flags); logical
+// when `database` is given (target = the new database, default <database>_restore). dry-run
+// prints the plan into the summary and stops.
 import { restoreLogical } from '../../commands/restore-logical.js';
-import { restorePhysical, type RestoreTarget } from '../../commands/restore-physical.js';
+import { restorePhysical, type PhysicalRestoreResult, type RestoreTarget } from '../../commands/restore-physical.js';
+import { parseTimelineRequest, type TimelineRequest } from '../../restore/timeline-choice.js';
 import { formatDuration } from '../../report/format.js';
 import { parseTablespaceMap } from '../../restore/extract.js';
 import { badInput, boolInput, input, timestampInput } from '../action-inputs.js';
@@ -19,6 +21,9 @@ interface RestoreInputs {
   backup?: string;
   dryRun: boolean;
   tablespaceMap?: Record<string, string>;
+  timeline?: TimelineRequest;
+  newPrimary: boolean;
+  start: boolean;
 }
 
 function parseInputs(): RestoreInputs {
@@ -49,7 +54,19 @@ function parseInputs(): RestoreInputs {
       throw badInput(Inputs.tablespaceMap, mapRaw, 'OLD=NEW pairs, one per line: OLD the tablespace\'s directory when backed up (or its OID), NEW an absolute path');
     }
   }
-  return { logical: database !== undefined, database, target, restoreTarget, backup, dryRun, tablespaceMap };
+  const timelineRaw = input(Inputs.timeline);
+  let timeline: TimelineRequest | undefined;
+  try {
+    timeline = parseTimelineRequest(timelineRaw);
+  } catch {
+    throw badInput(Inputs.timeline, timelineRaw ?? '', 'a timeline number, latest or current');
+  }
+  const newPrimary = boolInput(Inputs.newPrimary, false);
+  const start = boolInput(Inputs.start, false);
+  if (database !== undefined)
+    for (const [name, given] of [[Inputs.timeline, timeline !== undefined], [Inputs.newPrimary, newPrimary], [Inputs.start, start]] as const)
+      if (given) throw badInput(name, String(input(name)), 'nothing: a logical restore (database set) restores one database, not a cluster');
+  return { logical: database !== undefined, database, target, restoreTarget, backup, dryRun, tablespaceMap, timeline, newPrimary, start };
 }
 
 const describeTarget = (t: RestoreTarget) => (t.kind === 'time' ? t.time : t.kind === 'lsn' ? `LSN ${t.lsn}` : t.kind);
@@ -71,7 +88,8 @@ export function run(env = process.env): Promise<void> {
               dryRun: o.dryRun,
               time: o.restoreTarget.kind === 'time' ? o.restoreTarget.time : undefined,
             })
-          : await restorePhysical(cfg, { target: o.restoreTarget, to: o.target ?? '', backup: o.backup, dryRun: o.dryRun, tablespaceMap: o.tablespaceMap });
+          : await restorePhysical(cfg, { target: o.restoreTarget, to: o.target ?? '', backup: o.backup, dryRun: o.dryRun, tablespaceMap: o.tablespaceMap, timeline: o.timeline, newPrimary: o.newPrimary, start: o.start });
+        const started = (r as PhysicalRestoreResult).started;
         return {
           outputs: { [Outputs.backupId]: r.backupId, [Outputs.recoveredTo]: r.recoveredTo },
           record: { backupId: r.backupId, recoveredTo: r.recoveredTo, dryRun: r.dryRun, durationSeconds: r.durationSeconds },
@@ -82,6 +100,13 @@ export function run(env = process.env): Promise<void> {
               ['Restore target', o.logical && o.restoreTarget.kind === 'latest' ? 'the backup itself' : describeTarget(o.restoreTarget)],
               [r.dryRun ? 'Into (planned)' : 'Restored into', r.target ?? o.target],
               ['Recovered to', r.recoveredTo],
+              ...(o.logical
+                ? []
+                : ([
+                    ['Timeline', `${(r as PhysicalRestoreResult).targetTimeline}${(r as PhysicalRestoreResult).timelineChoice ? ` (${(r as PhysicalRestoreResult).timelineChoice!.why})` : ''}`],
+                    ['Restored cluster', (r as PhysicalRestoreResult).newPrimary ? `new primary: archives on timeline ${(r as PhysicalRestoreResult).newTimeline} into the repository` : 'a copy: archive_mode = off'],
+                    ...(started ? [['Started', `port ${started.port}, promoted on timeline ${started.timeline}; replay confirmed to ${started.reachedLsn}`]] : []),
+                  ] as [string, string][])),
               ['Dry run', r.dryRun ? 'yes: nothing was written' : 'no'],
               ['Duration', formatDuration(r.durationSeconds)],
             ],
