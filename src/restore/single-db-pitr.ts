@@ -3,8 +3,10 @@
 // local cluster (temp dir, free port, archive_mode off so it never writes into the repository),
 // then `pg_dump -Fc core` from it streams into `pg_restore` on the live server as
 // `core_restore` (never over an existing database unless --replace). Roles the dump needs and
-// the live server lacks are created first from the ephemeral cluster's globals. The ephemeral
-// cluster is always removed.
+// the live server lacks are created first from the ephemeral cluster's globals; the database's
+// own properties as of T (encoding, locale, owner, comment, grants, connection limit, settings)
+// come from the dump's DATABASE entries, as in a plain logical restore. The ephemeral cluster
+// is always removed.
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,7 +77,7 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
   const lines = [
     ...plan.lines,
     `Then: start it as an ephemeral local cluster (archive_mode off), wait for promotion at ${time.iso}`,
-    `Then: pg_dump -Fc "${source}" from it | pg_restore into "${into}" on the live server${exists ? ` (dropping the existing "${into}": --replace)` : ''}; roles it lacks are created from the cluster's globals`,
+    `Then: pg_dump -Fc "${source}" from it | pg_restore into "${into}" on the live server${exists ? ` (dropping the existing "${into}": --replace)` : ''}; roles it lacks are created from the cluster's globals; "${into}" gets "${source}"'s encoding, locale, owner, comment, grants and settings as of then`,
     'Then: stop and delete the ephemeral cluster',
   ];
   const result = (dryRun: boolean, extra: Record<string, unknown> = {}): RestoreResult => ({
@@ -113,7 +115,7 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
     const globals = await runTool(binDir, 'pg_dumpall', ['--globals-only', '--no-role-passwords'], { env, what: 'pg_dumpall --globals-only of the point-in-time cluster' });
     const created = await createRoles(cfg.pgEnv, await missingRoles(cfg.pgEnv, parseGlobalsRoles(globals)));
     log.info(`restore: "${source}" as of ${recoveredTo ?? time.iso} → "${into}" on the live server`);
-    await restoreDumpInto(cfg.pgEnv, binDir, async () => dumpStream(binDir, env, source), into, { replace: o.replace, jobs: o.jobs });
+    await restoreDumpInto(cfg.pgEnv, binDir, async () => dumpStream(binDir, env, source), into, { replace: o.replace, jobs: o.jobs, databaseProperties: true });
     return result(false, { recoveredTo: recoveredTo ?? time.iso, createdRoles: created, stopLine: s.stopLine });
   } finally {
     if (cluster) await cluster.destroy().catch((e: Error) => log.warn(`could not remove the ephemeral cluster: ${e.message}`));

@@ -39,7 +39,19 @@ describe('single-database point-in-time restore', () => {
     await c.psql('create database core');
     await c.psql('create database other');
     await c.psql(`create role app_owner nologin`);
+    await c.psql(`create role reporting nologin`);
     await c.psql(`create table orders(id int primary key, note text); alter table orders owner to app_owner; insert into orders values (1, 'one'), (2, 'two')`, 'core');
+    // The database's own properties, which pg_dump keeps in its DATABASE entries, not the schema.
+    for (const sql of [
+      'alter database core owner to app_owner',
+      `comment on database core is 'orders, as of the backup'`,
+      'alter database core connection limit 42',
+      `alter database core set statement_timeout = '42s'`,
+      `alter role app_owner in database core set work_mem = '3MB'`,
+      'revoke connect, temporary on database core from public',
+      'grant connect on database core to reporting',
+    ])
+      await c.psql(sql);
     const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
     expect(b.code).toBe(0);
     for (const id of [3, 4, 5, 6]) {
@@ -47,12 +59,28 @@ describe('single-database point-in-time restore', () => {
       ts[id] = (await c.psql(`select to_char(pg_xact_commit_timestamp(xmin) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from orders where id = ${id}`, 'core')).trim();
       await sleep(30);
     }
+    // After every target: a comment no restore as of T may bring back.
+    await c.psql(`comment on database core is 'changed after the targets'`);
     // The "accident" after the target: rows deleted in the live database.
     await c.psql(`delete from orders where id <= 4`, 'core');
     const seg = (await c.psql('select pg_walfile_name(pg_switch_wal())')).trim();
     const end = Date.now() + 60_000;
     while (!existsSync(path.join(repo.dir, walKey(seg))) && Date.now() < end) await sleep(100);
   });
+
+  /** What pg_database and pg_db_role_setting say about `db`. */
+  async function databaseProperties(db: string) {
+    const q = (sql: string) => c.psql(sql).then((x) => x.trim());
+    const oid = await q(`select oid from pg_database where datname = '${db}'`);
+    return {
+      owner: await q(`select pg_get_userbyid(datdba) from pg_database where oid = ${oid}`),
+      comment: await q(`select shobj_description(${oid}, 'pg_database')`),
+      connlimit: await q(`select datconnlimit from pg_database where oid = ${oid}`),
+      acl: await q(`select datacl from pg_database where oid = ${oid}`),
+      settings: (await q(`select unnest(setconfig) from pg_db_role_setting where setdatabase = ${oid} and setrole = 0`)).split('\n').filter(Boolean),
+      roleSettings: (await q(`select unnest(setconfig) from pg_db_role_setting where setdatabase = ${oid} and setrole = 'app_owner'::regrole`)).split('\n').filter(Boolean),
+    };
+  }
 
   afterAll(async () => {
     await c?.destroy();
@@ -68,6 +96,12 @@ describe('single-database point-in-time restore', () => {
     // Ownership survives (the role exists on the live server), and the live database is untouched.
     expect((await c.psql(`select tableowner from pg_tables where tablename = 'orders'`, 'core_restore')).trim()).toBe('app_owner');
     expect((await c.psql('select id from orders order by id', 'core')).trim().split('\n')).toEqual(['5', '6']);
+    // The database itself as it was at T: owner, comment, connection limit, grants, settings.
+    const source = await databaseProperties('core');
+    expect(source).toMatchObject({ owner: 'app_owner', connlimit: '42', settings: ['statement_timeout=42s'], roleSettings: ['work_mem=3MB'] });
+    expect(source.acl).toContain('reporting=c/app_owner');
+    expect(source.acl).not.toMatch(/[{,]=/); // PUBLIC lost CONNECT and TEMPORARY
+    expect(await databaseProperties('core_restore')).toEqual({ ...source, comment: 'orders, as of the backup' });
     expect(leftovers()).toEqual(before);
   });
 
