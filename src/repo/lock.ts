@@ -106,7 +106,8 @@ export async function acquireLock(store: Store, name: string, opts: LockOptions 
   const dropOwn = () => Promise.all(held.map((c) => removeIfMine(c, key, mine.token!)));
   try {
     for (const copy of copies) {
-      validUntil = await lockOne(copy, key, mine, stamp, judge, leaseMs);
+      const until = await lockOne(copy, key, mine, stamp, judge, leaseMs);
+      validUntil = validUntil ? Math.min(validUntil, until) : until;
       held.push(copy);
     }
     // Conflicts are checked after our own lock is written: of two conflicting commands that
@@ -138,10 +139,12 @@ export async function acquireLock(store: Store, name: string, opts: LockOptions 
   };
 
   let renewing: Promise<void> | undefined;
+  /** The last renewal's failure (undefined when it reached every copy). */
+  let failure: unknown;
   const renew = (): Promise<void> => {
     renewing ??= (async () => {
       const until = stamp();
-      let failure: unknown;
+      failure = undefined;
       for (const copy of copies) {
         try {
           const cur = await readLock(copy, key);
@@ -175,8 +178,13 @@ export async function acquireLock(store: Store, name: string, opts: LockOptions 
       assertHeld();
       await renew();
       assertHeld();
-      if (Date.now() >= validUntil) markLost(copies[0], 'its lease could not be renewed');
-      assertHeld();
+      // A commit needs proof, not hope: a renewal that did not reach every copy is no proof.
+      if (failure)
+        throw new PgkeepError(
+          'lock-unconfirmed',
+          `pgkeep could not confirm it still holds its ${name} lock (${(failure as Error).message}), so it did not commit.`,
+          'Check that the repository is reachable and run again.',
+        );
     },
     guard: <S extends Store>(s: S) => guardStore(s, ctl.signal, assertHeld),
     release: async () => {

@@ -136,7 +136,8 @@ describe('kill -9 at random points (backup, expire, wal-push): the next run star
       const next = cmds[Math.floor(rand() * 3)];
       const dirsBefore = await backupDirs();
       const args = await argsFor(killed);
-      const delay = Math.floor(rand() * (killed === 'backup' ? 1800 : 700));
+      // A backup spends ~0.5 s starting up, then streams for a few seconds: most kills land mid-stream.
+      const delay = Math.floor(killed === 'backup' ? 300 + rand() * 2500 : rand() * 700);
       console.log(`round ${round}: ${killed} ${args.join(' ')}, kill after ${delay} ms, then ${next}`);
       const pid = await startUnreaped(args);
       await sleep(delay);

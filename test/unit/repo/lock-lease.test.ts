@@ -125,7 +125,8 @@ describe('lock leases', () => {
     const l = await acquireLock(flaky, 'backup-full', { leaseMs: 300, refreshMs: 40 });
     failing = true;
     await sleep(120);
-    l.assertHeld(); // a failed renewal alone is not a loss
+    l.assertHeld(); // a failed renewal alone is not a loss…
+    await expect(l.confirm()).rejects.toMatchObject({ code: 'lock-unconfirmed' }); // …but no proof to commit on
     await sleep(400);
     expect(() => l.assertHeld()).toThrow(/could not be renewed before it ran out: connection reset/);
     failing = false;
