@@ -5,6 +5,7 @@
 import * as core from '@actions/core';
 import path from 'node:path';
 import { loadConfig, type Config, type Env } from '../config/config.js';
+import { clusterName } from '../config/repo-url.js';
 import { runStatus } from '../commands/status.js';
 import type { RepoStatus } from '../report/freshness.js';
 import { updateAlert } from '../report/alert.js';
@@ -41,8 +42,6 @@ export interface ActionSpec<O> {
   maxAgeHours?: (opts: O) => number | undefined;
 }
 
-const CLUSTER_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-
 export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env): Promise<void> {
   const started = Date.now();
   maskSecrets(env);
@@ -53,10 +52,10 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
   let error: unknown;
   const cluster = input(Inputs.cluster);
   try {
-    if (cluster !== undefined && !CLUSTER_RE.test(cluster))
-      throw new PgkeepError('bad-input', `Input "${Inputs.cluster}" is "${cluster}": expected letters, digits, dot, dash or underscore.`);
+    if (cluster !== undefined) clusterName(cluster, `input "${Inputs.cluster}"`);
     opts = spec.parseInputs();
-    cfg = loadConfig(withCliPath(env), { repo: input(Inputs.repo) });
+    // The cluster input also picks the fleet member's prefix of every copy in the repository.
+    cfg = loadConfig(withCliPath(env), { repo: input(Inputs.repo), cluster });
     outcome = await spec.execute(cfg, opts);
   } catch (e) {
     error = e;

@@ -7,6 +7,7 @@ export type Flags = Record<string, string | boolean | undefined>;
 
 export const GLOBAL_OPTIONS = {
   repo: { type: 'string' },
+  cluster: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   quiet: { type: 'boolean', short: 'q' },

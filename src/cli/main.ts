@@ -22,7 +22,7 @@ const defaultIo: CliIo = {
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  pgkeep ${name.padEnd(9)} ${c.synopsis}`);
-  return `pgkeep ${VERSION} — PostgreSQL backups, WAL archiving, point-in-time restore and verification\n\nUsage:\n${lines.join('\n')}\n\nGlobal: --repo URL (overrides PGKEEP_REPO), --json, --quiet, --help\nConfiguration comes from libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD…) or DATABASE_URL, and PGKEEP_* (see README).\n`;
+  return `pgkeep ${VERSION} — PostgreSQL backups, WAL archiving, point-in-time restore and verification\n\nUsage:\n${lines.join('\n')}\n\nGlobal: --repo URL (overrides PGKEEP_REPO), --cluster NAME (appends /NAME to every copy; PGKEEP_CLUSTER), --json, --quiet, --help\nConfiguration comes from libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD…) or DATABASE_URL, and PGKEEP_* (see README).\n`;
 }
 
 /** Returns the process exit code. */
@@ -78,6 +78,7 @@ export function failureExitCode(command: string | undefined, e: unknown): number
 function overridesFrom(flags: Flags) {
   return {
     repo: typeof flags.repo === 'string' ? flags.repo : undefined,
+    cluster: typeof flags.cluster === 'string' ? flags.cluster : undefined,
     retentionDays: typeof flags['retention-days'] === 'string' ? flags['retention-days'] : undefined,
     compress: typeof flags.compress === 'string' ? flags.compress : undefined,
     parallel: typeof flags.parallel === 'string' ? flags.parallel : undefined,

@@ -105,10 +105,15 @@ export function parseRepoUrl(raw: string): RepoLocation {
   throw bad(s, 'it must start with file:// or s3://');
 }
 
-export function parseRepoList(raw: string): RepoLocation[] {
+/**
+ * Every copy of `raw`, each with `/<cluster>` appended to its path when a cluster is given (a
+ * fleet shares one PGKEEP_REPO: each cluster gets its own prefix of every copy, and each copy
+ * keeps its own options). `cluster` must have passed clusterName().
+ */
+export function parseRepoList(raw: string, cluster?: string): RepoLocation[] {
   const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) throw bad(raw, 'it is empty');
-  const locs = parts.map(parseRepoUrl);
+  const locs = parts.map((p) => parseRepoUrl(cluster ? withClusterPath(p, cluster) : p));
   // The same place twice would be written twice concurrently and count as two copies.
   const seen = new Set<string>();
   for (const l of locs) {
@@ -117,6 +122,44 @@ export function parseRepoList(raw: string): RepoLocation[] {
     seen.add(id);
   }
   return locs;
+}
+
+/**
+ * One copy's URL with `/<cluster>` appended to its path, as a string, so that it re-parses
+ * through parseRepoUrl and its %-escapes and options are kept byte for byte. A file:// URL
+ * has no query (everything after file:// is the path); an s3:// URL keeps its ?options.
+ * Anything else is returned unchanged for parseRepoUrl to refuse with its own message.
+ */
+export function withClusterPath(url: string, cluster: string): string {
+  const s = url.trim();
+  if (s.startsWith('file://')) return `file://${s.slice('file://'.length).replace(/\/+$/, '')}/${cluster}`;
+  if (s.startsWith('s3://')) {
+    const q = s.search(/[?#]/);
+    const [base, tail] = q < 0 ? [s, ''] : [s.slice(0, q), s.slice(q)];
+    const rest = base.slice('s3://'.length);
+    // s3://bucket (no prefix) becomes s3://bucket/<cluster>; trailing slashes never double.
+    return `s3://${rest.replace(/\/+$/, '')}/${cluster}${tail}`;
+  }
+  return s;
+}
+
+/**
+ * A fleet's cluster name becomes one path segment of every copy and the status folder:
+ * letters, digits, dot, dash, underscore; starting with a letter or digit; no "..".
+ */
+export function clusterName(value: string, source: string): string {
+  const v = value.trim();
+  let why: string | undefined;
+  if (v.includes('/') || v.includes('\\')) why = 'it must be one path segment, without slashes';
+  else if (v.includes('..')) why = 'it must not contain ".."';
+  else if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v)) why = 'use 1 to 63 letters, digits, dots, dashes or underscores, starting with a letter or digit';
+  if (why)
+    throw new PgkeepError(
+      'bad-config',
+      `Cluster name "${v}" (${source}) is not valid: ${why}.`,
+      'The cluster name is appended to the path of every copy in PGKEEP_REPO (s3://bucket/prod → s3://bucket/prod/<cluster>); use e.g. db1 or orders-eu.',
+    );
+  return v;
 }
 
 /** http(s) URL with a host: what an S3 endpoint must look like ("localhost:9000" parses as a scheme). */
