@@ -2,7 +2,7 @@
 // cluster, one database is dumped from it and restored into the live server as <db>_restore.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, promises as fsp } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config/config.js';
@@ -17,9 +17,16 @@ import { startCluster } from '../../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// This file's own temp dir (os.tmpdir() follows TMPDIR): other runs of this suite on the same
+// machine leave their ephemeral clusters in the shared one, and those are not this run's leftovers.
+const ownTmp = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-pitr-db-test-'));
+chmodSync(ownTmp, 0o755); // the server runs as postgres under root and must reach its data dir
+const sharedTmp = process.env.TMPDIR;
+process.env.TMPDIR = ownTmp;
+
 function leftovers(): string[] {
-  const dirs = execFileSync('ls', [os.tmpdir()]).toString().split('\n').filter((d) => d.startsWith('pgkeep-pitr-db-'));
-  const procs = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes('pgkeep-pitr-db-'));
+  const dirs = execFileSync('ls', [ownTmp]).toString().split('\n').filter((d) => d.startsWith('pgkeep-pitr-db-'));
+  const procs = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(path.join(ownTmp, 'pgkeep-pitr-db-')));
   return [...dirs, ...procs];
 }
 
@@ -85,6 +92,9 @@ describe('single-database point-in-time restore', () => {
   afterAll(async () => {
     await c?.destroy();
     await fsp.rm(repo.dir, { recursive: true, force: true });
+    if (sharedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = sharedTmp;
+    await fsp.rm(ownTmp, { recursive: true, force: true });
   });
 
   it('restores one database as of a time into <db>_restore on the live server and removes the ephemeral cluster', async () => {
