@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { Readable } from 'node:stream';
+import { zstdDecompressSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../../src/postgres/local-cluster.js';
 import { toolMajor } from '../../../src/postgres/pg-tools.js';
 import { readManifest } from '../../../src/repo/catalog.js';
+import { restoreDumpInto } from '../../../src/restore/logical-restore.js';
+import { PgkeepError } from '../../../src/util/errors.js';
 import { FsStore } from '../../../src/storage/fs-store.js';
 import { setLogSink } from '../../../src/util/log.js';
 import { checkLogicalBackup } from '../../../src/verify/logical-check.js';
@@ -163,6 +167,27 @@ describe('logical restore', () => {
         : /pg_restore into "core_fail" exited with code 1: .*must be (member of|able to SET ROLE) .*app_owner/,
     );
     expect(await exists('core_fail')).toBe(false);
+  });
+
+  it('a dump that ends early or cannot be read fails loudly with the reason, and the database is dropped', async () => {
+    const raw = zstdDecompressSync(await fsp.readFile(path.join(repo, 'backups', backupId, 'core.dump.zst')));
+    // Cut inside the data, after the TOC: pg_restore has already sent SQL when it fails.
+    const cut = raw.subarray(0, Math.floor(raw.length * 0.9));
+    const short = await restoreDumpInto(c.env, binDir(), async () => Readable.from([cut]), 'core_cut', { replace: false }).catch((e: Error) => e);
+    expect(short).toBeInstanceOf(PgkeepError);
+    expect((short as Error).message).toMatch(/pg_restore (of the dump for|into) "core_cut" exited with code 1: pg_restore: error: .*(end of file|could not read)/);
+    expect(await exists('core_cut')).toBe(false);
+    // The store failing mid-read: its error, not a pipe or a killed pg_restore, is what is reported.
+    const failing = async () =>
+      Readable.from(
+        (async function* () {
+          yield raw.subarray(0, Math.floor(raw.length / 2));
+          throw new Error('read from the store failed: connection reset');
+        })(),
+      );
+    const broken = await restoreDumpInto(c.env, binDir(), failing, 'core_cut', { replace: false }).catch((e: Error) => e);
+    expect((broken as Error).message).toBe('read from the store failed: connection reset');
+    expect(await exists('core_cut')).toBe(false);
   });
 
   it('--dry-run prints the plan and creates nothing', async () => {
