@@ -9,6 +9,8 @@ missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v zstd >/dev/null || missing+=(zstd)
 command -v jq >/dev/null || missing+=(jq)
+# shellcheck: test/unit/workflows/lint.test.ts checks every workflow's run: scripts with it.
+command -v shellcheck >/dev/null || missing+=(shellcheck)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "Missing packages: ${missing[*]}: run as root or: sudo apt-get install -y ${missing[*]}" >&2; exit 1; fi
   apt-get update -qq
