@@ -113,6 +113,19 @@ export function parseRepoUrl(raw: string): RepoLocation {
 export function parseRepoList(raw: string, cluster?: string): RepoLocation[] {
   const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) throw bad(raw, 'it is empty');
+  if (cluster)
+    for (const p of parts) {
+      const base = parseRepoUrl(p);
+      const last = (base.kind === 'file' ? base.path : base.prefix).split('/').pop();
+      // Workflows written before PGKEEP_CLUSTER appended /<cluster> themselves; with the cluster
+      // given too, <repo>/<cluster>/<cluster> would be a new, empty repository beside the real one.
+      if (last === cluster)
+        throw new PgkeepError(
+          'bad-config',
+          `PGKEEP_REPO entry "${redactUserinfo(base.url)}" already ends in "/${cluster}", and the cluster "${cluster}" would be appended again.`,
+          `pgkeep appends the cluster to every copy itself: set PGKEEP_REPO to the fleet's root (without /${cluster}) and pass the cluster as PGKEEP_CLUSTER / --cluster / the cluster input, or give the whole location with --repo / the repo input and no cluster.`,
+        );
+    }
   const locs = parts.map((p) => parseRepoUrl(cluster ? withClusterPath(p, cluster) : p));
   // The same place twice would be written twice concurrently and count as two copies.
   const seen = new Set<string>();

@@ -48,6 +48,15 @@ describe('composing the repository with a cluster', () => {
     for (let i = 0; i < a.length; i++) expect(a[i]).not.toBe(b[i]);
   });
 
+  it('refuses a copy that already ends in the cluster (a workflow that still appends /<cluster> itself)', () => {
+    const e = refusal(() => loadConfig({ PGKEEP_REPO: 's3://backups/pg/main', PGKEEP_CLUSTER: 'main' }));
+    expect(e.message).toBe('PGKEEP_REPO entry "s3://backups/pg/main" already ends in "/main", and the cluster "main" would be appended again.');
+    expect(e.hint).toContain('set PGKEEP_REPO to the fleet\'s root');
+    expect(refusal(() => parseRepoList('s3://bkt/prod,file:///srv/pg/db1/', 'db1')).message).toContain('"file:///srv/pg/db1/" already ends in "/db1"');
+    // Only a whole segment counts.
+    expect(parseRepoList('s3://bkt/prod-db1', 'db1')[0].url).toBe('s3://bkt/prod-db1/db1');
+  });
+
   it('still refuses what the copy alone would be refused for', () => {
     expect(refusal(() => parseRepoList('s3://backups/prod?colour=red', 'db1')).message).toContain('unknown option "colour"');
     expect(refusal(() => parseRepoList('file://relative/path', 'db1')).message).toContain('absolute path');
