@@ -72,12 +72,19 @@ function copiesOf(store: Store): Store[] {
   return store instanceof MirrorStore ? store.copies : [store];
 }
 
+/**
+ * The lock at `key`, null when absent. Some S3-protocol servers (s3rver) rewrite an object in
+ * place, so a read during its holder's renewal can see half of it: read again before giving up.
+ */
 async function readLock(store: Store, key: string): Promise<LockInfo | null> {
-  try {
-    return (await readJson(store, key)) as LockInfo;
-  } catch (e) {
-    if (e instanceof PgkeepError && e.code === 'not-found') return null;
-    throw e;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await readJson(store, key)) as LockInfo;
+    } catch (e) {
+      if (e instanceof PgkeepError && e.code === 'not-found') return null;
+      if (!(e instanceof PgkeepError && e.code === 'corrupt-repo') || attempt >= 4) throw e;
+      await new Promise((r) => setTimeout(r, 25 * (attempt + 1)));
+    }
   }
 }
 
@@ -141,8 +148,13 @@ export async function acquireLock(store: Store, name: string, opts: LockOptions 
   let renewing: Promise<void> | undefined;
   /** The last renewal's failure (undefined when it reached every copy). */
   let failure: unknown;
+  const ranOut = () =>
+    `its lease ran out at ${new Date(validUntil).toISOString()} before it was renewed${failure ? `; the last renewal failed: ${(failure as Error).message}` : ''}`;
   const renew = (): Promise<void> => {
     renewing ??= (async () => {
+      // Stalled past its lease (suspended, event loop blocked): another pgkeep may rightly have
+      // taken over, so give up rather than write over its lock.
+      if (Date.now() >= validUntil) return markLost(copies[0], ranOut());
       const until = stamp();
       failure = undefined;
       for (const copy of copies) {
@@ -157,7 +169,7 @@ export async function acquireLock(store: Store, name: string, opts: LockOptions 
         }
       }
       if (!failure) validUntil = until;
-      else if (Date.now() >= validUntil) markLost(copies[0], `its lease could not be renewed before it ran out: ${(failure as Error).message}`);
+      else if (Date.now() >= validUntil) markLost(copies[0], ranOut());
       else log.warn(`could not renew the ${name} lock (${(failure as Error).message}); retrying until its lease runs out at ${new Date(validUntil).toISOString()}`);
     })().finally(() => (renewing = undefined));
     return renewing;

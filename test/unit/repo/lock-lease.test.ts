@@ -128,8 +128,16 @@ describe('lock leases', () => {
     l.assertHeld(); // a failed renewal alone is not a loss…
     await expect(l.confirm()).rejects.toMatchObject({ code: 'lock-unconfirmed' }); // …but no proof to commit on
     await sleep(400);
-    expect(() => l.assertHeld()).toThrow(/could not be renewed before it ran out: connection reset/);
+    expect(() => l.assertHeld()).toThrow(/lease ran out at .* before it was renewed; the last renewal failed: connection reset/);
     failing = false;
+    await l.release();
+  });
+
+  it('a holder stalled past its lease gives up instead of writing over a possible new holder', async () => {
+    const s = tmpStore();
+    const l = await acquireLock(s, 'backup-full', { leaseMs: 100, refreshMs: 60_000 });
+    await sleep(150); // no renewal ran in time
+    await expect(l.confirm()).rejects.toThrow(/lease ran out at .* before it was renewed/);
     await l.release();
   });
 
