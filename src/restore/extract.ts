@@ -16,6 +16,7 @@ import { findExecutable } from '../util/find-executable.js';
 import { progress } from '../util/log.js';
 import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import { mkdirp } from '../util/mkdirp.js';
+import { TarGuard } from './tar-guard.js';
 
 const DAMAGED = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
 
@@ -30,28 +31,35 @@ export async function extractTarObject(store: Store, backupId: string, obj: Mani
   const stored = await store.get(backupObjectKey(backupId, obj.name));
   const zstdCli = obj.compression === 'zstd' && opts.zstdCli !== false ? findExecutable('zstd') : undefined;
   const counted = new PassThrough({ highWaterMark: 1 << 20 });
-  // Progress counts raw bytes (JS path) or stored bytes scaled to raw (zstd CLI path).
-  const scale = zstdCli && obj.bytes > 0 ? obj.rawBytes / obj.bytes : 1;
   let bytes = 0;
   counted.on('data', (c: Buffer) => {
     bytes += c.length;
-    prog?.add(Math.round(c.length * scale));
+    prog?.add(c.length);
   });
+  // Every tar header passes the guard before tar sees it: an entry that could land outside the
+  // directory stops the stream (and the restore) instead of being written.
+  const guard = new TarGuard(what);
   const stages: NodeJS.ReadWriteStream[] = [verifyingStream(obj, what)];
   if (obj.compression === 'zstd' && !zstdCli) stages.push(new MultiFrameZstdDecompress(what));
-  stages.push(counted);
+  if (!zstdCli) stages.push(guard, counted);
   const zstd = zstdCli ? startTool('', zstdCli, ['-d', '-c', '-q'], { stdin: 'pipe', what: `zstd -d of ${what}` }) : undefined;
   // --ignore-zeros: tar reads to the real end of input instead of stopping at the end-of-archive
   // blocks, so it never closes the pipe early and every byte passes the SHA-256 check.
-  const tar = startTool('', 'tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdin: zstd ? zstd.stdout : 'pipe', what: `tar -x into ${dir}` });
+  const tar = startTool('', 'tar', ['-x', '--ignore-zeros', '-f', '-', '-C', dir, '--no-same-owner'], { stdin: 'pipe', what: `tar -x into ${dir}` });
   tar.stdout.resume(); // tar -x prints nothing, but must never block on a full stdout pipe
-  // tar has its own copy of zstd's stdout: ours must not keep the pipe open.
-  zstd?.stdout.destroy();
-  const [fed, untarred, unzstd] = await Promise.allSettled([pipeline(stored, ...(stages as [Transform]), (zstd ?? tar).stdin!), tar.done, zstd?.done]);
-  if (fed.status === 'rejected') {
+  const [fed, guarded, untarred, unzstd] = await Promise.allSettled([
+    pipeline(stored, ...(stages as [Transform]), (zstd ?? tar).stdin!),
+    // zstd decompresses natively on its own core; its output comes back through the guard.
+    zstd ? pipeline(zstd.stdout, guard, counted, tar.stdin!) : Promise.resolve(),
+    tar.done,
+    zstd?.done,
+  ]);
+  const refused = [fed, guarded].find((r) => r.status === 'rejected' && r.reason instanceof PgkeepError && r.reason.code === 'unsafe-tar-entry');
+  if (refused || fed.status === 'rejected' || guarded.status === 'rejected') {
     tar.child.kill('SIGKILL');
     zstd?.child.kill('SIGKILL');
-    const e = fed.reason;
+    if (refused) throw (refused as PromiseRejectedResult).reason;
+    const e = fed.status === 'rejected' ? fed.reason : (guarded as PromiseRejectedResult).reason;
     if (e instanceof PgkeepError) throw e;
     const why = unzstd.status === 'rejected' ? (unzstd.reason as Error).message : (e as Error).message;
     throw new PgkeepError('corrupt-object', `${what} could not be read back: ${why}.`, DAMAGED);
@@ -59,7 +67,7 @@ export async function extractTarObject(store: Store, backupId: string, obj: Mani
   if (unzstd.status === 'rejected') throw new PgkeepError('corrupt-object', `${what} could not be decompressed: ${(unzstd.reason as Error).message}`, DAMAGED);
   if (untarred.status === 'rejected') throw new PgkeepError('tool-failed', (untarred.reason as Error).message, 'Check free space and permissions of the target directory.');
   prog?.done();
-  return zstdCli ? obj.rawBytes : bytes;
+  return bytes;
 }
 
 export function baseObjectOf(m: Manifest): ManifestObject | undefined {
