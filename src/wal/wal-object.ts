@@ -69,10 +69,15 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const produce = pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), raw, walCompressor(), stored, out);
   const consume = store.put(key, out, { ifNoneMatch: true });
+  // A store that fails before reading the whole body (a refused mkdir, a dead connection) would
+  // leave the producer waiting on a full buffer forever: break it, the store's error wins below.
+  consume.catch(() => out.destroy());
   const [p, c] = await Promise.allSettled([produce, consume]);
   // A store may refuse an existing key before reading the body (S3 If-None-Match), which
   // breaks our producer: the refusal is the real outcome.
   const exists = c.status === 'rejected' && c.reason instanceof PgkeepError && c.reason.code === 'exists';
+  const localMissing = p.status === 'rejected' && (p.reason as NodeJS.ErrnoException).code === 'ENOENT' && (p.reason as NodeJS.ErrnoException).path === file;
+  if (c.status === 'rejected' && !exists && !localMissing) throw c.reason;
   if (p.status === 'rejected' && !exists) {
     out.destroy();
     const code = (p.reason as NodeJS.ErrnoException).code;

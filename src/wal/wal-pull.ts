@@ -100,6 +100,10 @@ export async function pullWalTo(o: WalPullOptions, endpos: bigint, segSize: numb
   const timeout = (o.timeoutSeconds ?? 300) * 1000;
   let timedOut = false;
   let complete = false;
+  // The first push that fails: it stops pg_receivewal and becomes this function's error. A
+  // rejection left in the polling chain between ticks would be unhandled and kill the process
+  // (no summary, lock left behind, pg_receivewal orphaned), so every tick settles to a value.
+  let pushError: unknown;
   const timer = setTimeout(() => {
     timedOut = true;
     run.kill();
@@ -107,31 +111,50 @@ export async function pullWalTo(o: WalPullOptions, endpos: bigint, segSize: numb
   // Push segments as pg_receivewal completes them, so the spool stays small on long pulls.
   // pg_receivewal only notices --endpos when WAL beyond it arrives (on an idle server that can
   // take many seconds), so once the last wanted segment is stored we stop it ourselves.
-  let draining = Promise.resolve();
+  let draining: Promise<void> = Promise.resolve();
   const poll = setInterval(() => {
-    draining = draining
-      .then(() => drainSpool(o.store, dir, o.parallel))
-      .then((p) => {
-        pushed.push(...p);
-        if (!complete && reached()) {
-          complete = true;
-          run.kill();
-        }
-      });
+    draining = draining.then(async () => {
+      if (pushError !== undefined || complete) return;
+      try {
+        pushed.push(...(await drainSpool(o.store, dir, o.parallel)));
+      } catch (e) {
+        pushError = e;
+        run.kill();
+        return;
+      }
+      if (reached()) {
+        complete = true;
+        run.kill();
+      }
+    });
   }, 250);
   try {
     await run.done;
   } catch (e) {
-    if (!complete && timedOut)
+    if (pushError === undefined && !complete && timedOut)
       throw new PgkeepError('wal-pull-timeout', `pg_receivewal did not reach ${formatLsn(end)} within ${timeout / 1000} s.`, 'Check that the server is reachable for replication (pg_hba.conf "replication" line) and not overloaded.');
-    if (!complete) throw e;
+    if (pushError === undefined && !complete) throw e;
   } finally {
     clearTimeout(timer);
     clearInterval(poll);
-    await draining.catch(() => undefined);
+    await draining;
+    // Whatever happened above, pg_receivewal must not outlive this run (kill is a no-op once it exited).
+    run.kill();
   }
-  pushed.push(...(await drainSpool(o.store, dir, o.parallel)));
+  if (pushError !== undefined) throw pushFailed(pushError, o.store);
+  try {
+    pushed.push(...(await drainSpool(o.store, dir, o.parallel)));
+  } catch (e) {
+    throw pushFailed(e, o.store);
+  }
   return [...new Set(pushed)].sort();
+}
+
+/** A failed push as one paragraph: the files stay in the spool and the next run pushes them. */
+function pushFailed(e: unknown, store: Store): PgkeepError {
+  if (e instanceof PgkeepError && e.code !== 'unexpected') return new PgkeepError(e.code, `Could not store pulled WAL in ${store.description}: ${e.message}`, e.hint ?? 'Pulled WAL stays in the local spool; the next run pushes it.');
+  const msg = (e as Error)?.message ?? String(e);
+  return new PgkeepError('wal-push-failed', `Could not store pulled WAL in ${store.description}: ${msg}. pg_receivewal was stopped.`, 'Check that the repository is reachable and writable; the pulled WAL stays in the local spool and the next run pushes it (the slot keeps what was not pulled yet).');
 }
 
 /**

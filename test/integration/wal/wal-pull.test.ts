@@ -10,7 +10,7 @@ import { backupObjectKey, manifestKey, walKey } from '../../../src/repo/layout.j
 import { loadWalCatalog } from '../../../src/repo/wal-catalog.js';
 import { parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../../../src/wal/segment.js';
 import { binDir, startCluster, verifyWalArgs } from '../../helpers/pg.js';
-import { CLI_BUNDLE, NODE24, pgkeep } from '../../helpers/cli.js';
+import { CLI_BUNDLE, NODE24, pgkeep, pgkeepBundle } from '../../helpers/cli.js';
 import { extractBase } from '../../helpers/archiving.js';
 
 async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -105,5 +105,24 @@ describe('WAL pull over a replication slot (archive_mode off)', () => {
     const cat = await loadWalCatalog(new FsStore(repoDir));
     expect(cat.other.filter((o) => o.key.includes('partial'))).toEqual([]);
     expect((await fsp.readdir(spool)).filter((f) => !f.endsWith('.partial'))).toEqual([]);
+  });
+
+  // Last in the file: the slot moves past segments this repository never receives.
+  it('a push that fails during wal-pull stops pg_receivewal and exits 1 with one paragraph (no unhandled rejection)', async () => {
+    // A repository whose timeline folder is a plain file: every WAL put fails (ENOTDIR), while
+    // pgkeep.json and locks/ still work, so only the push fails.
+    const broken = path.join(tmp, 'broken-repo');
+    await fsp.mkdir(path.join(broken, 'wal'), { recursive: true });
+    await fsp.writeFile(path.join(broken, 'wal', '00000001'), 'not a directory');
+    const spool = path.join(tmp, 'broken-spool');
+    await c.psql(`insert into t select g, 'broken' from generate_series(200001, 210000) g`);
+    const r = await pgkeepBundle(['wal-pull', '--spool', spool], { ...env, PGKEEP_REPO: `file://${broken}` });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/pgkeep wal-pull: .*could not store/i);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(r.stderr).not.toMatch(/unhandled|Unhandled/);
+    // pg_receivewal was stopped, not orphaned: nothing streams from the slot any more.
+    await waitFor('pg_receivewal to go away', async () => (await c.psql(`select count(*) from pg_stat_replication`)).trim() === '0', 10_000);
+    expect((await c.psql(`select active from pg_replication_slots where slot_name = 'pgkeep'`)).trim()).toBe('f');
   });
 });
