@@ -24,10 +24,19 @@ import { timestampToMicros, microsToIso } from './target-time.js';
 import { checkReplayReached, plannedEndText } from './replay-check.js';
 import { formatLsn, parseLsn } from '../wal/segment.js';
 import { mkdirp } from '../util/mkdirp.js';
+import { describeDataDir, findDataDirAt } from './live-data-dir.js';
 
 /** Refuse anything but an absent or empty directory; returns whether it exists. */
 export async function checkTargetDir(dir: string): Promise<'absent' | 'empty'> {
   if (!dir) throw new PgkeepError('bad-usage', 'pgkeep restore needs --to <empty data directory>.');
+  // First: a live cluster's directory (or one inside it, or a symlink to it) gets a message naming the server.
+  const live = await findDataDirAt(dir);
+  if (live)
+    throw new PgkeepError(
+      'target-is-data-dir',
+      `${describeDataDir(dir, live)}; pgkeep restore never writes into an existing cluster.`,
+      live.running ? 'Restore into a new directory with --to; to replace this cluster, stop it (pg_ctl stop) and move its directory away first.' : 'Restore into a new directory with --to, outside any data directory.',
+    );
   let st;
   try {
     st = await fsp.stat(dir);

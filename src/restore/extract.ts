@@ -17,6 +17,7 @@ import { progress } from '../util/log.js';
 import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import { mkdirp } from '../util/mkdirp.js';
 import { TarGuard } from './tar-guard.js';
+import { describeDataDir, findDataDirAt } from './live-data-dir.js';
 
 const DAMAGED = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
 
@@ -118,6 +119,11 @@ export async function emptyDir(dir: string, created: boolean): Promise<void> {
 async function checkTablespaceTarget(oid: number, location: string, to: string): Promise<'absent' | 'empty'> {
   if (!path.isAbsolute(to) || /[\n\r\\]/.test(to))
     throw new PgkeepError('bad-tablespace-map', `Tablespace ${oid} cannot go to "${to}": it must be an absolute path without newlines or backslashes.`, 'Use --tablespace-map OLD=NEW with an absolute NEW.');
+  // Only a running server's directory: a stopped one may be the very data directory being
+  // restored (pg_verifybackup checks put tablespaces under its pg_tblspc).
+  const live = await findDataDirAt(to);
+  if (live?.running)
+    throw new PgkeepError('target-is-data-dir', `Tablespace ${oid} cannot go to ${to}: ${describeDataDir(to, live)}.`, 'Map it elsewhere with --tablespace-map OLD=NEW.');
   let entries: string[];
   try {
     entries = await fsp.readdir(to);
