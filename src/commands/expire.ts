@@ -14,10 +14,23 @@ import { PgkeepError } from '../util/errors.js';
 
 export interface ExpireOptions {
   retentionDays?: number;
-  /** ISO-8601 "now" (tests, audits). */
+  /** ISO-8601 "now" for a dry run (audits: what would expire at that time). Refused otherwise. */
   now?: string;
   dryRun: boolean;
+  /**
+   * The instant a real run treats as now. Programmatic only (tests that age a repository
+   * without waiting); neither the CLI nor an action can set it.
+   */
+  clock?: Date;
 }
+
+/** A real expire deletes: only the real clock decides what is outside the window. */
+export const nowNeedsDryRun = (): PgkeepError =>
+  new PgkeepError(
+    'bad-usage',
+    '--now is accepted only with --dry-run: a real expire always plans with the current time, since a later --now would delete backups still inside the recovery window.',
+    'Add --dry-run to see what would expire at that time; run pgkeep expire without --now to apply retention.',
+  );
 
 export interface ExpireResult {
   dryRun: boolean;
@@ -45,7 +58,8 @@ export async function planExpire(store: Store, retentionDays: number, now: Date)
 
 export async function runExpire(cfg: Config, opts: ExpireOptions): Promise<ExpireResult> {
   const started = Date.now();
-  const now = opts.now ? new Date(opts.now) : new Date();
+  if (opts.now !== undefined && !opts.dryRun) throw nowNeedsDryRun();
+  const now = opts.now ? new Date(opts.now) : opts.clock ?? new Date();
   if (Number.isNaN(now.getTime()))
     throw new PgkeepError('bad-usage', `--now="${opts.now}" is not an ISO-8601 time.`, 'Example: --now 2026-12-01T00:00:00Z');
   const days = opts.retentionDays ?? cfg.retentionDays;

@@ -1,7 +1,7 @@
 // CLI adapter for `pgkeep expire`: retention by recovery window; --dry-run prints the plan.
 import type { CliCommand } from '../command.js';
 import { str } from '../command.js';
-import { runExpire, type ExpireResult } from '../../commands/expire.js';
+import { nowNeedsDryRun, runExpire, type ExpireResult } from '../../commands/expire.js';
 import { PgkeepError } from '../../util/errors.js';
 import { formatBytes } from '../../util/log.js';
 
@@ -24,7 +24,7 @@ export const expireCommand: CliCommand = {
   synopsis: '[--retention-days N] [--now <ISO-8601>] [--dry-run] [--json]',
   help:
     'Keeps every backup and WAL file needed to restore to any instant of the last N days (PGKEEP_RETENTION_DAYS, 30) and deletes the rest on every copy.\n' +
-    'Never deletes the only backup, never runs while a backup holds its lock, deletes each manifest before its objects. --now is for tests and audits.',
+    'Never deletes the only backup, never runs while a backup holds its lock, deletes each manifest before its objects. --now (with --dry-run only) shows what would expire at that time.',
   options: {
     'retention-days': { type: 'string' },
     now: { type: 'string' },
@@ -32,10 +32,12 @@ export const expireCommand: CliCommand = {
   },
   async run({ cfg, flags }) {
     const now = str(flags, 'now');
+    const dryRun = flags['dry-run'] === true;
+    if (now !== undefined && !dryRun) throw nowNeedsDryRun();
     if (now !== undefined && Number.isNaN(Date.parse(now)))
       throw new PgkeepError('bad-usage', `--now="${now}" is not an ISO-8601 time.`, 'Example: --now 2026-12-01T00:00:00Z');
     // --retention-days reaches cfg.retentionDays through the config overrides (validated there).
-    const r = await runExpire(cfg, { now, dryRun: flags['dry-run'] === true });
+    const r = await runExpire(cfg, { now, dryRun });
     return { json: r, text: formatExpire(r) };
   },
 };

@@ -16,6 +16,9 @@ import { chownForServer } from '../../../src/postgres/local-cluster.js';
 import { binDir } from '../../helpers/pg.js';
 import { parseSegmentName } from '../../../src/wal/segment.js';
 import type { Store } from '../../../src/storage/store.js';
+import { runExpire } from '../../../src/commands/expire.js';
+import { loadConfig } from '../../../src/config/config.js';
+import { describeError } from '../../../src/util/errors.js';
 
 let repo: RealRepo;
 let s3: TestS3;
@@ -28,6 +31,19 @@ let mirrorUrl: string;
 let fileCopy: string;
 let s3Store: Store;
 const in31days = () => new Date(Date.now() + 31 * 86400_000).toISOString();
+
+/**
+ * A real expire 31 days from now. The CLI takes --now only with --dry-run, so the aged clock
+ * goes in through the command's programmatic `clock` (same code path after the CLI frame).
+ */
+async function expireIn31Days(url: string, extraEnv: Record<string, string> = {}): Promise<{ code: number; json: any; stderr: string }> {
+  try {
+    const json = await runExpire(loadConfig({ ...repo.env, PGKEEP_REPO: url, ...extraEnv }), { dryRun: false, clock: new Date(in31days()) });
+    return { code: 0, json: JSON.parse(JSON.stringify(json)), stderr: '' };
+  } catch (e) {
+    return { code: 1, json: undefined, stderr: describeError(e) };
+  }
+}
 
 async function keys(store: Store): Promise<string[]> {
   return (await store.list('')).map((o) => o.key).filter((k) => !k.startsWith('locks/'));
@@ -90,7 +106,7 @@ describe('pgkeep expire', () => {
     const before = await keys(new FsStore(root));
     await fsp.mkdir(path.join(root, 'locks'), { recursive: true });
     await fsp.writeFile(path.join(root, 'locks', 'backup-full.lock'), JSON.stringify({ name: 'backup-full', host: os.hostname(), pid: process.pid, since: new Date().toISOString() }));
-    const r = await repo.run(['expire', '--now', in31days()], url);
+    const r = await repo.run(['expire'], url);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Another pgkeep backup-full is running/);
     expect(await keys(new FsStore(root))).toEqual(before);
@@ -99,7 +115,7 @@ describe('pgkeep expire', () => {
   it('with --now 31 days ahead removes the older full with its WAL on every copy; restore to latest still works', { timeout: 600_000 }, async () => {
     const newManifest = JSON.parse(await fsp.readFile(path.join(repo.repoDir, 'backups', fullNew, 'manifest.json'), 'utf8'));
     const keepFrom = parseSegmentName(newManifest.startWal).segno;
-    const r = await repo.run(['expire', '--now', in31days()], mirrorUrl, s3.env);
+    const r = await expireIn31Days(mirrorUrl, s3.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.applied.deletedBackups.sort()).toEqual([fullOld, logicalOld].sort());
     for (const store of [new FsStore(fileCopy), s3Store]) {
@@ -136,7 +152,7 @@ describe('pgkeep expire', () => {
   });
 
   it('a second run with the same clock has nothing left to do', async () => {
-    const r = await repo.run(['expire', '--now', in31days()], mirrorUrl, s3.env);
+    const r = await expireIn31Days(mirrorUrl, s3.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.plan.expire).toEqual([]);
     expect(r.json.plan.expireWal).toEqual([]);
