@@ -29,10 +29,14 @@
 //  - PG >= 17: UPLOAD_MANIFEST with the newest full/incr backup's backup_manifest (of the same
 //    system), then BASE_BACKUP ( INCREMENTAL ); manifest type "incr" with `parent`; objects as
 //    for full. Needs summarize_wal = on.
-//  - PG 15/16: an "incr" run is a WAL pull (pg_switch_wal(), then pg_receivewal on the slot up
-//    to the switch LSN), guaranteeing every WAL up to the run's start is in wal/. It writes NO
-//    manifest (there is no restorable object; the planner only ever sees full backups there).
-//    The result's id is informational and `objects` lists nothing.
+//  - PG 15/16: an "incr" run guarantees every WAL up to the run's start is in wal/. By default
+//    (PGKEEP_WAL_SOURCE=archive) archive_command stores it: pg_switch_wal(), then wait until the
+//    switched segment is in the repository, failing loudly when archiving fails or is stale
+//    (src/backup/archive-check.ts); no replication slot is created. Only with --wal-source slot
+//    does it pull over the `pgkeep` slot (pg_receivewal up to the switch LSN). It writes NO
+//    manifest (there is no restorable object; the planner only ever sees full backups there;
+//    `list` is unchanged). The result's id is informational, `objects` lists nothing and `wal`
+//    says what was proven; the action's job summary and status record carry the window.
 import os from 'node:os';
 import zlib from 'node:zlib';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
@@ -55,6 +59,8 @@ import { formatBytes, log, progress } from '../util/log.js';
 import { HashCounter, streamToBuffer, zstdDecompress } from '../util/streams.js';
 import { VERSION } from '../version.js';
 import { pullWalTo, ensureSlot, DEFAULT_SLOT } from '../wal/wal-pull.js';
+import { readSlots, type SlotInfo } from '../wal/replication-slot.js';
+import { archiveCommandRunsPgkeep, checkArchiveFresh, type IncrWalReport } from './archive-check.js';
 import { formatLsn, parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../wal/segment.js';
 import { TarScan } from './tar-scan.js';
 
@@ -324,7 +330,7 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
   const walSource = checkPreflight(pre);
   const store = openStore(cfg);
   await ensureRepoInfo(store, facts.systemIdentifier);
-  if (opts.type === 'incr' && facts.major < 17) return walPullRun(cfg, store, facts, binDir(), pre, started);
+  if (opts.type === 'incr' && facts.major < 17) return incrWalRun(cfg, store, facts, binDir, pre, started);
 
   const lock = await acquireLock(store, `backup-${opts.type}`);
   let id = '';
@@ -422,19 +428,24 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
   }
 }
 
-/** PG < 17 `incr`: make every WAL up to now durable in the repository (see header). */
-async function walPullRun(cfg: Config, store: Store, facts: ServerFacts, binDir: string, pre: PhysicalPreflight, started: number): Promise<BackupResult> {
+/**
+ * PG < 17 `incr`: make sure every WAL up to now is durable in the repository (see header).
+ * By default (PGKEEP_WAL_SOURCE=archive) archive_command does it and the run only proves it;
+ * the slot pull runs only when the operator asked for it (--wal-source slot).
+ */
+async function incrWalRun(cfg: Config, store: Store, facts: ServerFacts, binDir: () => string, pre: PhysicalPreflight, started: number): Promise<BackupResult> {
   const lock = await acquireLock(store, 'backup-incr');
   try {
-    await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
     const startTime = await serverNow(cfg.pgEnv);
-    const switchLsn = await withClient(cfg.pgEnv, undefined, async (c) => (await c.query<{ l: string }>('select pg_switch_wal()::text as l')).rows[0].l);
-    log.info(`incr: PostgreSQL ${facts.major} has no incremental backup; pulling WAL up to ${switchLsn} over slot ${DEFAULT_SLOT}`);
-    const pulled = await pullWalTo({ store: lock.guard(store), pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(switchLsn), pre.segSize, facts.systemIdentifier);
+    const wal = cfg.walSource === 'slot' ? await incrBySlot(cfg, lock.guard(store), facts, binDir(), pre) : await incrByArchive(cfg, store, facts, pre);
     await lock.confirm();
     const stopTime = await serverNow(cfg.pgEnv);
     const durationSeconds = (Date.now() - started) / 1000;
-    log.info(`incr: ${pulled.length} WAL file(s) pushed; every WAL up to ${switchLsn} is in ${store.description} (${durationSeconds.toFixed(1)} s)`);
+    log.info(
+      wal.source === 'archive'
+        ? `incr: archiving is fresh: every WAL up to ${wal.upTo} is in ${store.description} (through ${wal.archivedThrough}); no replication slot used (${durationSeconds.toFixed(1)} s)`
+        : `incr: ${wal.pulled} WAL file(s) pushed; every WAL up to ${wal.upTo} is in ${store.description} (${durationSeconds.toFixed(1)} s)`,
+    );
     return {
       id: makeBackupId(new Date(startTime), 'incr'),
       type: 'incr',
@@ -444,10 +455,58 @@ async function walPullRun(cfg: Config, store: Store, facts: ServerFacts, binDir:
       rawBytes: 0,
       durationSeconds,
       objects: [],
-      walPulled: pulled.length,
-      walUpTo: formatLsn(parseLsn(switchLsn)),
-    } as BackupResult;
+      wal,
+      // Kept for scripts that read them (before `wal` existed).
+      walUpTo: wal.upTo,
+      ...(wal.pulled !== undefined ? { walPulled: wal.pulled } : {}),
+    };
   } finally {
     await lock.release();
   }
+}
+
+/** The default: archive_command stores WAL; prove it reached the repository, pin nothing. */
+async function incrByArchive(cfg: Config, store: Store, facts: ServerFacts, pre: PhysicalPreflight): Promise<IncrWalReport> {
+  const archiving = pre.archiveMode === 'on' || pre.archiveMode === 'always';
+  if (!archiving || !pre.archiveCommand.trim() || pre.archiveCommand === '(disabled)') {
+    const existing = (await readSlots(cfg.pgEnv).catch(() => ({ slots: [] as SlotInfo[] }))).slots.find((s) => s.name === DEFAULT_SLOT);
+    throw new PgkeepError(
+      'no-wal-archiving',
+      `PostgreSQL ${facts.major} has no incremental backup, so the incr run makes sure WAL is archived, but archive_mode is ${pre.archiveMode}${archiving ? ' with an empty archive_command' : ''}; pgkeep does not create a replication slot unless asked, because a slot nobody reads keeps WAL until the primary's disk is full.` +
+        (existing ? ` (Replication slot "${DEFAULT_SLOT}" exists and retains ${formatBytes(existing.retainedBytes ?? 0)}.)` : ''),
+      `Set archive_mode = on and archive_command = 'pgkeep wal-push %p' (restart), or opt into pulling WAL over the "${DEFAULT_SLOT}" slot with --wal-source slot / PGKEEP_WAL_SOURCE=slot (then also set max_slot_wal_keep_size).`,
+    );
+  }
+  const warnings: string[] = [];
+  if (!archiveCommandRunsPgkeep(pre.archiveCommand)) {
+    warnings.push(`archive_command does not mention pgkeep wal-push; checked that WAL reaches ${store.description} anyway.`);
+    log.warn(warnings.at(-1)!);
+  }
+  const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
+  log.info(`incr: PostgreSQL ${facts.major} has no incremental backup; switching WAL and checking that archive_command stored it in ${store.description}`);
+  const r = await checkArchiveFresh({ store, pgEnv: cfg.pgEnv, segSize: pre.segSize, timeline: pre.timeline, waitSeconds });
+  // A slot left from earlier (opt-in or a full backup without archiving) still pins WAL: say so.
+  const slot = (await readSlots(cfg.pgEnv).catch(() => ({ slots: [] as SlotInfo[] }))).slots.find((s) => s.name === DEFAULT_SLOT && !s.active);
+  if (slot) {
+    warnings.push(`Replication slot "${DEFAULT_SLOT}" is not used by this run and retains ${formatBytes(slot.retainedBytes ?? 0)} of WAL on the server; drop it with pgkeep slot drop if nothing reads it.`);
+    log.warn(warnings.at(-1)!);
+  }
+  return { source: 'archive', upTo: formatLsn(parseLsn(r.upTo)), archivedThrough: r.archivedThrough, archiver: r.archiver, warnings };
+}
+
+/** Opt-in (--wal-source slot): pull up to now over the slot (created if missing). */
+async function incrBySlot(cfg: Config, store: Store, facts: ServerFacts, binDir: string, pre: PhysicalPreflight): Promise<IncrWalReport> {
+  const ensured = await ensureSlot(cfg.pgEnv, DEFAULT_SLOT);
+  const switchLsn = await withClient(cfg.pgEnv, undefined, async (c) => (await c.query<{ l: string }>('select pg_switch_wal()::text as l')).rows[0].l);
+  log.info(`incr: PostgreSQL ${facts.major} has no incremental backup; pulling WAL up to ${switchLsn} over slot ${DEFAULT_SLOT} (--wal-source slot)`);
+  const pulled = await pullWalTo({ store, pgEnv: cfg.pgEnv, binDir, parallel: cfg.parallel }, parseLsn(switchLsn), pre.segSize, facts.systemIdentifier);
+  const after = await readSlots(cfg.pgEnv);
+  const slot = after.slots.find((s) => s.name === DEFAULT_SLOT);
+  return {
+    source: 'slot',
+    upTo: formatLsn(parseLsn(switchLsn)),
+    pulled: pulled.length,
+    ...(slot?.retainedBytes !== undefined ? { slotRetainedBytes: slot.retainedBytes } : {}),
+    warnings: ensured.warnings,
+  };
 }

@@ -10,6 +10,7 @@ import { walPullCommand } from './commands/wal-pull.js';
 import { verifyCommand } from './commands/verify.js';
 import { expireCommand } from './commands/expire.js';
 import { statusCommand } from './commands/status.js';
+import { slotCommand } from './commands/slot.js';
 
 export const COMMANDS: Record<string, CliCommand> = {
   backup: backupCommand,
@@ -22,4 +23,5 @@ export const COMMANDS: Record<string, CliCommand> = {
   verify: verifyCommand,
   expire: expireCommand,
   status: statusCommand,
+  slot: slotCommand,
 };

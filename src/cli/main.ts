@@ -82,5 +82,6 @@ function overridesFrom(flags: Flags) {
     retentionDays: typeof flags['retention-days'] === 'string' ? flags['retention-days'] : undefined,
     compress: typeof flags.compress === 'string' ? flags.compress : undefined,
     parallel: typeof flags.parallel === 'string' ? flags.parallel : undefined,
+    walSource: typeof flags['wal-source'] === 'string' ? flags['wal-source'] : undefined,
   };
 }

@@ -5,6 +5,7 @@ import type { BackupType } from '../repo/layout.js';
 import { logicalBackup } from '../backup/logical-backup.js';
 import { physicalBackup } from '../backup/physical-backup.js';
 import type { BackupResult } from './types.js';
+import { runStatus } from './status.js';
 
 export interface BackupOptions {
   type: BackupType;
@@ -15,5 +16,9 @@ export interface BackupOptions {
 }
 
 export async function runBackup(cfg: Config, opts: BackupOptions): Promise<BackupResult> {
-  return opts.type === 'logical' ? logicalBackup(cfg, opts) : physicalBackup(cfg, opts);
+  if (opts.type === 'logical') return logicalBackup(cfg, opts);
+  const r = await physicalBackup(cfg, opts);
+  // An incr run on 15/16 stores no backup: what it records is the recovery window it keeps open.
+  if (r.wal) r.window = (await runStatus(cfg)).window;
+  return r;
 }

@@ -12,6 +12,9 @@ import { currentTimeline, describeTimelines, type TimelineInfo } from '../restor
 import type { Store } from '../storage/store.js';
 import { computeStatus, type RepoStatus } from '../report/freshness.js';
 import { openStore } from '../storage/open-store.js';
+import { readSlots } from '../wal/replication-slot.js';
+import { slotsStatus, type SlotStatus } from '../report/slot-status.js';
+import { describeError } from '../util/errors.js';
 
 export interface StatusOptions {
   /** Oldest acceptable newest backup, in hours (default 26: a daily schedule plus slack). */
@@ -21,6 +24,8 @@ export interface StatusOptions {
   now?: Date;
   /** Also read the .history files and timeline.json: the timelines and the current one (CLI status). */
   timelines?: boolean;
+  /** Also read the server's replication slots and what they retain (CLI status); a failure is a note. */
+  slots?: boolean;
 }
 
 export interface StatusWithTimelines extends RepoStatus {
@@ -28,6 +33,10 @@ export interface StatusWithTimelines extends RepoStatus {
   timelines?: TimelineInfo[];
   /** The timeline restores follow by default, and why. */
   currentTimeline?: { timeline: number; why: string };
+  /** With `slots`: every replication slot on the server, its retained WAL and activity. */
+  replicationSlots?: SlotStatus[];
+  /** With `slots`: max_slot_wal_keep_size in bytes (-1 = unlimited). */
+  maxSlotWalKeepSizeBytes?: number;
 }
 
 export const DEFAULT_MAX_AGE_HOURS = 26;
@@ -41,9 +50,20 @@ export async function runStatus(cfg: Config, opts: StatusOptions = {}): Promise<
     maxAgeHours: opts.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS,
     maxWalAgeHours: opts.maxWalAgeHours,
   });
-  if (!opts.timelines) return status;
+  if (!opts.timelines) return opts.slots ? withSlots(cfg, status, wal) : status;
   const t = await repoTimelines(store, cat.backups, wal);
-  return { ...status, timelines: t.timelines, currentTimeline: t.current };
+  const all = { ...status, timelines: t.timelines, currentTimeline: t.current };
+  return opts.slots ? withSlots(cfg, all, wal) : all;
+}
+
+/** The server's replication slots beside the repository's facts; an unreachable server is a note, not a failure. */
+async function withSlots(cfg: Config, s: StatusWithTimelines, wal: WalCatalog): Promise<StatusWithTimelines> {
+  try {
+    const r = slotsStatus(await readSlots(cfg.pgEnv), wal, new Date(s.now));
+    return { ...s, replicationSlots: r.replicationSlots, maxSlotWalKeepSizeBytes: r.maxSlotWalKeepSizeBytes, notes: [...s.notes, ...r.notes] };
+  } catch (e) {
+    return { ...s, notes: [...s.notes, `Replication slots not read (${describeError(e)}).`] };
+  }
 }
 
 /** The repository's timelines (list and status): each with its fork point, and the current one. */

@@ -1,6 +1,8 @@
 // Result shapes commands return: the CLI prints them (human or --json), actions turn them
 // into outputs and job summaries. Keep the documented --json fields stable.
 import type { BackupType } from '../repo/layout.js';
+import type { IncrWalReport } from '../backup/archive-check.js';
+import type { RecoveryWindow } from '../report/freshness.js';
 
 export interface BackupResult {
   id: string;
@@ -13,6 +15,13 @@ export interface BackupResult {
   durationSeconds: number;
   databases?: string[];
   objects: { name: string; bytes: number; rawBytes: number }[];
+  /** incr on PostgreSQL 15/16 (no manifest): where the WAL up to the run's start was proven stored. */
+  wal?: IncrWalReport;
+  /** incr on PostgreSQL 15/16: the recovery window after the run (what it keeps restorable). */
+  window?: RecoveryWindow;
+  /** Same facts as `wal` (upTo, pulled), kept for scripts written before it. */
+  walUpTo?: string;
+  walPulled?: number;
 }
 
 export interface ListEntry {

@@ -8,6 +8,9 @@ import { clusterName, isHttpUrl, parseRepoList, type RepoLocation } from './repo
 
 export type Env = Record<string, string | undefined>;
 
+export const WAL_SOURCES = ['archive', 'slot'] as const;
+export type WalSource = (typeof WAL_SOURCES)[number];
+
 /** Values given on the command line or as action inputs; they override the environment. */
 export interface Overrides {
   repo?: string;
@@ -17,6 +20,8 @@ export interface Overrides {
   compress?: string;
   parallel?: string | number;
   pgBinDir?: string;
+  /** --wal-source (CLI): PGKEEP_WAL_SOURCE for this run. */
+  walSource?: string;
 }
 
 export interface S3Settings {
@@ -51,6 +56,13 @@ export interface Config {
   compression: Compression;
   /** Bound for databases dumped / objects moved in parallel. */
   parallel: number;
+  /**
+   * PGKEEP_WAL_SOURCE / --wal-source: where `backup --type incr` on PostgreSQL 15/16 makes sure
+   * the WAL is. `archive` (default): archive_command stores it; the run checks archiving is
+   * fresh and never creates a replication slot (a forgotten slot fills the primary's disk).
+   * `slot`: the operator opts into pulling over the `pgkeep` slot (pg_receivewal).
+   */
+  walSource: WalSource;
   /** Environment for spawned helpers that need the same settings (restore_command). */
   env: Env;
 }
@@ -103,6 +115,14 @@ const boolSchema = (name: string) =>
     if (['1', 'true', 'yes', 'on'].includes(s)) return true;
     if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
     ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected true or false.` });
+    return z.NEVER;
+  });
+
+const walSourceSchema = (name: string) =>
+  z.string().transform((v, ctx): WalSource => {
+    const s = v.trim().toLowerCase();
+    if ((WAL_SOURCES as readonly string[]).includes(s)) return s as WalSource;
+    ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected archive (archive_command stores WAL; no replication slot) or slot (pull over the pgkeep replication slot).` });
     return z.NEVER;
   });
 
@@ -233,8 +253,12 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
     given(o.parallel, env.PGKEEP_PARALLEL) ?? '2',
   );
   const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
+  const walSource = parse(
+    walSourceSchema(given(o.walSource) !== undefined ? '--wal-source' : 'PGKEEP_WAL_SOURCE'),
+    given(o.walSource, env.PGKEEP_WAL_SOURCE) ?? 'archive',
+  );
 
-  return { repoUrl, repos, ...(cluster ? { cluster } : {}), s3, pgEnv, pgBinDir, retentionDays, compression, parallel, env };
+  return { repoUrl, repos, ...(cluster ? { cluster } : {}), s3, pgEnv, pgBinDir, retentionDays, compression, parallel, walSource, env };
 }
 
 /** A whole-number setting read from the configuration's environment (for settings one command alone uses). */

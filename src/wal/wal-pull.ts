@@ -4,8 +4,8 @@
 // removed locally. `.partial` files are never pushed as segments. The slot keeps WAL on the
 // server until pg_receivewal has flushed it locally, and the spool survives restarts (a file
 // not yet pushed is pushed by the next run), so no WAL is lost between server and repository.
-// Two modes: once up to an LSN (`pullWalTo`, used by `backup --type incr` on PG < 17 and by a
-// full backup when archive_mode is off) and continuous (`pullWalFollow`, `pgkeep wal-pull --follow`).
+// Two modes: once up to an LSN (`pullWalTo`, used by `backup --type incr --wal-source slot` on
+// PG < 17 and by a full backup when archive_mode is off) and continuous (`pullWalFollow`, `pgkeep wal-pull --follow`).
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { mapLimit } from '../util/streams.js';
 import { pushWalFile } from './wal-object.js';
+import { readSlots, unboundedSlotWarning } from './replication-slot.js';
 import { formatLsn, isHistoryName, isSegmentName, parseLsn, parseSegmentName } from './segment.js';
 
 export const DEFAULT_SLOT = 'pgkeep';
@@ -36,9 +37,13 @@ export function defaultSpoolDir(systemIdentifier: string): string {
   return path.join(os.tmpdir(), `pgkeep-wal-pull-${systemIdentifier}`);
 }
 
-/** Create the physical slot with WAL reserved now (pg_receivewal --create-slot would not reserve). */
-export async function ensureSlot(pgEnv: PgEnv, slot = DEFAULT_SLOT): Promise<{ created: boolean; restartLsn: string | null }> {
-  return withClient(pgEnv, undefined, async (c) => {
+/**
+ * Create the physical slot with WAL reserved now (pg_receivewal --create-slot would not reserve).
+ * Warns (log + `warnings`) when max_slot_wal_keep_size is -1: if the runs that read the slot
+ * stop, the server keeps WAL for it until the disk is full.
+ */
+export async function ensureSlot(pgEnv: PgEnv, slot = DEFAULT_SLOT): Promise<{ created: boolean; restartLsn: string | null; warnings: string[] }> {
+  const r = await withClient(pgEnv, undefined, async (c) => {
     const r = await c.query<{ slot_type: string; restart_lsn: string | null }>(
       'select slot_type, restart_lsn::text from pg_replication_slots where slot_name = $1',
       [slot],
@@ -58,6 +63,13 @@ export async function ensureSlot(pgEnv: PgEnv, slot = DEFAULT_SLOT): Promise<{ c
       throw new PgkeepError('slot-failed', `Could not create replication slot "${slot}": ${err.message}.`, 'The user needs the REPLICATION attribute and max_replication_slots must leave a free slot.');
     }
   });
+  const warnings: string[] = [];
+  const { maxSlotWalKeepSizeBytes } = await readSlots(pgEnv);
+  if (maxSlotWalKeepSizeBytes < 0) {
+    warnings.push(unboundedSlotWarning(slot));
+    log.warn(warnings[0]);
+  }
+  return { ...r, warnings };
 }
 
 /** Push every complete segment and history file in the spool, then delete them locally. */

@@ -36,6 +36,16 @@ export function run(env = process.env): Promise<void> {
               ['Compression ratio', ratio(r.rawBytes, r.bytes)],
               ['Duration', formatDuration(r.durationSeconds)],
               ['Rate (raw)', rate(r.rawBytes, r.durationSeconds)],
+              // incr on 15/16: what the run proved instead of storing a backup.
+              ...(r.wal
+                ? ([
+                    ['WAL source', r.wal.source === 'archive' ? 'archive_command (no replication slot)' : 'replication slot pgkeep (--wal-source slot)'],
+                    ['WAL stored up to', r.wal.archivedThrough ? `${r.wal.upTo} (${r.wal.archivedThrough})` : r.wal.upTo],
+                    ...(r.wal.archiver?.lastArchivedTime ? [['Last archived', `${r.wal.archiver.lastArchivedWal} at ${r.wal.archiver.lastArchivedTime}`]] : []),
+                    ...(r.wal.slotRetainedBytes !== undefined ? [['Slot retains', formatBytes(r.wal.slotRetainedBytes)]] : []),
+                    ...r.wal.warnings.map((m) => ['Warning', m]),
+                  ] as [string, string][])
+                : []),
             ],
             databases: r.databases,
             objects: r.objects,

@@ -59,10 +59,17 @@ describe('WAL pull over a replication slot (archive_mode off)', () => {
     expect(await runTool(binDir(), 'pg_verifybackup', [...verifyWalArgs(wal).args, dir])).toMatch(/successfully verified/);
   });
 
-  it('backup --type incr on PostgreSQL 15 stores every WAL up to its start and writes no manifest', async () => {
+  it('backup --type incr without archiving refuses unless the slot is asked for (--wal-source slot)', async () => {
+    const r = await pgkeep(['backup', '--type', 'incr'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/archive_mode is off; pgkeep does not create a replication slot unless asked/);
+    expect(r.stderr).toMatch(/--wal-source slot/);
+  });
+
+  it('backup --type incr --wal-source slot on PostgreSQL 15 stores every WAL up to its start and writes no manifest', async () => {
     await c.psql(`insert into t select g, 'x' from generate_series(50001, 60000) g`);
     const before = (await c.psql(`select pg_current_wal_lsn()`)).trim();
-    const r = await pgkeep(['backup', '--type', 'incr', '--json'], env);
+    const r = await pgkeep(['backup', '--type', 'incr', '--json'], { ...env, PGKEEP_WAL_SOURCE: 'slot' });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.type).toBe('incr');
