@@ -6,8 +6,8 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import { loadConfig, type Config, type Env } from '../config/config.js';
 import { clusterName } from '../config/repo-url.js';
-import { runStatus } from '../commands/status.js';
-import type { RepoStatus } from '../report/freshness.js';
+import { runStatus, type StatusWithTimelines } from '../commands/status.js';
+import { describeCopyLag } from '../storage/copy-lag.js';
 import { updateAlert } from '../report/alert.js';
 import { renderJobSummary, type SummaryInput } from '../report/job-summary.js';
 import { publishStatus } from '../report/status-publish.js';
@@ -62,7 +62,7 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
   }
 
   // The recovery window after the run: shown even when the run failed (what is still restorable).
-  let status: RepoStatus | undefined;
+  let status: StatusWithTimelines | undefined;
   if (cfg) {
     try {
       const maxAge = opts !== undefined ? spec.maxAgeHours?.(opts) : undefined;
@@ -93,6 +93,7 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
     ...(cluster ? { cluster } : {}),
     ...outcome?.record,
     ...(status?.window.newest ? { window: status.window } : {}),
+    ...(status?.copies?.length ? { copyLag: describeCopyLag(status.copies).map(redact) } : {}),
     ...(errText ? { error: errText } : {}),
     ...(env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY
       ? { runUrl: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` }

@@ -3,7 +3,7 @@
 // `timelines` the repository's timelines: where each forked and which one restores follow.
 import type { Config } from '../config/config.js';
 import { loadCatalog } from '../repo/catalog.js';
-import { WAL_PREFIX } from '../repo/layout.js';
+import { BACKUPS_PREFIX, WAL_PREFIX } from '../repo/layout.js';
 import { walCatalogFromKeys, type WalCatalog } from '../repo/wal-catalog.js';
 import { readCurrentTimeline } from '../repo/current-timeline.js';
 import type { Manifest } from '../repo/manifest.js';
@@ -12,6 +12,8 @@ import { currentTimeline, describeTimelines, type TimelineInfo } from '../restor
 import type { Store } from '../storage/store.js';
 import { computeStatus, type RepoStatus } from '../report/freshness.js';
 import { openStore } from '../storage/open-store.js';
+import { MirrorStore } from '../storage/mirror-store.js';
+import { computeCopyLag, describeCopyLag, listPerCopy, type CopyLag } from '../storage/copy-lag.js';
 import { readSlots } from '../wal/replication-slot.js';
 import { slotsStatus, type SlotStatus } from '../report/slot-status.js';
 import { describeError } from '../util/errors.js';
@@ -29,6 +31,8 @@ export interface StatusOptions {
 }
 
 export interface StatusWithTimelines extends RepoStatus {
+  /** Mirrors only: each copy's lag behind the others (WAL and backup objects it lacks). */
+  copies?: CopyLag[];
   /** Every timeline the repository holds, oldest first, with its parent and fork point (from .history files). */
   timelines?: TimelineInfo[];
   /** The timeline restores follow by default, and why. */
@@ -43,13 +47,23 @@ export const DEFAULT_MAX_AGE_HOURS = 26;
 
 export async function runStatus(cfg: Config, opts: StatusOptions = {}): Promise<StatusWithTimelines> {
   const store = openStore(cfg);
-  const [cat, walObjs] = await Promise.all([loadCatalog(store), store.list(WAL_PREFIX)]);
-  const wal = walCatalogFromKeys(walObjs);
-  const status = computeStatus(cat, wal, {
+  // Mirrors: each copy is listed on its own (the union is what the repository holds), so a copy
+  // that lags (down while WAL was pushed with PGKEEP_WAL_REQUIRED_COPIES) shows how far.
+  const mirror = store instanceof MirrorStore && store.copies.length > 1;
+  const [cat, walListing, backupListing] = await Promise.all([
+    loadCatalog(store),
+    mirror ? listPerCopy(store, WAL_PREFIX) : store.list(WAL_PREFIX).then((union) => ({ union, perCopy: [union], copies: [store] })),
+    mirror ? listPerCopy(store, BACKUPS_PREFIX) : undefined,
+  ]);
+  const wal = walCatalogFromKeys(walListing.union);
+  const base = computeStatus(cat, wal, {
     now: opts.now ?? new Date(),
     maxAgeHours: opts.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS,
     maxWalAgeHours: opts.maxWalAgeHours,
   });
+  const copies = backupListing ? computeCopyLag(walListing, backupListing) : undefined;
+  // The lag rides in the notes too: the job summary and the CLI text show every note.
+  const status: StatusWithTimelines = copies ? { ...base, copies, notes: [...base.notes, ...describeCopyLag(copies)] } : base;
   if (!opts.timelines) return opts.slots ? withSlots(cfg, status, wal) : status;
   const t = await repoTimelines(store, cat.backups, wal);
   const all = { ...status, timelines: t.timelines, currentTimeline: t.current };

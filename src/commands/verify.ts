@@ -18,6 +18,7 @@ import { checkPhysicalBackup } from '../verify/physical-check.js';
 import { checkWalChain, describeGap } from '../verify/wal-chain.js';
 import { checkLogicalBackup } from '../verify/logical-check.js';
 import { runDrill } from '../verify/drill.js';
+import { repairCopies } from '../verify/repair-copies.js';
 import { startSegno } from '../retention/plan.js';
 import { parseHistoryFile, parseSegmentName, type HistoryEntry } from '../wal/segment.js';
 import { zstdDecompress } from '../util/streams.js';
@@ -29,6 +30,8 @@ export interface VerifyOptions {
   drill?: boolean;
   /** Skip pg_verifybackup / pg_restore --list (checksums and WAL only). */
   checksumsOnly?: boolean;
+  /** First fill in what a lagging copy of a mirror lacks from the other copies (repair-copies.ts). */
+  repair?: boolean;
 }
 
 export interface CopyReport {
@@ -45,6 +48,8 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   const started = Date.now();
   const store = openStore(cfg);
   const copies = store instanceof MirrorStore ? store.copies : [store];
+  // Repair before the checks, so what is reported is the state after the repair.
+  const repair = opts.repair ? await repairCopies(store, { parallel: cfg.parallel * 2 }) : undefined;
   const cat = await loadCatalog(store);
   const selected = opts.backup ? [findBackup(cat, opts.backup)] : cat.backups;
   const problems: VerifyProblem[] = [];
@@ -104,6 +109,15 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
     problems: dedupe(problems),
     warnings,
     copies: perCopy,
+    ...(repair
+      ? {
+          repaired: {
+            copied: repair.copied.filter((c) => c.from !== 'already there').length,
+            failed: repair.failed.map((f) => `${f.key} → ${f.to}: ${f.error}`),
+            damagedSources: repair.copied.filter((c) => c.badSources?.length).map((c) => `${c.key} on ${c.badSources!.join(', ')}`),
+          },
+        }
+      : {}),
     durationSeconds,
     throughputMiBps: durationSeconds > 0 ? Math.round((bytes / 1048576 / durationSeconds) * 10) / 10 : 0,
   };

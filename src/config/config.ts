@@ -36,6 +36,11 @@ export interface S3Settings {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** AWS_PROFILE, handed to the SDK's default chain. */
   profile?: string;
+  /**
+   * A socket idle this long fails the request as a retryable timeout (default 120 s): a hung
+   * endpoint must not hold archive_command forever. Not a setting; tests shorten it.
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface Config {
@@ -65,6 +70,11 @@ export interface Config {
   walSource: WalSource;
   /** Environment for spawned helpers that need the same settings (restore_command). */
   env: Env;
+  /**
+   * PGKEEP_WAL_REQUIRED_COPIES: how many copies (the first N of PGKEEP_REPO) must hold a WAL
+   * file before a push succeeds; undefined = every copy. The others are filled in later.
+   */
+  walRequiredCopies?: number;
 }
 
 // Every variable libpq reads (PostgreSQL 15-18), handed unchanged to the tools and read by our own
@@ -253,12 +263,17 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
     given(o.parallel, env.PGKEEP_PARALLEL) ?? '2',
   );
   const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
+  // Range 1..number of copies; unset (the default) means every copy: no WAL is acknowledged to
+  // PostgreSQL before each copy holds it.
+  const requiredRaw = given(env.PGKEEP_WAL_REQUIRED_COPIES);
+  const walRequired = requiredRaw === undefined ? undefined : parse(intIn('PGKEEP_WAL_REQUIRED_COPIES', 1, Math.max(1, repos.length)), requiredRaw);
+  const walRequiredCopies = walRequired !== undefined && walRequired < repos.length ? { walRequiredCopies: walRequired } : {};
   const walSource = parse(
     walSourceSchema(given(o.walSource) !== undefined ? '--wal-source' : 'PGKEEP_WAL_SOURCE'),
     given(o.walSource, env.PGKEEP_WAL_SOURCE) ?? 'archive',
   );
 
-  return { repoUrl, repos, ...(cluster ? { cluster } : {}), s3, pgEnv, pgBinDir, retentionDays, compression, parallel, walSource, env };
+  return { repoUrl, repos, ...(cluster ? { cluster } : {}), s3, pgEnv, pgBinDir, retentionDays, compression, parallel, walSource, env, ...walRequiredCopies };
 }
 
 /** A whole-number setting read from the configuration's environment (for settings one command alone uses). */

@@ -21,6 +21,8 @@ function describe(run: RunRecord): string {
   if (run.error) lines.push('', '> ' + escapeHtml(run.error).replace(/\n/g, '\n> '));
   if (run.backupId) lines.push('', `Backup: \`${escapeHtml(run.backupId)}\``);
   if (run.window?.newest) lines.push('', `Recovery window: ${escapeHtml(run.window.oldest ?? '?')} → ${escapeHtml(run.window.newest)}`);
+  // A copy that lags is often why a run failed (it was down): say how far behind it is.
+  if (run.copyLag?.length) lines.push('', 'Copies behind:', ...run.copyLag.map((l) => `- ${escapeHtml(l)}`));
   if (run.runUrl) lines.push('', `Run: ${run.runUrl}`);
   return lines.join('\n');
 }

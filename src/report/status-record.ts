@@ -23,6 +23,8 @@ export interface RunRecord {
   window?: RecoveryWindow;
   /** Message + hint, already redacted. */
   error?: string;
+  /** Mirrors: one sentence per copy that lags behind the others (copy-lag.ts), redacted. */
+  copyLag?: string[];
   runUrl?: string;
 }
 

@@ -16,6 +16,8 @@ import { findExecutable } from '../util/find-executable.js';
 import { progress } from '../util/log.js';
 import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import { mkdirp } from '../util/mkdirp.js';
+import { withCopyFallback } from '../storage/read-fallback.js';
+import { PREFETCH_DIR } from '../wal/wal-fetch.js';
 import { TarGuard } from './tar-guard.js';
 import { describeDataDir, findDataDirAt } from './live-data-dir.js';
 
@@ -106,6 +108,18 @@ export function parseTablespaceMap(v: unknown): Record<string, string> | undefin
   return out;
 }
 
+/**
+ * Undo a base extraction before it is repeated from another copy: everything but the WAL a
+ * restore stages meanwhile in pg_wal/pgkeep-prefetch (fetched and checked on its own).
+ */
+async function clearExtracted(dir: string): Promise<void> {
+  for (const e of await fsp.readdir(dir).catch(() => [] as string[]))
+    if (e !== 'pg_wal') await fsp.rm(path.join(dir, e), { recursive: true, force: true });
+  const wal = path.join(dir, 'pg_wal');
+  for (const e of await fsp.readdir(wal).catch(() => [] as string[]))
+    if (e !== PREFETCH_DIR) await fsp.rm(path.join(wal, e), { recursive: true, force: true });
+}
+
 /** Remove what is in `dir`, or `dir` itself when this run created it (undoing a failed restore). */
 export async function emptyDir(dir: string, created: boolean): Promise<void> {
   if (created) await fsp.rm(dir, { recursive: true, force: true });
@@ -170,7 +184,13 @@ export async function extractPhysicalBackup(
   const reused: string[] = [];
   let raw = 0;
   try {
-    raw += await extractTarObject(store, m.id, base, dir, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting ${base.name}` : undefined });
+    // A damaged object on one copy of a mirror is extracted again from the next copy (storage/read-fallback.ts).
+    raw += await withCopyFallback(
+      store,
+      `${base.name} of backup ${m.id}`,
+      (s) => extractTarObject(s, m.id, base, dir, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting ${base.name}` : undefined }),
+      () => clearExtracted(dir),
+    );
     if (!existsSync(path.join(dir, 'PG_VERSION')) || !existsSync(path.join(dir, 'backup_label')))
       throw new PgkeepError('corrupt-object', `${base.name} of backup ${m.id} does not hold a data directory (no PG_VERSION or backup_label).`);
     const map: string[] = [];
@@ -184,15 +204,21 @@ export async function extractPhysicalBackup(
         throw new PgkeepError('bad-tablespace-map', `Cannot create ${to} for tablespace ${o.tablespaceOid}: ${(e as Error).message}.`, 'Map it to a writable place with --tablespace-map OLD=NEW.');
       }
       (state === 'absent' ? created : reused).push(to);
-      raw += await extractTarObject(store, m.id, o, to, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting tablespace ${o.tablespaceOid}` : undefined });
+      raw += await withCopyFallback(
+        store,
+        `${o.name} of backup ${m.id}`,
+        (s) => extractTarObject(s, m.id, o, to, { zstdCli: opts.zstdCli, progressLabel: opts.progress ? `restore ${m.id}: extracting tablespace ${o.tablespaceOid}` : undefined }),
+        () => emptyDir(to, false),
+      );
       map.push(`${o.tablespaceOid} ${to}\n`);
     }
     if (map.length && !opts.keepTablespaceMap) await fsp.writeFile(path.join(dir, 'tablespace_map'), map.join(''), { mode: 0o600 });
     const bm = m.objects.find((o) => o.kind === BACKUP_MANIFEST_KIND);
     if (bm) {
       const what = `${bm.name} of backup ${m.id}`;
-      const out = createWriteStream(path.join(dir, 'backup_manifest'), { mode: 0o600 });
-      await pipeline(await store.get(backupObjectKey(m.id, bm.name)), verifyingStream(bm, what), new MultiFrameZstdDecompress(what), out);
+      await withCopyFallback(store, what, async (s) =>
+        pipeline(await s.get(backupObjectKey(m.id, bm.name)), verifyingStream(bm, what), new MultiFrameZstdDecompress(what), createWriteStream(path.join(dir, 'backup_manifest'), { mode: 0o600 })),
+      );
     }
     return { rawBytes: raw, created: [...created, ...reused] };
   } catch (e) {

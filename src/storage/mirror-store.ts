@@ -1,13 +1,39 @@
 // Several copies (e.g. local MinIO + AWS offsite): every write goes to all of them, reads come
 // from the first copy that has the object. A failed copy is named in the error.
+// With `relaxed` (PGKEEP_WAL_REQUIRED_COPIES for WAL keys), a write succeeds once the first N
+// copies hold the object; the other copies' failures are logged and remembered in `missed`,
+// and `pgkeep verify --repair` / the next backup fills them in (copy-repair.ts).
 import { PassThrough, type Readable } from 'node:stream';
 import { PgkeepError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import type { ObjectInfo, PutOptions, Store } from './store.js';
+
+export interface MirrorOptions {
+  /** Writes of keys under `prefix` need only the first `copies` copies to succeed. */
+  relaxed?: { prefix: string; copies: number };
+}
 
 export class MirrorStore implements Store {
   readonly description: string;
-  constructor(readonly copies: Store[]) {
+  /** Writes that succeeded without some copies (relaxed keys): what those copies now lack. */
+  readonly missed: { key: string; copy: string; error: string }[] = [];
+  constructor(
+    readonly copies: Store[],
+    readonly options: MirrorOptions = {},
+  ) {
     this.description = copies.map((c) => c.description).join(' + ');
+  }
+
+  /** How many leading copies must take a write of `key`. */
+  requiredFor(key: string): number {
+    const r = this.options.relaxed;
+    return r && key.startsWith(r.prefix) ? Math.max(1, Math.min(r.copies, this.copies.length)) : this.copies.length;
+  }
+
+  /** The same copies, read in another order (the fallback after a corrupt read); writes unchanged. */
+  preferring(first: number): MirrorStore {
+    const order = [...this.copies.slice(first), ...this.copies.slice(0, first)];
+    return new MirrorStore(order, this.options);
   }
 
   async put(key: string, body: Readable, opts?: PutOptions): Promise<{ bytes: number }> {
@@ -46,7 +72,20 @@ export class MirrorStore implements Store {
     results.forEach((p, i) => p.catch(() => branches[i].destroy()));
     const settled = await Promise.allSettled([pump, ...results]);
     if (settled[0].status === 'rejected') throw settled[0].reason;
-    const failed = settled.slice(1).map((s, i) => ({ s, c: this.copies[i] })).filter((x) => x.s.status === 'rejected');
+    let failed = settled.slice(1).map((s, i) => ({ s, c: this.copies[i], i })).filter((x) => x.s.status === 'rejected');
+    const required = this.requiredFor(key);
+    const reason = (f: (typeof failed)[number]) => (f.s as PromiseRejectedResult).reason as Error & { code?: string };
+    // Copies beyond the required ones may fail (not with `exists`: that one needs comparing).
+    const tolerated = required < this.copies.length ? failed.filter((f) => f.i >= required && reason(f)?.code !== 'exists') : [];
+    if (tolerated.length && failed.length === tolerated.length) {
+      for (const f of tolerated) {
+        this.missed.push({ key, copy: f.c.description, error: reason(f)?.message ?? String(reason(f)) });
+        log.warn(
+          `${key} was not written to ${f.c.description} (${reason(f)?.message ?? reason(f)}); the first ${required} cop${required === 1 ? 'y holds' : 'ies hold'} it (PGKEEP_WAL_REQUIRED_COPIES=${required}), so this succeeds; that copy lags until pgkeep verify --repair or the next backup fills it in`,
+        );
+      }
+      failed = [];
+    }
     if (failed.length) {
       const first = (failed[0].s as PromiseRejectedResult).reason;
       // The existing-object case keeps its code so idempotent writers (WAL push) can handle it.
@@ -57,7 +96,8 @@ export class MirrorStore implements Store {
         `The other ${this.copies.length - failed.length} cop${this.copies.length - failed.length === 1 ? 'y was' : 'ies were'} written; fix the failing copy and run again.`,
       );
     }
-    return settled[1].status === 'fulfilled' ? (settled[1].value as { bytes: number }) : { bytes: 0 };
+    const firstOk = settled.slice(1).find((x) => x.status === 'fulfilled') as PromiseFulfilledResult<{ bytes: number }> | undefined;
+    return firstOk?.value ?? { bytes: 0 };
   }
 
   /**

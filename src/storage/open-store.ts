@@ -12,5 +12,7 @@ export function openLocation(loc: RepoLocation, cfg: Config): Store {
 
 export function openStore(cfg: Config): Store {
   const stores = cfg.repos.map((l) => openLocation(l, cfg));
-  return stores.length === 1 ? stores[0] : new MirrorStore(stores);
+  if (stores.length === 1) return stores[0];
+  // 'wal/' is the repository layout's WAL_PREFIX (src/repo sits above this layer).
+  return new MirrorStore(stores, cfg.walRequiredCopies ? { relaxed: { prefix: 'wal/', copies: cfg.walRequiredCopies } } : {});
 }

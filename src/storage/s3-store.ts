@@ -54,9 +54,11 @@ export class S3Store implements Store {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       followRegionRedirects: true,
-      // No socket idle timeout: a GET body may legitimately pause for minutes under back-pressure
-      // (pg_restore building an index); connection setup is bounded instead.
-      requestHandler: { connectionTimeout: 10_000 },
+      // A socket idle for idleTimeoutMs fails the request with a TimeoutError, which the standard
+      // retry strategy retries: a hung endpoint must not hold archive_command (and the WAL piling
+      // up in pg_wal) forever. A GET body that pauses longer under back-pressure (pg_restore
+      // building an index) is cut too, and get() resumes it with a ranged GET from the byte reached.
+      requestHandler: { connectionTimeout: 10_000, socketTimeout: settings.idleTimeoutMs ?? 120_000 },
     });
   }
 
@@ -106,8 +108,8 @@ export class S3Store implements Store {
         cb(null, chunk);
       },
     });
-    body.once('error', (e) => {
-      sourceError = e;
+    body.on('error', (e) => {
+      sourceError ??= e;
       counter.destroy(e);
     });
     // A source destroyed without an error must not look like a complete object (pipe() would
@@ -173,25 +175,31 @@ export class S3Store implements Store {
       let body = first.Body as Readable;
       let offset = 0;
       let failures = 0;
+      // Bytes arrived since the last (re)start: an idle cut then means the reader paused.
+      let progressed = false;
       try {
         for (;;) {
           try {
             for await (const chunk of body) {
               offset += (chunk as Buffer).length;
               failures = 0;
+              progressed = true;
               yield chunk as Buffer;
             }
             if (total === undefined || offset >= total) return;
             throw Object.assign(new Error(`connection closed after ${offset} of ${total} bytes`), { code: 'ECONNRESET' });
           } catch (e) {
             body.destroy();
-            if (!networkCode(e) && !/aborted|premature|socket hang up/i.test((e as Error)?.message ?? '')) throw e;
-            if (++failures >= maxAttempts)
+            const idle = errName(e) === 'TimeoutError';
+            if (!idle && !networkCode(e) && !/aborted|premature|socket hang up/i.test((e as Error)?.message ?? '')) throw e;
+            // An idle cut after progress (the reader paused) costs no attempt; one without progress does.
+            if (!(idle && progressed) && ++failures >= maxAttempts)
               throw new PgkeepError(
                 'repo-unreachable',
                 `Reading ${key} from ${self.description} failed: the connection broke at byte ${offset}${total !== undefined ? ` of ${total}` : ''} ${failures} time(s) in a row (${networkCode(e) ?? (e as Error).message}).`,
                 'Check the network path to the S3 endpoint; raise PGKEEP_S3_MAX_ATTEMPTS for a flaky link.',
               );
+            progressed = false;
             await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 5_000) * (0.5 + Math.random())));
             try {
               const r = await self.client.send(

@@ -10,6 +10,7 @@ import { PassThrough, Transform, Writable, type Readable, type TransformCallback
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { Store } from '../storage/store.js';
+import { withCopyFallback } from '../storage/read-fallback.js';
 import { walKey } from '../repo/layout.js';
 import { PgkeepError } from '../util/errors.js';
 import { HashCounter } from '../util/streams.js';
@@ -150,6 +151,11 @@ export interface FetchWalOptions {
  * repository does not have it, and another code for any other failure.
  */
 export async function fetchWalFile(store: Store, name: string, dest: string, o: FetchWalOptions = {}): Promise<{ rawBytes: number }> {
+  // A damaged object on one copy of a mirror is read again from the next copy.
+  return withCopyFallback(store, `WAL file ${name}`, (s) => fetchWalFileOnce(s, name, dest, o));
+}
+
+async function fetchWalFileOnce(store: Store, name: string, dest: string, o: FetchWalOptions): Promise<{ rawBytes: number }> {
   let src: Readable;
   try {
     src = await store.get(walKey(name));

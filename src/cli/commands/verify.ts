@@ -25,6 +25,12 @@ export function formatVerify(r: VerifyResult): string {
     for (const cp of (r.copies as { copy: string; ok: boolean; objects: number; problems: number }[] | undefined) ?? [])
       if ((r.copies as unknown[]).length > 1) lines.push(`  copy ${cp.copy}: ${cp.ok ? 'ok' : `${cp.problems} problem(s)`}`);
   }
+  const rep = r.repaired as { copied: number; failed: string[]; damagedSources: string[] } | undefined;
+  if (rep) {
+    lines.push(`Repair: ${rep.copied} object(s) filled in on lagging copies${rep.failed.length ? `, ${rep.failed.length} could not be` : ''}.`);
+    for (const f of rep.failed) lines.push(`  not filled in: ${f}`);
+    for (const d of rep.damagedSources) lines.push(`  damaged source skipped: ${d}`);
+  }
   for (const w of (r.warnings as string[] | undefined) ?? []) lines.push(`warning: ${w}`);
   if (r.problems.length) {
     lines.push('Problems:');
@@ -37,18 +43,20 @@ export function formatVerify(r: VerifyResult): string {
 }
 
 export const verifyCommand: CliCommand = {
-  synopsis: '[--backup <id>] [--drill] [--checksums-only] [--json]',
+  synopsis: '[--backup <id>] [--drill] [--checksums-only] [--repair] [--json]',
   help:
     'Checks every object\'s size and SHA-256 on every copy, physical backups with pg_verifybackup, logical dumps with pg_restore --list, and the WAL chain.\n' +
+    '--repair first fills in, from the other copies, what a lagging copy of a mirror (PGKEEP_REPO with several copies) lacks: WAL pushed while it was down, backups written meanwhile; every object is checked on the way.\n' +
     '--checksums-only skips pg_verifybackup and pg_restore --list (sizes, SHA-256 and the WAL chain only).\n' +
     '--drill restores the newest full backup + WAL into an ephemeral cluster, runs pg_amcheck, restores the newest logical backup into scratch databases, and reports RTO/RPO.',
   options: {
     backup: { type: 'string' },
     drill: { type: 'boolean' },
     'checksums-only': { type: 'boolean' },
+    repair: { type: 'boolean' },
   },
   async run({ cfg, flags }) {
-    const r = await runVerify(cfg, { backup: str(flags, 'backup'), drill: flags.drill === true, checksumsOnly: flags['checksums-only'] === true });
+    const r = await runVerify(cfg, { backup: str(flags, 'backup'), drill: flags.drill === true, checksumsOnly: flags['checksums-only'] === true, repair: flags.repair === true });
     return { json: r, text: formatVerify(r), exitCode: r.ok ? 0 : 1 };
   },
 };
