@@ -6,6 +6,7 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import { loadConfig, type Config, type Env } from '../config/config.js';
 import { clusterName } from '../config/repo-url.js';
+import { debugEnabled, SETTINGS } from '../config/settings.js';
 import { runStatus, type StatusWithTimelines } from '../commands/status.js';
 import { describeCopyLag } from '../storage/copy-lag.js';
 import { updateAlert } from '../report/alert.js';
@@ -15,7 +16,7 @@ import type { RunRecord } from '../report/status-record.js';
 import { postWebhook } from '../report/webhook.js';
 import type { GitHubTarget } from '../report/github-api.js';
 import { describeError, isPgkeepError, PgkeepError } from '../util/errors.js';
-import { setLogSink } from '../util/log.js';
+import { setDebug, setLogSink } from '../util/log.js';
 import { redact } from '../util/redact.js';
 import { DEFAULT_STATUS_BRANCH, Inputs } from './constants.js';
 import { input } from './action-inputs.js';
@@ -46,6 +47,7 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
   const started = Date.now();
   maskSecrets(env);
   setLogSink((line) => core.info(line));
+  setDebug(debugEnabled(env));
   let opts: O | undefined;
   let cfg: Config | undefined;
   let outcome: ActionOutcome | undefined;
@@ -77,7 +79,7 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
   const failure = error ?? outcome?.failure;
   const ok = failure === undefined;
   const errText = failure !== undefined ? redact(describeError(failure)) : undefined;
-  if (failure !== undefined && env.PGKEEP_DEBUG === '1' && failure instanceof Error && !isPgkeepError(failure))
+  if (failure !== undefined && debugEnabled(env) && failure instanceof Error && !isPgkeepError(failure))
     core.debug(redact(failure.stack ?? ''));
 
   for (const [k, v] of Object.entries(outcome?.outputs ?? {})) if (v !== undefined) core.setOutput(k, String(v));
@@ -136,8 +138,9 @@ export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env):
  * An explicit PGKEEP_CLI_PATH wins; a missing sibling fails later with restore's own hint.
  */
 export function withCliPath(env: Env, entry = process.argv[1]): Env {
-  if (env.PGKEEP_CLI_PATH || !entry) return env;
-  return { ...env, PGKEEP_CLI_PATH: path.resolve(path.dirname(entry), '..', 'cli', 'index.js') };
+  const name = SETTINGS.PGKEEP_CLI_PATH.name;
+  if (env[name] || !entry) return env;
+  return { ...env, [name]: path.resolve(path.dirname(entry), '..', 'cli', 'index.js') };
 }
 
 /** Status branch + alert issue (with a token) and webhook; never fails the run itself. */

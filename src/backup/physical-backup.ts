@@ -41,7 +41,8 @@ import os from 'node:os';
 import zlib from 'node:zlib';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { configInt, type Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
+import { zstdWorkersFor } from '../config/settings.js';
 import type { BackupOptions } from '../commands/backup.js';
 import type { BackupResult } from '../commands/types.js';
 import { serverFacts, withClient, type ServerFacts } from '../postgres/client.js';
@@ -115,10 +116,7 @@ export type WalSource = 'archive' | 'pull';
 
 /** Where the base backup is compressed: PGKEEP_COMPRESS_AT=client (the runner, default) | server. */
 export function compressAt(cfg: Config): 'client' | 'server' {
-  const v = (cfg.env.PGKEEP_COMPRESS_AT ?? '').trim().toLowerCase();
-  if (v === '' || v === 'client') return 'client';
-  if (v === 'server') return 'server';
-  throw new PgkeepError('bad-config', `PGKEEP_COMPRESS_AT="${cfg.env.PGKEEP_COMPRESS_AT}" is not valid: expected client or server.`, 'client compresses on the runner (default); server uses the database host\'s CPU (zstd inside the walsender).');
+  return cfg.settings.compressAt;
 }
 
 function parseTimeline(t: string | undefined): number {
@@ -349,21 +347,21 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     const checkpoint = opts.checkpoint ?? 'spread';
     // Level 1 unless PGKEEP_COMPRESS sets one: on a 1 GB cluster level 3 costs ~35% more time
     // for ~5% smaller objects (bench/physical-backup.sh); backups are read rarely.
-    const level = cfg.env.PGKEEP_COMPRESS && cfg.compression.kind === 'zstd' ? cfg.compression.level : 1;
+    const level = cfg.compressionGiven && cfg.compression.kind === 'zstd' ? cfg.compression.level : 1;
     const at = compressAt(cfg);
     // Client side: frames compressed on libuv's thread pool, one per CPU (bench/physical-backup.sh).
     // Server side: libzstd threads in the walsender, 0 = inline.
     const cpus = os.availableParallelism();
-    const workers = configInt(cfg, 'PGKEEP_ZSTD_WORKERS', at === 'client' ? Math.min(4, cpus) : 0, at === 'client' ? 1 : 0, 64);
+    const workers = zstdWorkersFor(cfg.settings, at, cpus);
     log.info(
       `backup ${id}: BASE_BACKUP (${checkpoint} checkpoint, zstd level ${level} on the ${at}, ${workers} workers) of ~${formatBytes(pre.totalBytes)}` +
         `${pre.tablespaces.length ? ` with ${pre.tablespaces.length} tablespace(s)` : ''}, WAL from ${walSource === 'archive' ? 'the archive' : `slot ${DEFAULT_SLOT}`}${parent ? `, incremental on ${parent.id}` : ''}`,
     );
     // PGKEEP_MAX_RATE_KB: the server reads at most this many kB/s (like pg_basebackup --max-rate).
-    const maxRateKb = cfg.env.PGKEEP_MAX_RATE_KB ? configInt(cfg, 'PGKEEP_MAX_RATE_KB', 0, 32, 1048576) : undefined;
+    const maxRateKb = cfg.settings.maxRateKb;
     // Objects are written through the lock: once its lease is lost the upload is cut.
     const run = await streamNative(cfg, lock.guard(store), id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb });
-    const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
+    const waitSeconds = cfg.settings.walWaitSeconds;
     const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
     const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);
     if (walSource === 'pull') {
@@ -482,7 +480,7 @@ async function incrByArchive(cfg: Config, store: Store, facts: ServerFacts, pre:
     warnings.push(`archive_command does not mention pgkeep wal-push; checked that WAL reaches ${store.description} anyway.`);
     log.warn(warnings.at(-1)!);
   }
-  const waitSeconds = configInt(cfg, 'PGKEEP_WAL_WAIT_SECONDS', 120, 1, 86400);
+  const waitSeconds = cfg.settings.walWaitSeconds;
   log.info(`incr: PostgreSQL ${facts.major} has no incremental backup; switching WAL and checking that archive_command stored it in ${store.description}`);
   const r = await checkArchiveFresh({ store, pgEnv: cfg.pgEnv, segSize: pre.segSize, timeline: pre.timeline, waitSeconds });
   // A slot left from earlier (opt-in or a full backup without archiving) still pins WAL: say so.

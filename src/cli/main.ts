@@ -2,8 +2,9 @@
 // Expected failures print one paragraph (message + hint) and exit 1; usage errors exit 2;
 // wal-fetch has its own statuses (failureExitCode).
 import { loadConfig, type Config, type Env } from '../config/config.js';
+import { debugEnabled } from '../config/settings.js';
 import { describeError, isPgkeepError, PgkeepError } from '../util/errors.js';
-import { setQuiet } from '../util/log.js';
+import { setDebug, setQuiet } from '../util/log.js';
 import { redact } from '../util/redact.js';
 import { parseCommandArgs, type Flags } from './args.js';
 import { COMMANDS } from './commands.js';
@@ -42,6 +43,7 @@ export async function main(argv: string[], env: Env, io: CliIo = defaultIo): Pro
     return 2;
   }
   let json = false;
+  setDebug(debugEnabled(env));
   try {
     const { flags, positionals } = parseCommandArgs(name, rest, cmd.options);
     json = flags.json === true;
@@ -57,7 +59,7 @@ export async function main(argv: string[], env: Env, io: CliIo = defaultIo): Pro
     return out.exitCode ?? 0;
   } catch (e) {
     const msg = redact(describeError(e));
-    if (process.env.PGKEEP_DEBUG === '1' && e instanceof Error && !isPgkeepError(e)) io.stderr(redact(e.stack ?? '') + '\n');
+    if (debugEnabled(env) && e instanceof Error && !isPgkeepError(e)) io.stderr(redact(e.stack ?? '') + '\n');
     if (json) io.stdout(JSON.stringify({ ok: false, error: { code: isPgkeepError(e) ? e.code : 'unexpected', message: msg } }) + '\n');
     io.stderr(`pgkeep ${name}: ${msg}\n`);
     return failureExitCode(name, e);

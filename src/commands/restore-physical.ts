@@ -3,7 +3,7 @@
 // write the data directory (src/restore/execute.ts) and optionally start it. Every refusal
 // (bad input, non-empty DIR, target outside the window, unknown timeline, WAL gap) happens
 // before anything is written.
-import { configInt, serverEnv, type Config } from '../config/config.js';
+import { serverEnv, type Config } from '../config/config.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { openStore } from '../storage/open-store.js';
 import { PgkeepError } from '../util/errors.js';
@@ -11,7 +11,7 @@ import { log } from '../util/log.js';
 import type { CombineToolStatus, RestorePlan } from '../restore/plan.js';
 import { loadHistories, planFromRepository, toPlanTarget } from '../restore/plan-from-repo.js';
 import { checkTablespaceTargets, tablespaceTargetFrom } from '../restore/extract.js';
-import { checkTargetDir, confirmReplay, DEFAULT_STAGE_SEGMENTS, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
+import { checkTargetDir, confirmReplay, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
 import { predictPromotedTimeline, type TimelineRequest } from '../restore/timeline-choice.js';
 import { writeCurrentTimeline } from '../repo/current-timeline.js';
 import { loadWalCatalog } from '../repo/wal-catalog.js';
@@ -95,11 +95,8 @@ export function newPrimaryOf(cfg: Config, opts: Pick<PhysicalRestoreOptions, 'ar
     return { newPrimary: false };
   }
   if (opts.newPrimary) return { newPrimary: true };
-  const v = (cfg.env.PGKEEP_RESTORE_ARCHIVE_MODE ?? '').trim();
-  if (v === '' || v === 'off') return { newPrimary: false };
-  if (v === 'preserve')
-    return { newPrimary: true, note: 'PGKEEP_RESTORE_ARCHIVE_MODE=preserve is deprecated and read as --new-primary; use --new-primary (action input new-primary) instead.' };
-  throw new PgkeepError('bad-config', `PGKEEP_RESTORE_ARCHIVE_MODE="${v}" is not valid: expected off (the default) or preserve (deprecated: use --new-primary).`);
+  if (cfg.settings.restoreArchiveMode === 'off') return { newPrimary: false };
+  return { newPrimary: true, note: 'PGKEEP_RESTORE_ARCHIVE_MODE=preserve is deprecated and read as --new-primary; use --new-primary (action input new-primary) instead.' };
 }
 
 /** The plan lines that name the choice (dry run and log). */
@@ -131,7 +128,7 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   // PostgreSQL picks the timeline at promotion; the archive's history files say which it will be.
   const newTimeline = newPrimary ? predictPromotedTimeline(plan.targetTimeline, await loadWalCatalog(store)) : undefined;
   if (note) log.warn(note);
-  const paths = opts.dryRun ? undefined : resolveCliPaths(cfg.env);
+  const paths = opts.dryRun ? undefined : resolveCliPaths(cfg.settings);
   const base: PhysicalRestoreResult = {
     dryRun: opts.dryRun,
     backupId: plan.backup.id,
@@ -161,7 +158,7 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   if (!opts.dryRun) for (const l of base.plan) log.info(`restore plan: ${l}`);
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
-  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: newPrimary ? 'preserve' : 'off', stageSegments: configInt(cfg, 'PGKEEP_RESTORE_STAGE_SEGMENTS', DEFAULT_STAGE_SEGMENTS, 0, 1_000_000), zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1', tablespaceTarget });
+  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: newPrimary ? 'preserve' : 'off', stageSegments: cfg.settings.restoreStageSegments, zstdCli: !cfg.settings.noZstdCli, tablespaceTarget });
   // Without --start nobody here sees the promotion: record the declaration now, with the predicted timeline.
   if (newPrimary && !opts.start) await declareNewPrimary(store, plan, newTimeline!, 'predicted');
   if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };

@@ -1,7 +1,7 @@
 // `pgkeep wal-push | wal-fetch | wal-pull`: WAL archiving commands (orchestration only; the
 // work lives in src/wal/). wal-push and wal-fetch run once per WAL file as PostgreSQL's
 // archive_command / restore_command, so they do as little as possible before the transfer.
-import { configInt, type Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import { serverFacts } from '../postgres/client.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { openStore } from '../storage/open-store.js';
@@ -13,16 +13,14 @@ import { withClient } from '../postgres/client.js';
 import { parseLsn } from '../wal/segment.js';
 
 export async function runWalPush(cfg: Config, file: string): Promise<WalPushResult> {
-  const parallel = configInt(cfg, 'PGKEEP_WAL_PUSH_PARALLEL', 4, 1, 64);
+  const parallel = cfg.settings.walPushParallel;
   const r = await walPush(openStore(cfg), { file, repoUrl: cfg.repoUrl, parallel });
   log.debug(`wal-push ${r.name}: ${r.status}${r.ahead.length ? `, pushed ahead ${r.ahead.length}` : ''} in ${r.durationSeconds.toFixed(2)} s`);
   return r;
 }
 
 export async function runWalFetch(cfg: Config, name: string, dest: string): Promise<WalFetchResult> {
-  const prefetch = configInt(cfg, 'PGKEEP_WAL_PREFETCH', 8, 0, 256);
-  const parallel = configInt(cfg, 'PGKEEP_WAL_FETCH_PARALLEL', 4, 1, 64);
-  return walFetch(openStore(cfg), { name, dest, prefetch, parallel });
+  return walFetch(openStore(cfg), { name, dest, prefetch: cfg.settings.walPrefetch, parallel: cfg.settings.walFetchParallel });
 }
 
 export interface WalPullRunOptions {

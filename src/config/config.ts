@@ -5,6 +5,7 @@ import { PgkeepError } from '../util/errors.js';
 import { redact, registerSecret } from '../util/redact.js';
 import type { Compression } from '../util/streams.js';
 import { clusterName, isHttpUrl, parseRepoList, type RepoLocation } from './repo-url.js';
+import { parseIntSetting, SETTINGS, tuningSettings, type IntSpec, type TuningSettings } from './settings.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -59,6 +60,8 @@ export interface Config {
   pgBinDir?: string;
   retentionDays: number;
   compression: Compression;
+  /** PGKEEP_COMPRESS / --compress was given: full backups use its level instead of their own default, 1. */
+  compressionGiven: boolean;
   /** Bound for databases dumped / objects moved in parallel. */
   parallel: number;
   /**
@@ -68,6 +71,11 @@ export interface Config {
    * `slot`: the operator opts into pulling over the `pgkeep` slot (pg_receivewal).
    */
   walSource: WalSource;
+  /**
+   * The settings one command each reads (PGKEEP_WAL_PREFETCH, PGKEEP_ZSTD_WORKERS, …), typed and
+   * declared in settings.ts; each is parsed when first read, so a bad one fails only its command.
+   */
+  settings: TuningSettings;
   /** Environment for spawned helpers that need the same settings (restore_command). */
   env: Env;
   /**
@@ -238,9 +246,9 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
     endpoint,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
     forcePathStyle: parse(boolSchema('PGKEEP_S3_FORCE_PATH_STYLE'), given(env.PGKEEP_S3_FORCE_PATH_STYLE) ?? (endpoint ? 'true' : 'false')),
-    maxAttempts: parse(intIn('PGKEEP_S3_MAX_ATTEMPTS', 1, 20), given(env.PGKEEP_S3_MAX_ATTEMPTS) ?? '5'),
-    partSizeMiB: parse(intIn('PGKEEP_S3_PART_SIZE_MIB', 5, 512), given(env.PGKEEP_S3_PART_SIZE_MIB) ?? '16'),
-    queueSize: parse(intIn('PGKEEP_S3_UPLOAD_CONCURRENCY', 1, 16), given(env.PGKEEP_S3_UPLOAD_CONCURRENCY) ?? '4'),
+    maxAttempts: intSetting(SETTINGS.PGKEEP_S3_MAX_ATTEMPTS, env),
+    partSizeMiB: intSetting(SETTINGS.PGKEEP_S3_PART_SIZE_MIB, env),
+    queueSize: intSetting(SETTINGS.PGKEEP_S3_UPLOAD_CONCURRENCY, env),
     profile: env.AWS_PROFILE || undefined,
   };
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
@@ -250,18 +258,12 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
       ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
     };
 
-  const retentionDays = parse(
-    given(o.retentionDays) !== undefined ? intIn('--retention-days', 1, 3650) : intIn('PGKEEP_RETENTION_DAYS', 1, 3650),
-    given(o.retentionDays, env.PGKEEP_RETENTION_DAYS) ?? '30',
-  );
+  const retentionDays = intSetting(SETTINGS.PGKEEP_RETENTION_DAYS, env, o.retentionDays);
   const compression = parse(
     compressionSchema(given(o.compress) !== undefined ? '--compress' : 'PGKEEP_COMPRESS'),
     given(o.compress, env.PGKEEP_COMPRESS) ?? 'zstd:3',
   );
-  const parallel = parse(
-    given(o.parallel) !== undefined ? intIn('--parallel', 1, 64) : intIn('PGKEEP_PARALLEL', 1, 64),
-    given(o.parallel, env.PGKEEP_PARALLEL) ?? '2',
-  );
+  const parallel = intSetting(SETTINGS.PGKEEP_PARALLEL, env, o.parallel);
   const pgBinDir = given(o.pgBinDir, env.PGKEEP_PG_BINDIR);
   // Range 1..number of copies; unset (the default) means every copy: no WAL is acknowledged to
   // PostgreSQL before each copy holds it.
@@ -273,16 +275,14 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
     given(o.walSource, env.PGKEEP_WAL_SOURCE) ?? 'archive',
   );
 
-  return { repoUrl, repos, ...(cluster ? { cluster } : {}), s3, pgEnv, pgBinDir, retentionDays, compression, parallel, walSource, env, ...walRequiredCopies };
+  return { repoUrl, repos, ...(cluster ? { cluster } : {}), s3, pgEnv, pgBinDir, retentionDays, compression, parallel, walSource, compressionGiven: given(o.compress, env.PGKEEP_COMPRESS) !== undefined, settings: tuningSettings(env), env, ...walRequiredCopies };
 }
 
-/** A whole-number setting read from the configuration's environment (for settings one command alone uses). */
-export function configInt(cfg: Pick<Config, 'env'>, name: string, dflt: number, min: number, max: number): number {
-  const raw = cfg.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw badValue(name, raw, `a whole number from ${min} to ${max}`);
-  return n;
+/** A declared whole-number setting: the override (its flag named in errors), else the environment, else the default. */
+function intSetting(spec: IntSpec & { default: number }, env: Env, override?: string | number): number {
+  if (given(override) !== undefined) return parseIntSetting(spec, override!, `--${spec.flag ?? spec.name}`);
+  const raw = given(env[spec.name]);
+  return raw === undefined ? spec.default : parseIntSetting(spec, raw);
 }
 
 /**

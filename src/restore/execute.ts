@@ -7,6 +7,7 @@ import { existsSync, promises as fsp, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../config/config.js';
+import type { TuningSettings } from '../config/settings.js';
 import { withClient } from '../postgres/client.js';
 import { chownForServer, LocalCluster } from '../postgres/local-cluster.js';
 import { fetchWalFile } from '../wal/wal-object.js';
@@ -59,10 +60,10 @@ export async function checkTargetDir(dir: string): Promise<'absent' | 'empty'> {
  * Absolute node and CLI paths for restore_command. Overrides (from the config environment):
  * PGKEEP_NODE_PATH, PGKEEP_CLI_PATH — needed when the server user cannot read the running ones.
  */
-export function resolveCliPaths(env: Env): { node: string; cli: string } {
-  const node = env.PGKEEP_NODE_PATH || process.execPath;
+export function resolveCliPaths(s: Partial<Pick<TuningSettings, 'nodePath' | 'cliPath'>>): { node: string; cli: string } {
+  const node = s.nodePath || process.execPath;
   const candidates: string[] = [];
-  if (env.PGKEEP_CLI_PATH) candidates.push(env.PGKEEP_CLI_PATH);
+  if (s.cliPath) candidates.push(s.cliPath);
   else {
     // Running from the bundle (dist/cli/index.js, or the `pgkeep` bin link to it).
     const argv1 = process.argv[1];

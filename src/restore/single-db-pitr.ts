@@ -93,13 +93,13 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
   if (o.dryRun) return result(true);
 
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
-  const paths = resolveCliPaths(cfg.env);
+  const paths = resolveCliPaths(cfg.settings);
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pitr-db-'));
   await fsp.chmod(work, 0o755);
   const dataDir = path.join(work, 'data');
   let cluster: LocalCluster | undefined;
   try {
-    await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off', zstdCli: cfg.env.PGKEEP_NO_ZSTD_CLI !== '1', tablespaceTarget: tablespaceTargetFrom(undefined, path.join(work, 'tablespaces')) });
+    await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off', zstdCli: !cfg.settings.noZstdCli, tablespaceTarget: tablespaceTargetFrom(undefined, path.join(work, 'tablespaces')) });
     // Only this process talks to the ephemeral cluster: trust on loopback and the socket.
     await fsp.writeFile(path.join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
     const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });

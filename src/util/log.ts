@@ -11,7 +11,8 @@ export interface Logger {
 type Sink = (line: string) => void;
 let sink: Sink = (line) => process.stderr.write(line + '\n');
 let quiet = false;
-const debugOn = () => process.env.PGKEEP_DEBUG === '1';
+// PGKEEP_DEBUG, set by the CLI and the actions from their Config's environment.
+let debugOn = () => false;
 
 /** Actions route log lines to core.info; tests may capture them. */
 export function setLogSink(s: Sink): void {
@@ -19,6 +20,9 @@ export function setLogSink(s: Sink): void {
 }
 export function setQuiet(q: boolean): void {
   quiet = q;
+}
+export function setDebug(on: boolean): void {
+  debugOn = () => on;
 }
 
 export const log: Logger = {

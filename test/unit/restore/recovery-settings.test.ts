@@ -124,9 +124,9 @@ describe('recovery settings', () => {
 
 describe('resolveCliPaths', () => {
   it('uses PGKEEP_CLI_PATH / PGKEEP_NODE_PATH, and refuses a missing bundle with a hint', () => {
-    expect(resolveCliPaths({ PGKEEP_CLI_PATH: '/bin/sh', PGKEEP_NODE_PATH: '/usr/bin/env' })).toEqual({ cli: '/bin/sh', node: '/usr/bin/env' });
-    expect(() => resolveCliPaths({ PGKEEP_CLI_PATH: '/nope/index.js' })).toThrow(/Cannot find the pgkeep CLI bundle/);
-    expect(() => resolveCliPaths({ PGKEEP_CLI_PATH: '/bin/sh', PGKEEP_NODE_PATH: 'node' })).toThrow(/not an absolute path/);
+    expect(resolveCliPaths({ cliPath: '/bin/sh', nodePath: '/usr/bin/env' })).toEqual({ cli: '/bin/sh', node: '/usr/bin/env' });
+    expect(() => resolveCliPaths({ cliPath: '/nope/index.js' })).toThrow(/Cannot find the pgkeep CLI bundle/);
+    expect(() => resolveCliPaths({ cliPath: '/bin/sh', nodePath: 'node' })).toThrow(/not an absolute path/);
   });
   it('finds the repository bundle when running in-process', () => {
     expect(resolveCliPaths({})).toEqual({ node: process.execPath, cli: path.join(REPO_ROOT, 'dist/cli/index.js') });
