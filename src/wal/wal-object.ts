@@ -1,7 +1,11 @@
 // One WAL file (segment, .history, .backup, .partial) as a repository object: a single zstd
 // frame with the content checksum flag, at walKey(name). The Store has no per-object metadata,
 // so integrity is carried by the frame itself (zstd verifies its XXH64 checksum and refuses a
-// truncated frame) plus, for segments, the decompressed size. Objects are never overwritten:
+// truncated frame) plus, for segments, the decompressed size. Decoding goes through the
+// frame-checking reader (util/zstd-frames.ts), never Node's stream decoder alone: that one
+// stops after the first frame and drops what follows without a word (Node 24.21: a history
+// object with bytes appended decoded "fine"); the reader decodes every frame, as `zstd -d`
+// does, and refuses a cut frame, trailing bytes and an empty object. Objects are never overwritten:
 // a second push of the same name compares SHA-256 of the decompressed content.
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +18,7 @@ import { withCopyFallback } from '../storage/read-fallback.js';
 import { walKey } from '../repo/layout.js';
 import { PgkeepError } from '../util/errors.js';
 import { HashCounter } from '../util/streams.js';
+import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import { isPartialName, isSegmentName } from './segment.js';
 import { LONG_HEADER_BYTES, parseSegmentHeader, segmentHeaderProblem } from './segment-header.js';
 
@@ -51,7 +56,7 @@ export async function hashStoredWal(store: Store, name: string): Promise<{ sha25
   const h = new HashCounter();
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   try {
-    await pipeline(await store.get(walKey(name)), zlib.createZstdDecompress(), h, sink);
+    await pipeline(await store.get(walKey(name)), new MultiFrameZstdDecompress(`WAL file ${name}`), h, sink);
   } catch (e) {
     throw storedCorrupt(e, name, store);
   }
@@ -101,6 +106,9 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
 }
 
 function storedCorrupt(e: unknown, name: string, store: Store): unknown {
+  // The frame reader's refusal (cut frame, bad magic, trailing bytes) is a corrupt WAL object.
+  if (e instanceof PgkeepError && e.code === 'corrupt-object')
+    return new PgkeepError('wal-corrupt', `Archived WAL file ${name} in ${store.description} is corrupt: ${e.message}`, 'The stored zstd frame is truncated or damaged; fetch it from another copy of the repository.');
   if (e instanceof PgkeepError) return e;
   const msg = (e as Error).message ?? String(e);
   // A file system error (EACCES, EISDIR, EIO…) is a read failure, not a damaged object.
@@ -169,7 +177,7 @@ async function fetchWalFileOnce(store: Store, name: string, dest: string, o: Fet
   const head = new HeadKeeper();
   try {
     try {
-      await pipeline(src, zlib.createZstdDecompress(), head, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      await pipeline(src, new MultiFrameZstdDecompress(`WAL file ${name}`), head, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     } catch (e) {
       throw storedCorrupt(e, name, store);
     }

@@ -14,6 +14,7 @@ import { runTool } from '../../../src/postgres/pg-tools.js';
 import { walKey } from '../../../src/repo/layout.js';
 import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
 import { pgkeep, pgkeepBundle } from '../../helpers/cli.js';
+import { run as runRestoreAction } from '../../../src/actions/pg-restore/run.js';
 import { binDir, startCluster } from '../../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +114,52 @@ describe('replay is confirmed to reach the planned end', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).not.toMatch(/Restored backup/);
     console.log(`short replay: ${r.stderr.trim().split('\n').pop()}`);
+    await stopDir(dir);
+  });
+
+  it('the pg-restore action with start: true confirms replay too (passes intact, fails when replay ends short)', { timeout: 300_000 }, async () => {
+    // In-process, as the bundle runs it: inputs from INPUT_*, outputs into GITHUB_OUTPUT, failure
+    // as process.exitCode. @actions/core keeps the first summary path it sees, so both runs share
+    // one summary file; each run's part is what it appended.
+    const files = await fsp.mkdtemp(path.join(work, 'gh-'));
+    await fsp.writeFile(path.join(files, 'summary'), '');
+    async function action(inputs: Record<string, string>, repoUrl: string): Promise<{ failed: boolean; outputs: string; summary: string }> {
+      await fsp.writeFile(path.join(files, 'out'), '');
+      const summaryBefore = (await fsp.readFile(path.join(files, 'summary'), 'utf8')).length;
+      const saved = { ...process.env };
+      const env = { ...process.env, ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])), GITHUB_OUTPUT: path.join(files, 'out'), GITHUB_STEP_SUMMARY: path.join(files, 'summary'), ...env_, PGKEEP_REPO: repoUrl, PGKEEP_RESTORE_STAGE_SEGMENTS: '0' };
+      Object.assign(process.env, env);
+      const before = process.exitCode;
+      process.exitCode = undefined;
+      try {
+        await runRestoreAction(env);
+        const failed = process.exitCode === 1;
+        return { failed, outputs: await fsp.readFile(path.join(files, 'out'), 'utf8').catch(() => ''), summary: (await fsp.readFile(path.join(files, 'summary'), 'utf8')).slice(summaryBefore) };
+      } finally {
+        process.exitCode = before;
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+      }
+    }
+    const env_ = env;
+    const okDir = path.join(work, 'action-ok');
+    running.push(okDir);
+    const ok = await action({ latest: 'true', target: okDir, start: 'true' }, repo.url);
+    expect(ok.failed, ok.summary).toBe(false);
+    expect(ok.outputs).toContain('recovered-to');
+    expect(ok.summary).toMatch(/replay confirmed to [0-9A-F]+\/[0-9A-F]+/);
+    expect(ok.summary).toMatch(/a copy: archive_mode = off/);
+    await stopDir(okDir);
+
+    const root = await copyRepo('repo-action');
+    const dir = path.join(work, 'action-cut');
+    running.push(dir);
+    const removing = removeWhenWritten(async () => (existsSync(path.join(dir, 'recovery.signal')) ? dir : undefined), path.join(root, walKey(lastSeg)));
+    const cut = await action({ latest: 'true', target: dir, start: 'true' }, `file://${root}`);
+    expect(await removing).toBe(true);
+    expect(cut.failed).toBe(true);
+    expect(cut.summary).toContain(lastSeg);
+    expect(cut.summary).toMatch(/replay ended at [0-9A-F]+\/[0-9A-F]+/);
     await stopDir(dir);
   });
 
