@@ -99,8 +99,11 @@ export interface TimelineInfo {
 }
 
 export function describeTimelines(i: { backups: Manifest[]; wal: WalCatalog; histories: Map<number, HistoryEntry[]>; current: number }): TimelineInfo[] {
-  const tls = new Set<number>([...i.wal.segments.map((s) => s.timeline), ...i.wal.histories.map((h) => h.timeline), i.current]);
+  const tls = new Set<number>([...i.wal.segments.map((s) => s.timeline), ...i.wal.histories.map((h) => h.timeline)]);
   for (const b of i.backups) if (b.timeline !== undefined && b.type !== 'logical') tls.add(b.timeline);
+  // Nothing physical (an empty or logical-only repository): no timelines to show.
+  if (!tls.size) return [];
+  tls.add(i.current);
   return [...tls]
     .sort((a, b) => a - b)
     .map((tl) => {

@@ -78,4 +78,8 @@ describe('timelines for list and status', () => {
       { timeline: 2, parent: 1, forkLsn: '0/3000A0', segments: 1, firstSegment: segmentName(2, 3n), lastSegment: segmentName(2, 3n), backups: 0, current: false },
     ]);
   });
+
+  it('none for a repository without WAL or physical backups (logical only)', () => {
+    expect(describeTimelines({ backups: [backups[1]], wal: walCatalogFromKeys([]), histories: new Map(), current: 1 })).toEqual([]);
+  });
 });
