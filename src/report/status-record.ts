@@ -2,7 +2,14 @@
 // last) so the page, the badge and the chart can be rebuilt from it alone.
 import type { RecoveryWindow } from './freshness.js';
 
+/** Runs kept whatever their age (a quiet schedule still shows its recent results)… */
 export const STATUS_HISTORY_LIMIT = 200;
+/**
+ * …and every run the chart can still show, up to this many: a busy schedule (hourly
+ * incrementals) fills 30 days, and status.json stays well under the 1 MB the contents API
+ * returns inline (a run is ~450 bytes).
+ */
+export const STATUS_HISTORY_MAX = 1500;
 export const CHART_DAYS = 30;
 
 export interface RunRecord {
@@ -54,7 +61,11 @@ export function parseStatus(text: string | undefined, cluster?: string): StatusF
 }
 
 export function appendRun(prev: StatusFile, run: RunRecord): StatusFile {
-  const runs = [...prev.runs, run].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).slice(-STATUS_HISTORY_LIMIT);
+  const sorted = [...prev.runs, run].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const from = new Date(sorted.at(-1)!.at).getTime() - CHART_DAYS * 86_400_000;
+  const firstCharted = sorted.findIndex((r) => new Date(r.at).getTime() >= from);
+  const keepFrom = Math.max(0, sorted.length - STATUS_HISTORY_MAX, Math.min(firstCharted, sorted.length - STATUS_HISTORY_LIMIT));
+  const runs = sorted.slice(keepFrom);
   return { ...prev, updated: run.at, window: run.window?.newest ? run.window : prev.window, runs };
 }
 

@@ -16,12 +16,13 @@ function history(): RunRecord[] {
 }
 
 describe('status record', () => {
-  it(`keeps the newest ${STATUS_HISTORY_LIMIT} runs in time order and the newest known window`, () => {
+  it(`keeps the newest ${STATUS_HISTORY_LIMIT} runs (one a day: older than the chart) in time order and the newest known window`, () => {
     let s = emptyStatus('main-db');
-    for (let i = 0; i < STATUS_HISTORY_LIMIT + 25; i++) s = appendRun(s, { at: at(1000 - i), action: 'backup', ok: true, window: { oldest: at(2000), newest: at(1000 - i) } });
+    const day = (i: number) => at(24 * (1000 - i));
+    for (let i = 0; i < STATUS_HISTORY_LIMIT + 25; i++) s = appendRun(s, { at: day(i), action: 'backup', ok: true, window: { oldest: at(50000), newest: day(i) } });
     expect(s.runs).toHaveLength(STATUS_HISTORY_LIMIT);
-    expect(s.runs[0].at).toBe(at(1000 - 25));
-    expect(s.runs.at(-1)!.at).toBe(at(1000 - STATUS_HISTORY_LIMIT - 24));
+    expect(s.runs[0].at).toBe(day(25));
+    expect(s.runs.at(-1)!.at).toBe(day(STATUS_HISTORY_LIMIT + 24));
     // A failed run without a window keeps the previous window.
     const f = appendRun(s, { at: at(1), action: 'backup', ok: false, error: 'x' });
     expect(f.window).toEqual(s.window);
