@@ -1,8 +1,9 @@
 // Applying a restore plan: an empty directory becomes a data directory that replays WAL to the
 // target and promotes when started. The base backup streams store → SHA-256 check → zstd →
 // `tar -x` (nothing staged); if the object turns out corrupt at the end of the stream, what was
-// extracted is removed and the restore fails. Optionally starts the result and waits for
-// promotion, reporting the instant recovered to.
+// extracted is removed and the restore fails. Optionally starts the result, waits for
+// promotion, confirms replay reached the planned end (replay-check.ts) and reports the instant
+// recovered to.
 import { existsSync, promises as fsp, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

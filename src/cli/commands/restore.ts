@@ -3,7 +3,7 @@ import type { CliCommand } from '../command.js';
 import { str } from '../command.js';
 import { PgkeepError } from '../../util/errors.js';
 import { restoreLogical } from '../../commands/restore-logical.js';
-import { restorePhysical, type RestoreTarget } from '../../commands/restore-physical.js';
+import { restorePhysical, type PhysicalRestoreResult, type RestoreTarget } from '../../commands/restore-physical.js';
 import type { RestoreResult } from '../../commands/types.js';
 import { parseTablespaceMap } from '../../restore/extract.js';
 import { parseTimelineRequest } from '../../restore/timeline-choice.js';
@@ -90,6 +90,9 @@ export const restoreCommand: CliCommand = {
     const text = [
       ...(r.dryRun ? ['Dry run: nothing was written. Plan:', ...r.plan.map((l) => `  ${l}`)] : []),
       ...(r.dryRun ? [] : [`Restored backup ${r.backupId}${r.recoveredTo ? ` to ${r.recoveredTo}` : ''}${r.target ? ` into ${r.target}` : ''} in ${r.durationSeconds.toFixed(1)} s.`]),
+      ...(!r.dryRun && (r as PhysicalRestoreResult).started
+        ? [`Running on port ${(r as PhysicalRestoreResult).started!.port}, timeline ${(r as PhysicalRestoreResult).started!.timeline}; replay ended at ${(r as PhysicalRestoreResult).started!.reachedLsn ?? '?'}, as planned.${(r as PhysicalRestoreResult).newPrimary ? ' It is the new primary (archiving on).' : ' It is a copy (archive_mode = off).'}`]
+        : []),
     ].join('\n');
     return { json: r, text };
   },
