@@ -11,6 +11,7 @@ import { verifyCommand } from './commands/verify.js';
 import { expireCommand } from './commands/expire.js';
 import { statusCommand } from './commands/status.js';
 import { slotCommand } from './commands/slot.js';
+import { configCommand } from './commands/config.js';
 
 export const COMMANDS: Record<string, CliCommand> = {
   backup: backupCommand,
@@ -24,4 +25,5 @@ export const COMMANDS: Record<string, CliCommand> = {
   expire: expireCommand,
   status: statusCommand,
   slot: slotCommand,
+  config: configCommand,
 };

@@ -238,3 +238,9 @@ export function debugEnabled(env: Env = process.env): boolean {
     return false;
   }
 }
+
+/**
+ * Repository variables and secrets the shipped workflows read (`vars.*`, `secrets.*`) and pass on
+ * as inputs; pgkeep itself never reads them, so they are not settings (README: setup section).
+ */
+export const WORKFLOW_VARIABLES = ['PGKEEP_CLUSTERS', 'PGKEEP_RUNNER_LABELS', 'PGKEEP_MAX_AGE_HOURS', 'PGKEEP_WEBHOOK_URL'] as const;
