@@ -2,7 +2,7 @@
 // startTime, stopTime, bytes). Directories without a manifest (killed or running backups)
 // are not backups; they are reported apart so an operator can see them.
 import type { Config } from '../config/config.js';
-import { loadCatalog } from '../repo/catalog.js';
+import { loadCatalog, type BrokenBackup } from '../repo/catalog.js';
 import type { Manifest } from '../repo/manifest.js';
 import { loadWalCatalog } from '../repo/wal-catalog.js';
 import type { TimelineInfo } from '../restore/timeline-choice.js';
@@ -14,6 +14,8 @@ export interface ListResult {
   backups: ListEntry[];
   /** Backup ids with objects but no manifest. */
   incomplete: string[];
+  /** Backups whose manifest is unusable (too big, not JSON, not a pgkeep manifest): not restorable. */
+  broken: BrokenBackup[];
   /** With `timelines` (the text listing; `list --json` stays the contract array of backups). */
   timelines?: TimelineInfo[];
   currentTimeline?: { timeline: number; why: string };
@@ -40,7 +42,7 @@ export function toListEntry(m: Manifest): ListEntry {
 export async function listBackups(cfg: Config, opts: { timelines?: boolean } = {}): Promise<ListResult> {
   const store = openStore(cfg);
   const cat = await loadCatalog(store);
-  const result: ListResult = { backups: cat.backups.map(toListEntry), incomplete: cat.incomplete };
+  const result: ListResult = { backups: cat.backups.map(toListEntry), incomplete: cat.incomplete, broken: cat.broken ?? [] };
   if (!opts.timelines) return result;
   const t = await repoTimelines(store, cat.backups, await loadWalCatalog(store));
   return { ...result, timelines: t.timelines, currentTimeline: t.current };

@@ -55,6 +55,8 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   const problems: VerifyProblem[] = [];
   const warnings: string[] = [];
   if (!cat.backups.length) warnings.push(`${store.description} holds no complete backup yet: there is nothing to restore`);
+  // A manifest that cannot be read makes its backup unrestorable: a problem, not a warning.
+  if (!opts.backup) for (const b of cat.broken ?? []) problems.push({ backupId: b.id, message: `backup ${b.id} is unusable: ${b.error}` });
   if (!opts.backup)
     for (const id of cat.incomplete) warnings.push(`backup ${id} has objects but no manifest (killed or still running); it is not restorable and expire removes it after 24 h`);
 

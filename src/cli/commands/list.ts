@@ -23,13 +23,15 @@ export const listCommand: CliCommand = {
   options: {},
   async run({ cfg, flags }) {
     // Timelines only in the text listing: --json stays the contract array of backups (status --json has them).
-    const { backups, incomplete, timelines, currentTimeline } = await listBackups(cfg, { timelines: flags.json !== true });
+    const { backups, incomplete, broken, timelines, currentTimeline } = await listBackups(cfg, { timelines: flags.json !== true });
     const lines: string[] = [];
     if (!backups.length) lines.push(`No backups in ${cfg.repos.map((r) => r.url).join(', ')} yet. Take one with: pgkeep backup --type logical`);
     else lines.push(formatListTable(backups), '', `${backups.length} backup(s), ${formatBytes(backups.reduce((s, b) => s + b.bytes, 0))} stored.`);
     if (timelines?.length) lines.push('', 'Timelines:', ...timelineLines(timelines, currentTimeline?.why));
     if (incomplete.length)
       lines.push(`Incomplete (no manifest: killed, failed or still running; not restorable): ${incomplete.join(', ')}`);
+    // --json keeps the contract array of usable backups; the broken ones are named on stderr (warnings) and here.
+    for (const b of broken) lines.push(`BROKEN ${b.id} (not restorable): ${b.error}`);
     return { json: backups, text: lines.join('\n') };
   },
 };
