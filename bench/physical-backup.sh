@@ -16,7 +16,7 @@ BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | head -1)
 NODE="$ROOT/node_modules/node/bin/node"
 PORT=${PORT:-55432}
 rm -rf "$S"; mkdir -p "$S"; chmod 755 "$S"
-cp "$NODE" "$S/node"; cp "$ROOT/dist/cli/index.js" "$S/pgkeep.js"
+cp "$NODE" "$S/node"; cp -r "$ROOT/dist/cli" "$S/cli"
 mkdir -p "$S/repo" "$S/pgbr-repo" "$S/pgbr-log" "$S/zbb" "$S/gzbb"
 chown -R postgres:postgres "$S"
 # The Unix socket (PGHOST=$S) by default, as pgBackRest, which reads the files directly, is not
@@ -34,7 +34,7 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$S'
 wal_level = replica
 archive_mode = on
-archive_command = '$S/node $S/pgkeep.js wal-push --repo file://$S/repo %p'
+archive_command = '$S/node $S/cli/index.js wal-push --repo file://$S/repo %p'
 max_wal_size = '1GB'
 checkpoint_timeout = '5min'
 shared_buffers = '256MB'
@@ -64,11 +64,11 @@ echo "cluster size: $SIZE"
 psql -qAtX -c "select pg_switch_wal()" >/dev/null; sleep 2
 
 echo "== pgkeep backup --type full (fast checkpoint)"
-read -r t_pgkeep rss_pgkeep < <(T sh -c "PGKEEP_REPO=file://$S/repo $S/node $S/pgkeep.js backup --type full --checkpoint fast --json > $S/pgkeep.json")
+read -r t_pgkeep rss_pgkeep < <(T sh -c "PGKEEP_REPO=file://$S/repo $S/node $S/cli/index.js backup --type full --checkpoint fast --json > $S/pgkeep.json")
 du -sb "$S/repo/backups" | awk '{printf "  stored %.0f MiB\n", $1/1048576}'
 
 echo "== pgkeep backup --type full, PGKEEP_COMPRESS_AT=server (zstd in the walsender)"
-read -r t_pgkeep_s rss_pgkeep_s < <(T sh -c "PGKEEP_COMPRESS_AT=server PGKEEP_REPO=file://$S/repo $S/node $S/pgkeep.js backup --type full --checkpoint fast --json > $S/pgkeep-s.json")
+read -r t_pgkeep_s rss_pgkeep_s < <(T sh -c "PGKEEP_COMPRESS_AT=server PGKEEP_REPO=file://$S/repo $S/node $S/cli/index.js backup --type full --checkpoint fast --json > $S/pgkeep-s.json")
 
 echo "== pg_basebackup -D - -Ft -Xnone --compress=client-zstd:level=1"
 read -r t_czstd rss_czstd < <(T sh -c "$BIN/pg_basebackup -D - -Ft -X none -c fast --compress=client-zstd:level=1 > $S/zbb/base.tar.zst 2>/dev/null")
@@ -120,8 +120,8 @@ if [ "$ROUNDS" -gt 0 ]; then
   echo "== $ROUNDS interleaved rounds: pgkeep (runner zstd), pgkeep (server zstd, 2 workers), pgbackrest"
   : > "$S/rounds.txt"
   for r in $(seq "$ROUNDS"); do
-    read -r a _ < <(T sh -c "PGKEEP_REPO=file://$S/repo $S/node $S/pgkeep.js backup --type full --checkpoint fast --quiet > /dev/null")
-    read -r c _ < <(T sh -c "PGKEEP_COMPRESS_AT=server PGKEEP_ZSTD_WORKERS=2 PGKEEP_REPO=file://$S/repo $S/node $S/pgkeep.js backup --type full --checkpoint fast --quiet > /dev/null")
+    read -r a _ < <(T sh -c "PGKEEP_REPO=file://$S/repo $S/node $S/cli/index.js backup --type full --checkpoint fast --quiet > /dev/null")
+    read -r c _ < <(T sh -c "PGKEEP_COMPRESS_AT=server PGKEEP_ZSTD_WORKERS=2 PGKEEP_REPO=file://$S/repo $S/node $S/cli/index.js backup --type full --checkpoint fast --quiet > /dev/null")
     read -r b _ < <(T su postgres -c "pgbackrest --config=$S/pgbackrest.conf --stanza=bench --type=full backup")
     echo "$a $c $b" | tee -a "$S/rounds.txt" | awk '{printf "  round: pgkeep %s s, pgkeep server-zstd %s s, pgbackrest %s s\n", $1, $2, $3}'
   done

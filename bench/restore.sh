@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 mkdir -p "$W/repo-pgkeep" "$W/repo-pgbackrest" "$W/sock" "$W/log"
 # A private copy of the bundle: dist/ may be rebuilt while this runs.
-cp "$CLI" "$W/pgkeep.js"; CLI="$W/pgkeep.js"
+cp -r "$(dirname "$CLI")" "$W/cli"; CLI="$W/cli/index.js"
 [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$W"
 cat >"$W/pgbackrest.conf" <<EOF
 [global]

@@ -13,7 +13,7 @@ RATE=${4:-36}
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | head -1)
 PORT=${PORT:-55433}
 rm -rf "$S"; mkdir -p "$S/repo"; chmod 755 "$S"
-cp "$ROOT/node_modules/node/bin/node" "$S/node"; cp "$ROOT/dist/cli/index.js" "$S/pgkeep.js"
+cp "$ROOT/node_modules/node/bin/node" "$S/node"; cp -r "$ROOT/dist/cli" "$S/cli"
 chown -R postgres:postgres "$S"
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
 su postgres -c "$BIN/initdb -D $S/data -A trust -U postgres --no-sync >/dev/null"
@@ -23,7 +23,7 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$S'
 wal_level = replica
 archive_mode = on
-archive_command = '$S/node $S/pgkeep.js wal-push --repo file://$S/repo %p'
+archive_command = '$S/node $S/cli/index.js wal-push --repo file://$S/repo %p'
 max_wal_size = '4GB'
 synchronous_commit = off
 CONF

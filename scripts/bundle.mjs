@@ -1,7 +1,10 @@
 // Bundle each entry point into dist/<name>/index.js (ESM, no node_modules needed at run time),
 // with the third-party licence list beside it. `npm run build`; CI's check-dist compares.
+// The CLI is two files: the bundle as dist/cli/pgkeep.js and, as dist/cli/index.js (the bin),
+// src/cli/launcher.ts transpiled alone: it enables V8's compile cache, then imports pgkeep.js.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, chmodSync, rmSync, renameSync } from 'node:fs';
+import ts from 'typescript';
 
 const entries = {
   cli: 'src/cli/index.ts',
@@ -21,9 +24,17 @@ for (const [name, entry] of Object.entries(entries)) {
   execFileSync('npx', ['ncc', 'build', entry, '-o', out, '--license', 'licenses.txt', '--target', 'es2022', '-q'], { stdio: 'inherit' });
   const file = `${out}/index.js`;
   if (name === 'cli') {
-    const src = readFileSync(file, 'utf8');
-    if (!src.startsWith('#!')) writeFileSync(file, `#!/usr/bin/env node\n${src}`);
-    chmodSync(file, 0o755);
+    renameSync(file, `${out}/pgkeep.js`);
+    writeCliLauncher(out);
   }
   console.log(`built ${file}`);
+}
+
+/** dist/cli/index.js: the launcher, transpiled (it imports only Node built-ins), executable. */
+function writeCliLauncher(out) {
+  const { outputText } = ts.transpileModule(readFileSync('src/cli/launcher.ts', 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  writeFileSync(`${out}/index.js`, `#!/usr/bin/env node\n${outputText}`);
+  chmodSync(`${out}/index.js`, 0o755);
 }

@@ -1,4 +1,4 @@
-// Entry point of the bundled `pgkeep` binary (dist/cli/index.js).
+// The bundled CLI (dist/cli/pgkeep.js, imported by the launcher dist/cli/index.js: launcher.ts).
 import zlib from 'node:zlib';
 import { main } from './main.js';
 import { WAL_FETCH_EXIT } from '../wal/wal-fetch.js';

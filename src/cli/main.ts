@@ -7,7 +7,7 @@ import { describeError, isPgkeepError, PgkeepError } from '../util/errors.js';
 import { setDebug, setQuiet } from '../util/log.js';
 import { redact } from '../util/redact.js';
 import { parseCommandArgs, type Flags } from './args.js';
-import { COMMANDS } from './commands.js';
+import type { CliCommand } from './command.js';
 import { VERSION } from '../version.js';
 import { walFetchExitCode } from '../wal/wal-fetch.js';
 
@@ -21,8 +21,18 @@ const defaultIo: CliIo = {
   stderr: (s) => process.stderr.write(s),
 };
 
-export function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  pgkeep ${name.padEnd(9)} ${c.synopsis}`);
+/**
+ * The command table. wal-push and wal-fetch start once per WAL segment: they load their own
+ * two adapters only: every other command's code (and what it imports) is a chunk file of the
+ * bundle that they neither read, compile nor evaluate.
+ */
+async function commandTable(name: string): Promise<Record<string, CliCommand>> {
+  if (name === 'wal-push' || name === 'wal-fetch') return (await import('./wal-commands.js')).WAL_COMMANDS;
+  return (await import('./commands.js')).COMMANDS;
+}
+
+export function usage(commands: Record<string, CliCommand>): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  pgkeep ${name.padEnd(9)} ${c.synopsis}`);
   return `pgkeep ${VERSION} — PostgreSQL backups, WAL archiving, point-in-time restore and verification\n\nUsage:\n${lines.join('\n')}\n\nGlobal: --repo URL (overrides PGKEEP_REPO), --cluster NAME (appends /NAME to every copy; PGKEEP_CLUSTER), --json, --quiet, --help\nConfiguration comes from libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD…) or DATABASE_URL, and PGKEEP_* (see README).\n`;
 }
 
@@ -30,16 +40,17 @@ export function usage(): string {
 export async function main(argv: string[], env: Env, io: CliIo = defaultIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(usage());
+    io.stdout(usage(await commandTable('')));
     return name ? 0 : 2;
   }
   if (name === '--version' || name === 'version') {
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  const cmd = COMMANDS[name];
+  const commands = await commandTable(name);
+  const cmd = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!cmd) {
-    io.stderr(`pgkeep: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}.\n`);
+    io.stderr(`pgkeep: unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}.\n`);
     return 2;
   }
   let json = false;

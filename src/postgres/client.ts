@@ -1,9 +1,14 @@
 // Introspection over node-postgres with the same libpq environment the tools use, connecting as
 // libpq would (sslmode, certificates: libpq-tls.ts). Connection failures become PgkeepErrors a
 // person can act on, quoting what the server said.
-import pg from 'pg';
+import type pg from 'pg';
 import { PgkeepError } from '../util/errors.js';
 import { sslSettings, tlsOptions, type SslSettings, type TlsOptions, type Transport } from './libpq-tls.js';
+
+// node-postgres is evaluated on the first connection, not when the CLI starts: wal-push and
+// wal-fetch run once per WAL segment and never connect (a chunk file of its own in the bundle).
+let pgModule: Promise<typeof pg> | undefined;
+const loadPg = () => (pgModule ??= import('pg').then((m) => m.default));
 
 export type PgEnv = Record<string, string>;
 
@@ -137,7 +142,7 @@ export async function connectClient(env: PgEnv, database: string | undefined, ex
         break;
       }
     }
-    const client = new pg.Client({
+    const client = new (await loadPg()).Client({
       ...clientConfig(env, database),
       ssl: ssl ?? false,
       sslnegotiation: transport === 'tls' ? s.negotiation : 'postgres',

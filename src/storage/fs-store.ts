@@ -14,6 +14,7 @@ const TMP_MARK = '.pgkeep-tmp-';
 
 export class FsStore implements Store {
   readonly description: string;
+  readonly localHead = true;
   constructor(readonly root: string) {
     this.description = `file://${root}`;
   }

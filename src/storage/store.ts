@@ -22,6 +22,8 @@ export interface PutOptions {
 export interface Store {
   /** Redacted, human-readable location (never carries credentials). */
   readonly description: string;
+  /** head() costs no network round trip (a local file system): worth asking before a write. */
+  readonly localHead?: boolean;
   /** Stream `body` to `key`; the object becomes visible only when complete. Returns bytes written. */
   put(key: string, body: Readable, opts?: PutOptions): Promise<{ bytes: number }>;
   /** Stream an object; throws PgkeepError code `not-found` when missing. */

@@ -70,6 +70,10 @@ export async function hashStoredWal(store: Store, name: string): Promise<{ sha25
  */
 export async function pushWalFile(store: Store, file: string, name = path.basename(file)): Promise<PushOutcome> {
   const key = walKey(name);
+  // Where asking is free (a file store), an archived segment (PostgreSQL retrying after a crash
+  // between our push and its .done) is compared at once instead of compressed and fsynced as a
+  // copy that link() then refuses. The put below still refuses an object written meanwhile.
+  if (store.localHead && (await store.head(key))) return compareWithStored(store, file, name);
   const raw = new HashCounter();
   const stored = new HashCounter();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
@@ -94,8 +98,21 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
   if (c.status === 'fulfilled') return { name, status: 'stored', rawBytes: raw.bytes, bytes: stored.bytes, sha256: raw.sha256 };
   const err = c.reason;
   if (!(err instanceof PgkeepError && err.code === 'exists')) throw err;
-  const mine = p.status === 'fulfilled' ? { sha256: raw.sha256, bytes: raw.bytes } : await hashFile(file);
-  const theirs = await hashStoredWal(store, name);
+  return compareWithStored(store, file, name, p.status === 'fulfilled' ? { sha256: raw.sha256, bytes: raw.bytes } : undefined);
+}
+
+/** An already stored `name` is success only when its content is byte-identical to `file`'s. */
+async function compareWithStored(store: Store, file: string, name: string, local?: { sha256: string; bytes: number }): Promise<PushOutcome> {
+  // Both hashes at once: the stored copy decompresses on the thread pool while this one hashes.
+  const [mine, theirs] = await Promise.all([
+    local ??
+      hashFile(file).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT')
+          throw new PgkeepError('wal-missing-local', `WAL file ${file} does not exist.`, 'archive_command must pass %p (the path relative to the data directory).');
+        throw e;
+      }),
+    hashStoredWal(store, name),
+  ]);
   if (theirs.sha256 === mine.sha256 && theirs.bytes === mine.bytes)
     return { name, status: 'identical', rawBytes: mine.bytes, bytes: 0, sha256: mine.sha256 };
   throw new PgkeepError(

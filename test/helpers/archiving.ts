@@ -1,8 +1,9 @@
 // archive_command / restore_command as a real server runs them: the Node 24 binary and the CLI
-// bundle are COPIED once per process into a temp dir the `postgres` OS user can read (the
-// server runs as postgres when tests run as root; /work/... may not be readable by it).
+// (the whole dist/cli directory: index.js is a launcher for pgkeep.js beside it) are COPIED once
+// per process into a temp dir the `postgres` OS user can read (the server runs as postgres when
+// tests run as root; /work/... may not be readable by it).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdtempSync, existsSync } from 'node:fs';
+import { copyFileSync, chmodSync, cpSync, mkdtempSync, existsSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,17 +12,19 @@ import { CLI_BUNDLE, NODE24 } from './cli.js';
 
 let copied: { node: string; bundle: string } | undefined;
 
-/** Paths of the copied node binary and bundle (copied on first call). */
+/** Paths of the copied node binary and CLI entry, `<dir>/cli/index.js` (copied on first call). */
 export function serverReadableCli(): { node: string; bundle: string } {
   if (copied) return copied;
   if (!existsSync(CLI_BUNDLE)) throw new Error(`${CLI_BUNDLE} is missing: run node scripts/bundle.mjs cli (vitest's global setup does).`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-cli-'));
   chmodSync(dir, 0o755);
   const node = path.join(dir, 'node');
-  const bundle = path.join(dir, 'pgkeep.js');
+  const cliDir = path.join(dir, 'cli');
+  const bundle = path.join(cliDir, 'index.js');
   copyFileSync(NODE24, node);
-  copyFileSync(CLI_BUNDLE, bundle);
+  cpSync(path.dirname(CLI_BUNDLE), cliDir, { recursive: true });
   chmodSync(node, 0o755);
+  chmodSync(cliDir, 0o755);
   chmodSync(bundle, 0o755);
   copied = { node, bundle };
   return copied;

@@ -4,7 +4,7 @@
 // refuses unknown % placeholders ("invalid value for parameter restore_command"), and every
 // major substitutes %f/%p inside a path; pgkeep must double each literal %.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, promises as fsp } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalCluster, freePort, serverRunAs } from '../../../src/postgres/local-cluster.js';
@@ -45,9 +45,8 @@ describe(`restore_command with % in the S3 endpoint and in the CLI's path (Postg
     await fsp.mkdir(cliDir, { mode: 0o755 });
     const cli = serverReadableCli();
     copyFileSync(cli.node, path.join(cliDir, 'node'));
-    copyFileSync(cli.bundle, path.join(cliDir, 'pgkeep.js'));
+    cpSync(path.dirname(cli.bundle), cliDir, { recursive: true });
     await fsp.chmod(path.join(cliDir, 'node'), 0o755);
-    await fsp.chmod(path.join(cliDir, 'pgkeep.js'), 0o755);
     c = await LocalCluster.create({ binDir: binDir(), settings: archivingSettings(repoUrl) });
     await c.start(60, awsEnv);
     env = {
@@ -55,7 +54,7 @@ describe(`restore_command with % in the S3 endpoint and in the CLI's path (Postg
       ...awsEnv,
       PGKEEP_REPO: repoUrl,
       PGKEEP_NODE_PATH: path.join(cliDir, 'node'),
-      PGKEEP_CLI_PATH: path.join(cliDir, 'pgkeep.js'),
+      PGKEEP_CLI_PATH: path.join(cliDir, 'index.js'),
       PGKEEP_RESTORE_ARCHIVE_MODE: 'off',
       // Every segment through restore_command (nothing staged by the restore itself).
       PGKEEP_RESTORE_STAGE_SEGMENTS: '0',
@@ -88,7 +87,7 @@ describe(`restore_command with % in the S3 endpoint and in the CLI's path (Postg
     expect(r.code, r.stderr).toBe(0);
     const auto = await fsp.readFile(path.join(dir, 'postgresql.auto.conf'), 'utf8');
     expect(auto).toMatch(/endpoint=http%%3A%%2F%%2F127\.0\.0\.1%%3A\d+/);
-    expect(auto).toContain('/cli-%%f-%%p/pgkeep.js');
+    expect(auto).toContain('/cli-%%f-%%p/index.js');
     const n = await withClient({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, 'postgres', async (cl) =>
       Number((await cl.query<{ n: string }>('select count(*)::text as n from t')).rows[0].n),
     );
