@@ -2,14 +2,10 @@
 // work lives in src/wal/). wal-push and wal-fetch run once per WAL file as PostgreSQL's
 // archive_command / restore_command, so they do as little as possible before the transfer.
 import type { Config } from '../config/config.js';
-import { serverFacts } from '../postgres/client.js';
-import { resolveBinDir } from '../postgres/pg-tools.js';
 import { openStore } from '../storage/open-store.js';
 import { log } from '../util/log.js';
 import { walFetch, type WalFetchResult } from '../wal/wal-fetch.js';
-import { pullWalFollow, pullWalTo, DEFAULT_SLOT } from '../wal/wal-pull.js';
 import { walPush, type WalPushResult } from '../wal/wal-push.js';
-import { withClient } from '../postgres/client.js';
 import { parseLsn } from '../wal/segment.js';
 
 export async function runWalPush(cfg: Config, file: string): Promise<WalPushResult> {
@@ -37,6 +33,13 @@ export interface WalPullRunResult {
 }
 
 export async function runWalPull(cfg: Config, o: WalPullRunOptions): Promise<WalPullRunResult> {
+  // Loaded here only (a chunk of the bundle): wal-push and wal-fetch, started once per segment,
+  // never need node-postgres, TLS or the PostgreSQL tools' process handling.
+  const [{ serverFacts, withClient }, { resolveBinDir }, { pullWalFollow, pullWalTo, DEFAULT_SLOT }] = await Promise.all([
+    import('../postgres/client.js'),
+    import('../postgres/pg-tools.js'),
+    import('../wal/wal-pull.js'),
+  ]);
   const facts = await serverFacts(cfg.pgEnv);
   const binDir = resolveBinDir(cfg.pgBinDir, facts.major);
   const store = openStore(cfg);
