@@ -61,7 +61,7 @@ describe('the CLI launcher', () => {
     expect(r.stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('a file-repository wal-push reads neither the S3 client nor the other commands', async () => {
+  it('a file-repository wal-push reads neither the S3 client nor the other commands, nor loads network or process modules', async () => {
     const pgdata = path.join(tmp, 'pgdata');
     await fsp.mkdir(path.join(pgdata, 'pg_wal', 'archive_status'), { recursive: true });
     await fsp.writeFile(path.join(pgdata, 'pg_wal', NAME), fakeSegment(NAME));
@@ -71,13 +71,17 @@ describe('the CLI launcher', () => {
     await fsp.writeFile(
       hook,
       `import { registerHooks } from 'node:module'; import { appendFileSync } from 'node:fs';
-registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); } });\n`,
+registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); } });
+process.on('exit', () => appendFileSync(${JSON.stringify(log)}, process.moduleLoadList.join('\\n') + '\\n'));\n`,
     );
     const r = run(['wal-push', '--repo', `file://${path.join(tmp, 'repo')}`, `pg_wal/${NAME}`], { tmpdir: tmp, cwd: pgdata, node: ['--import', hook] });
     expect(r.code, r.stderr).toBe(0);
     await fsp.stat(path.join(tmp, 'repo', 'wal', '00000001', `${NAME}.zst`));
-    const loaded = readFileSync(log, 'utf8')
-      .split('\n')
+    const lines = readFileSync(log, 'utf8').split('\n');
+    // Node's own modules for connections and child processes: only other commands need them.
+    for (const builtin of ['child_process', 'tls', 'net', 'http']) expect(lines).not.toContain(`NativeModule ${builtin}`);
+    expect(lines).toContain('NativeModule zlib');
+    const loaded = lines
       .filter((u) => u.startsWith('file://') && u !== `file://${hook}`)
       .map((u) => new URL(u).pathname);
     expect(loaded).toContain(path.join(path.dirname(CLI_BUNDLE), 'pgkeep.js'));
