@@ -3,7 +3,7 @@
 NODE := node_modules/node/bin/node
 PGKEEP := $(NODE) dist/cli/index.js
 
-.PHONY: deps demo test bundle typecheck db-backup db-restore db-verify db-expire db-status
+.PHONY: deps demo test bundle typecheck bench db-backup db-restore db-verify db-expire db-status
 
 deps:
 	bash scripts/install-deps.sh
@@ -21,6 +21,12 @@ bundle:
 
 typecheck:
 	npx tsc --noEmit -p .
+
+## pgkeep side by side with pgBackRest, pg_basebackup -z and the pg_dump | gzip script, interleaved
+## rounds; writes bench/results/<date>.md and an archive-lag SVG (as root; installs pgbackrest if missing).
+## make bench [QUICK=1] [BENCH_SIZE_GB=1] [BENCH_ROUNDS=3] [BENCH_PHASES=full-backup,logical-backup,…]
+bench:
+	BENCH_QUICK=$(or $(QUICK),$(BENCH_QUICK)) bash bench/run.sh
 
 ## Operators' targets (configuration from the environment: PGHOST…/DATABASE_URL, PGKEEP_REPO, AWS_*).
 ## make db-backup [TYPE=logical|full|incr] [DATABASES=a,b]
