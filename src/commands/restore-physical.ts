@@ -167,6 +167,8 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   const s: StartedRestore = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings, env: serverEnv(cfg) });
   // Promotion is not proof: replay must have reached what the plan promised (replay-check.ts).
   await confirmReplay(plan, s, `The restored cluster in ${opts.to}`);
+  // Confirmed: the cluster is the operator's now and outlives this run (a cancel before this stops it).
+  s.cluster.keepRunning();
   if (newPrimary) await declareNewPrimary(store, plan, s.timeline, 'promoted', s.replayLsn);
   const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : normaliseIso(plan.backup.stopTime);
   log.info(`restore: promoted on port ${s.cluster.port} (timeline ${s.timeline}); last transaction replayed at ${recoveredTo}${s.stopLine ? `; ${s.stopLine}` : ''}`);

@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PgkeepError } from '../util/errors.js';
+import { undoOnCancel } from '../util/cancel-cleanup.js';
 import { runTool } from './pg-tools.js';
 
 export interface RunAs {
@@ -52,33 +53,52 @@ export interface LocalClusterOptions {
   settings?: Record<string, string | number | boolean>;
   /** Use an existing data directory (e.g. a restored one) instead of running initdb. */
   existingDataDir?: string;
+  /**
+   * A throwaway cluster only this process uses (drills, single-database PITR): no TCP at all
+   * (listen_addresses = ''), and a pg_hba.conf of one line, trust on the unix socket, whose
+   * directory is 0700 and owned by the server's user, so no other local user can reach it,
+   * whatever the restored cluster's own rules were. Its directories are removed on a cancel.
+   */
+  private?: boolean;
 }
+
+/** The only rule a private cluster has: its socket, in a 0700 directory, is the way in. */
+const PRIVATE_HBA = '# pgkeep: a throwaway cluster, reachable only through its unix socket in a 0700 directory\nlocal all all trust\n';
 
 export class LocalCluster {
   readonly runAs = serverRunAs();
+  /** Unregisters the cancel step of a started cluster (stop, and for a private one remove). */
+  private releaseCancel?: () => void;
   private constructor(
     readonly binDir: string,
     readonly baseDir: string,
     readonly dataDir: string,
     readonly port: number,
+    readonly isPrivate: boolean,
   ) {}
 
+  /** Unix socket directory: 0700, owned by the server's user (other local users cannot connect through it). */
   get socketDir(): string {
-    return this.baseDir;
+    return path.join(this.baseDir, 'socket');
   }
 
-  /** libpq environment to reach this cluster over TCP as the superuser `postgres`. */
+  /**
+   * libpq environment to reach this cluster as the superuser `postgres`: the private socket for
+   * a private cluster (it has no TCP), else TCP on 127.0.0.1.
+   */
   get env(): Record<string, string> {
-    return { PGHOST: '127.0.0.1', PGPORT: String(this.port), PGUSER: 'postgres', PGDATABASE: 'postgres' };
+    return { PGHOST: this.isPrivate ? this.socketDir : '127.0.0.1', PGPORT: String(this.port), PGUSER: 'postgres', PGDATABASE: 'postgres' };
   }
 
   static async create(opts: LocalClusterOptions): Promise<LocalCluster> {
     const baseDir = opts.baseDir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-cluster-')));
     await fsp.mkdir(baseDir, { recursive: true });
-    await fsp.chmod(baseDir, 0o755);
+    await fsp.chmod(baseDir, opts.private ? 0o700 : 0o755);
     const port = opts.port ?? (await freePort());
     const dataDir = opts.existingDataDir ?? path.join(baseDir, 'data');
-    const c = new LocalCluster(opts.binDir, baseDir, dataDir, port);
+    const c = new LocalCluster(opts.binDir, baseDir, dataDir, port, opts.private === true);
+    await fsp.mkdir(c.socketDir, { recursive: true, mode: 0o700 });
+    await fsp.chmod(c.socketDir, 0o700);
     await chownForServer(baseDir, c.runAs);
     if (!opts.existingDataDir) {
       await runTool(opts.binDir, 'initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'], {
@@ -92,18 +112,29 @@ export class LocalCluster {
     const settings: Record<string, string | number | boolean> = {
       port,
       listen_addresses: '127.0.0.1',
-      unix_socket_directories: baseDir,
+      unix_socket_directories: c.socketDir,
       fsync: 'off',
       ...(opts.settings ?? {}),
+      // Whatever a caller or the restored configuration asks for, a private cluster has no TCP.
+      ...(opts.private ? { listen_addresses: '' } : {}),
     };
     const lines = Object.entries(settings).map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : v}`);
     await fsp.appendFile(path.join(dataDir, 'postgresql.conf'), `\n# pgkeep local cluster\n${lines.join('\n')}\n`);
     await chownForServer(path.join(dataDir, 'postgresql.conf'), c.runAs);
+    if (opts.private) {
+      await fsp.writeFile(path.join(dataDir, 'pg_hba.conf'), PRIVATE_HBA, { mode: 0o600 });
+      await chownForServer(path.join(dataDir, 'pg_hba.conf'), c.runAs);
+    }
     return c;
   }
 
   /** `env` reaches the server and so archive_command/restore_command (e.g. S3 credentials). */
   async start(timeoutSec = 60, env: Record<string, string> = {}): Promise<void> {
+    // Registered before pg_ctl runs: a cancel while the server starts must stop it too.
+    this.releaseCancel ??= undoOnCancel(`the PostgreSQL cluster on port ${this.port}${this.isPrivate ? ` (${this.baseDir})` : ''}`, async () => {
+      await this.stop('immediate');
+      if (this.isPrivate) await fsp.rm(this.baseDir, { recursive: true, force: true });
+    });
     await runTool(this.binDir, 'pg_ctl', ['-D', this.dataDir, '-l', path.join(this.baseDir, 'server.log'), '-w', '-t', String(timeoutSec), 'start'], {
       ...this.runAs,
       env,
@@ -112,8 +143,15 @@ export class LocalCluster {
   }
 
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
-    if (!existsSync(path.join(this.dataDir, 'postmaster.pid'))) return;
-    await runTool(this.binDir, 'pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', 'stop'], { ...this.runAs, what: 'pg_ctl stop' }).catch(() => undefined);
+    if (existsSync(path.join(this.dataDir, 'postmaster.pid')))
+      await runTool(this.binDir, 'pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', 'stop'], { ...this.runAs, what: 'pg_ctl stop' }).catch(() => undefined);
+    this.keepRunning();
+  }
+
+  /** The cluster outlives this run (restore --start hands it over): a cancel no longer stops it. */
+  keepRunning(): void {
+    this.releaseCancel?.();
+    this.releaseCancel = undefined;
   }
 
   async serverLog(): Promise<string> {

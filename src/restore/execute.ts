@@ -234,9 +234,18 @@ export async function confirmReplay(plan: Pick<RestorePlan, 'target' | 'wal' | '
  * Start a restored directory (LocalCluster semantics: its own socket dir and log, the given
  * port, listen on 127.0.0.1), wait until it has promoted, and read where recovery stopped.
  */
-export async function startRestored(o: { dir: string; binDir: string; port?: number; timeoutSeconds?: number; settings?: Record<string, string | number | boolean>; env?: Record<string, string> }): Promise<StartedRestore> {
+export async function startRestored(o: {
+  dir: string;
+  binDir: string;
+  port?: number;
+  timeoutSeconds?: number;
+  settings?: Record<string, string | number | boolean>;
+  env?: Record<string, string>;
+  /** A throwaway cluster (drill, single-database PITR): socket only, see LocalClusterOptions.private. */
+  private?: boolean;
+}): Promise<StartedRestore> {
   const t0 = Date.now();
-  const cluster = await LocalCluster.create({ binDir: o.binDir, existingDataDir: path.resolve(o.dir), port: o.port, settings: { fsync: 'on', ...(o.settings ?? {}) } });
+  const cluster = await LocalCluster.create({ binDir: o.binDir, existingDataDir: path.resolve(o.dir), port: o.port, settings: { fsync: 'on', ...(o.settings ?? {}) }, private: o.private });
   const timeout = o.timeoutSeconds ?? 3600;
   const failed = async (why: string) => {
     const tail = (await cluster.serverLog()).trim().split('\n').filter((l) => /FATAL|PANIC|ERROR|DETAIL|recovery/.test(l)).slice(-5).join(' | ');

@@ -22,6 +22,7 @@ import type { RestoreResult } from '../commands/types.js';
 import { planFromRepository } from './plan-from-repo.js';
 import { tablespaceTargetFrom } from './extract.js';
 import { confirmReplay, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir } from './execute.js';
+import { undoOnCancel } from '../util/cancel-cleanup.js';
 import { parseGlobalsRoles } from './globals-roles.js';
 import { PROTECTED_DATABASES, checkDatabaseName, createRoles, databaseExists, missingRoles, restoreDumpInto } from './logical-restore.js';
 import { repoUrlForServer } from './recovery-settings.js';
@@ -96,19 +97,21 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
   const paths = resolveCliPaths(cfg.settings);
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pitr-db-'));
   await fsp.chmod(work, 0o755);
+  // A cancelled run (SIGINT/SIGTERM) removes the point-in-time copy too, not only on return.
+  const releaseWork = undoOnCancel(`the point-in-time directory ${work}`, () => fsp.rm(work, { recursive: true, force: true }));
   const dataDir = path.join(work, 'data');
   let cluster: LocalCluster | undefined;
   try {
     await writeRestoredDataDir({ plan, store, dir: dataDir, node: paths.node, cli: paths.cli, repoUrl: repoUrlForServer(cfg), archiveMode: 'off', zstdCli: !cfg.settings.noZstdCli, tablespaceTarget: tablespaceTargetFrom(undefined, path.join(work, 'tablespaces')) });
-    // Only this process talks to the ephemeral cluster: trust on loopback and the socket.
-    await fsp.writeFile(path.join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
-    const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg) });
+    // Only this process talks to the ephemeral cluster: trust on its unix socket in a 0700
+    // directory and no TCP (private), so no other local user can reach the copy.
+    const s = await startRestored({ dir: dataDir, binDir, timeoutSeconds: o.promoteTimeoutSeconds, settings: { archive_mode: 'off' }, env: serverEnv(cfg), private: true });
     cluster = s.cluster;
     // Promotion is not proof that the target was reached (replay-check.ts): check before dumping.
     await confirmReplay(plan, s, 'The point-in-time cluster');
     const recoveredTo = s.lastReplayedXact ? normaliseIso(s.lastReplayedXact) : undefined;
     const user = await superuserOf(cluster, cfg.pgEnv.PGUSER);
-    const env = { PGHOST: '127.0.0.1', PGPORT: String(cluster.port), PGUSER: user };
+    const env = { PGHOST: cluster.env.PGHOST, PGPORT: String(cluster.port), PGUSER: user };
     const has = await withClient(env, 'postgres', async (c) => ((await c.query('select 1 from pg_database where datname = $1', [source])).rowCount ?? 0) > 0);
     if (!has)
       throw new PgkeepError('unknown-database', `Database "${source}" did not exist at ${time.iso} (the cluster restored to that instant has no such database).`, 'Check the name and the time (pgkeep list shows the backups).');
@@ -120,6 +123,7 @@ export async function singleDatabasePitr(cfg: Config, o: SingleDbPitrOptions): P
   } finally {
     if (cluster) await cluster.destroy().catch((e: Error) => log.warn(`could not remove the ephemeral cluster: ${e.message}`));
     await fsp.rm(work, { recursive: true, force: true }).catch((e: Error) => log.warn(`could not remove ${work}: ${e.message}`));
+    releaseWork();
   }
 }
 
@@ -128,7 +132,7 @@ async function superuserOf(c: LocalCluster, preferred?: string): Promise<string>
   const names = [...new Set([preferred, 'postgres'].filter((x): x is string => !!x))];
   for (const n of names) {
     try {
-      const ok = await withClient({ PGHOST: '127.0.0.1', PGPORT: String(c.port), PGUSER: n }, 'postgres', async (cl) => (await cl.query<{ s: boolean }>('select rolsuper as s from pg_roles where rolname = current_user')).rows[0]?.s);
+      const ok = await withClient({ PGHOST: c.env.PGHOST, PGPORT: String(c.port), PGUSER: n }, 'postgres', async (cl) => (await cl.query<{ s: boolean }>('select rolsuper as s from pg_roles where rolname = current_user')).rows[0]?.s);
       if (ok) return n;
     } catch {
       /* try the next */

@@ -14,6 +14,7 @@ import { serverRunAs, type LocalCluster } from '../postgres/local-cluster.js';
 import { formatLsn, parseLsn } from '../wal/segment.js';
 import { checkReplayReached } from '../restore/replay-check.js';
 import { startRestored, type StartedRestore } from '../restore/execute.js';
+import { undoOnCancel } from '../util/cancel-cleanup.js';
 import { resolveBinDir, runTool } from '../postgres/pg-tools.js';
 import { findBackup, loadCatalog } from '../repo/catalog.js';
 import { backupObjectKey } from '../repo/layout.js';
@@ -59,6 +60,8 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
   let replayedTo: string | undefined;
   const work = await fsp.mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'pgkeep-drill-'));
   await fsp.chmod(work, 0o755);
+  // A cancelled run (SIGINT/SIGTERM) removes the restored copy too, not only on return.
+  const releaseWork = undoOnCancel(`the drill directory ${work}`, () => fsp.rm(work, { recursive: true, force: true }));
   let cluster: LocalCluster | undefined;
   log.info(`drill: restoring ${backup.id} + WAL to the newest archived instant in ${work}`);
   try {
@@ -78,12 +81,12 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     }
     phases.restoreSeconds = secs(t);
 
-    // Only this process connects: trust on 127.0.0.1, whatever the source cluster required.
-    await fsp.writeFile(path.join(dataDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
     t = Date.now();
     let up: StartedRestore;
     try {
-      up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' }, env: serverEnv(cfg) });
+      // Only this process connects, whatever the source cluster required: trust on the unix socket
+      // in a 0700 directory, no TCP (private), so no other local user can reach the copy.
+      up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' }, env: serverEnv(cfg), private: true });
     } catch (e) {
       throw new PgkeepError('drill-failed', `Drill failed: the restored cluster of ${backup.id} did not come up: ${(e as Error).message}`);
     }
@@ -133,6 +136,7 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     if (cluster) await cluster.destroy().catch(() => undefined);
     else await stopIfRunning(path.join(work, 'data'), binDir);
     await fsp.rm(work, { recursive: true, force: true }).catch((e: Error) => log.warn(`could not remove ${work}: ${e.message}`));
+    releaseWork();
   }
   const rpoSeconds = recoveredTo ? Math.max(0, Math.round((started - Date.parse(recoveredTo)) / 1000)) : undefined;
   const ok = problems.length === 0;
@@ -164,9 +168,9 @@ function newest(...isos: (string | null | undefined)[]): string | undefined {
   return ts.length ? new Date(Math.max(...ts)).toISOString() : undefined;
 }
 
-/** Trust auth on 127.0.0.1 only (pg_hba was replaced): connect as the superuser `postgres`. */
+/** Trust on the private socket only (LocalCluster private): connect as the superuser `postgres`. */
 async function superuserEnv(c: LocalCluster): Promise<PgEnv> {
-  const base = { PGHOST: '127.0.0.1', PGPORT: String(c.port), PGDATABASE: 'postgres' };
+  const base = { PGHOST: c.env.PGHOST, PGPORT: String(c.port), PGDATABASE: 'postgres' };
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
