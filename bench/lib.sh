@@ -32,6 +32,12 @@ bench_init() {
   command -v zstd >/dev/null || die "zstd is missing (apt-get install -y zstd)."
   W=${BENCH_DIR:-$(mktemp -d /tmp/pgkeep-bench-XXXXXX)}
   mkdir -p "$W"/{bin,log,sock}; chmod 755 "$W"
+  # The source cluster, a restored copy, both repositories' rounds and the dumps: about 5× the
+  # data set at the peak. Say so before an hour of loading, not when the disk fills.
+  local need_mb free_mb
+  need_mb=$(awk -v g="${SIZE_GB:-1}" 'BEGIN { printf "%d", g * 5 * 1024 + 512 }')
+  free_mb=$(df -Pm "$W" | awk 'NR == 2 {print $4}')
+  [ "$free_mb" -ge "$need_mb" ] || log "warning: $free_mb MB free under $W, the run may need about $need_mb MB (set BENCH_DIR elsewhere)"
   cp "$NODE_SRC" "$W/bin/node"; cp -r "$(dirname "$CLI_SRC")" "$W/bin/cli"; CLI="$W/bin/cli/index.js"
   chown -R postgres:postgres "$W"
   : > "$W/measures.tsv"; : > "$W/facts.tsv"; : > "$W/lag-summary.tsv"
