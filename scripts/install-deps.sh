@@ -9,6 +9,8 @@ missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v zstd >/dev/null || missing+=(zstd)
 command -v jq >/dev/null || missing+=(jq)
+# age: the by-hand recipe for an encrypted repository (age -d | zstd -dc | …) is tested with it.
+command -v age >/dev/null || missing+=(age)
 # shellcheck: test/unit/workflows/lint.test.ts checks every workflow's run: scripts with it.
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -45,6 +45,7 @@ export interface ActionSpec<O> {
 
 export async function runAction<O>(spec: ActionSpec<O>, env: Env = process.env): Promise<void> {
   const started = Date.now();
+  env = withAgeInputs(env);
   maskSecrets(env);
   setLogSink((line) => core.info(line));
   setDebug(debugEnabled(env));
@@ -174,4 +175,17 @@ async function report(run: RunRecord, env: Env): Promise<void> {
       core.warning(redact(`Could not post to the webhook: ${describeError(e)}`));
     }
   }
+}
+
+/**
+ * The age inputs override PGKEEP_AGE_RECIPIENTS / PGKEEP_AGE_IDENTITY. They travel as those
+ * variables (the run's config and a restored server's environment alike) and are masked with
+ * the rest before anything is logged.
+ */
+function withAgeInputs(env: Env): Env {
+  const recipients = input(Inputs.ageRecipients);
+  const identity = input(Inputs.ageIdentity);
+  if (identity !== undefined) core.setSecret(identity);
+  if (recipients === undefined && identity === undefined) return env;
+  return { ...env, ...(recipients !== undefined ? { PGKEEP_AGE_RECIPIENTS: recipients } : {}), ...(identity !== undefined ? { PGKEEP_AGE_IDENTITY: identity } : {}) };
 }

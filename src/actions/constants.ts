@@ -8,6 +8,8 @@ export const Inputs = {
   githubToken: 'github-token',
   statusBranch: 'status-branch',
   webhookUrl: 'webhook-url',
+  ageRecipients: 'age-recipients',
+  ageIdentity: 'age-identity',
   // pg-backup
   type: 'type',
   databases: 'databases',
@@ -41,7 +43,7 @@ export const Outputs = {
 export const DEFAULT_STATUS_BRANCH = 'pgkeep-status';
 
 /** Inputs every action accepts besides its own. */
-export const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, Inputs.statusBranch, Inputs.webhookUrl] as const;
+export const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, Inputs.statusBranch, Inputs.webhookUrl, Inputs.ageRecipients, Inputs.ageIdentity] as const;
 
 export const ACTION_INPUTS = {
   'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],

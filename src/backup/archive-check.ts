@@ -5,7 +5,7 @@
 // nothing extra. Failing or stale archiving fails the run loudly, naming pg_stat_archiver's facts.
 import type { Store } from '../storage/store.js';
 import { withClient, type PgEnv } from '../postgres/client.js';
-import { walKey } from '../repo/layout.js';
+import { walKey, walKeyEncrypted } from '../repo/layout.js';
 import { PgkeepError } from '../util/errors.js';
 import { parseLsn, segmentName, segnoForLsn } from '../wal/segment.js';
 
@@ -93,7 +93,7 @@ export async function checkArchiveFresh(o: ArchiveCheckOptions): Promise<{ upTo:
   const grace = o.failGraceMs ?? 5000;
   let failingSince: number | undefined;
   for (;;) {
-    if (await o.store.head(walKey(target))) return { upTo, archivedThrough: target, archiver: await readArchiver(o.pgEnv) };
+    if ((await o.store.head(walKey(target))) || (await o.store.head(walKeyEncrypted(target)))) return { upTo, archivedThrough: target, archiver: await readArchiver(o.pgEnv) };
     const a = await readArchiver(o.pgEnv);
     if (archiverFailing(a)) {
       failingSince ??= Date.now();

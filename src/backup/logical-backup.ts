@@ -17,18 +17,19 @@ import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
 import { mapLimit, type Compression } from '../util/streams.js';
 import { VERSION } from '../version.js';
+import { AGE_SUFFIX, ageRecipients } from '../util/age.js';
 
 export const GLOBALS_KIND = 'globals';
 export const DUMP_KIND = 'dump';
 
-const ext = (c: Compression) => (c.kind === 'zstd' ? '.zst' : '');
+const ext = (c: Compression, encrypted = false) => (c.kind === 'zstd' ? '.zst' : '') + (encrypted ? AGE_SUFFIX : '');
 
-/** `core` → `core.dump.zst`; names that are not plain file names are percent-encoded. */
-export function dumpObjectName(database: string, c: Compression): string {
+/** `core` → `core.dump.zst` (`core.dump.zst.age` encrypted); names that are not plain file names are percent-encoded. */
+export function dumpObjectName(database: string, c: Compression, encrypted = false): string {
   const safe = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(database) ? database : encodeURIComponent(database).replace(/\./g, '%2E');
-  return `${safe}.dump${ext(c)}`;
+  return `${safe}.dump${ext(c, encrypted)}`;
 }
-export const globalsObjectName = (c: Compression) => `globals.sql${ext(c)}`;
+export const globalsObjectName = (c: Compression, encrypted = false) => `globals.sql${ext(c, encrypted)}`;
 
 /** The databases to dump: all that the server lists, or the requested ones (unknown → error). */
 export function selectDatabases(available: string[], requested?: string[]): string[] {
@@ -37,12 +38,18 @@ export function selectDatabases(available: string[], requested?: string[]): stri
     return available;
   }
   const unknown = requested.filter((d) => !available.includes(d));
-  if (unknown.length)
+  if (unknown.length) {
+    // Names may hold commas, quotes and newlines: show each as a JSON string so the list is unambiguous.
+    const q = (d: string) => JSON.stringify(d);
+    const joined = requested.join(',');
     throw new PgkeepError(
       'unknown-database',
-      `Database${unknown.length > 1 ? 's' : ''} ${unknown.map((d) => `"${d}"`).join(', ')} not found on the server.`,
-      `The server has: ${available.join(', ')}.`,
+      `Database${unknown.length > 1 ? 's' : ''} ${unknown.map(q).join(', ')} not found on the server.`,
+      available.includes(joined) && requested.length > 1
+        ? `A comma separates names; for the database ${q(joined)} write the comma with a backslash: ${joined.replace(/[\\,]/g, '\\$&')}.`
+        : `The server has: ${available.map(q).join(', ')}.`,
     );
+  }
   return [...new Set(requested)];
 }
 
@@ -53,8 +60,9 @@ export async function toolToObject(
   key: string,
   compression: Compression,
   onRawBytes?: (n: number) => void,
+  encryptFor?: string[],
 ): Promise<Awaited<ReturnType<typeof writeObject>>> {
-  const write = writeObject(store, key, run.stdout, compression, { onRawBytes });
+  const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor });
   write.catch(() => run.kill());
   const [w, d] = await Promise.allSettled([write, run.done]);
   if (d.status === 'rejected') {
@@ -74,6 +82,7 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
   const facts: ServerFacts = await serverFacts(cfg.pgEnv);
   const databases = selectDatabases(facts.databases, opts.databases);
   const binDir = resolveBinDir(cfg.pgBinDir, facts.major);
+  const recipients = ageRecipients();
   await store.check();
 
   // expire removes incomplete backup directories: never run beside it.
@@ -94,18 +103,20 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
       globalsArgs.push('--no-role-passwords');
       log.warn('connected as a non-superuser: role passwords are not included in globals.sql');
     }
-    const gName = globalsObjectName(cfg.compression);
+    const gName = globalsObjectName(cfg.compression, !!recipients);
     const g = await toolToObject(
       startTool(binDir, 'pg_dumpall', globalsArgs, { env, what: 'pg_dumpall --globals-only' }),
       lock.guard(store),
       backupObjectKey(backupId, gName),
       cfg.compression,
+      undefined,
+      recipients,
     );
     objects.push({ name: gName, kind: GLOBALS_KIND, ...g });
     log.info(`globals: ${formatBytes(g.rawBytes)} → ${formatBytes(g.bytes)}`);
 
     const dumps = await mapLimit(databases, cfg.parallel, async (db) => {
-      const name = dumpObjectName(db, cfg.compression);
+      const name = dumpObjectName(db, cfg.compression, !!recipients);
       const p = progress(`dump ${db}`);
       const w = await toolToObject(
         startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` }),
@@ -113,6 +124,7 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
         backupObjectKey(backupId, name),
         cfg.compression,
         (n) => p.add(n),
+        recipients,
       );
       p.done();
       return { name, kind: DUMP_KIND, database: db, ...w } satisfies ManifestObject;
@@ -135,6 +147,7 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
       bytes,
       rawBytes,
       objects,
+      ...(recipients ? { encryption: { method: 'age' as const, recipients } } : {}),
       tool: { name: 'pgkeep', version: VERSION },
       extra: { dumpFormat: 'custom', parallel: cfg.parallel, rolePasswords: facts.isSuperuser },
     };

@@ -50,7 +50,7 @@ import { resolveBinDir } from '../postgres/pg-tools.js';
 import { baseBackup, type ArchiveStart } from '../postgres/replication.js';
 import { ParallelZstd } from './parallel-zstd.js';
 import { ensureRepoInfo, freshBackupId, loadCatalog, writeJson } from '../repo/catalog.js';
-import { backupObjectKey, backupPrefix, makeBackupId, manifestKey, walKey, FORMAT_VERSION, WAL_PREFIX } from '../repo/layout.js';
+import { backupObjectKey, backupPrefix, makeBackupId, manifestKey, walKey, walKeyEncrypted, FORMAT_VERSION, WAL_PREFIX } from '../repo/layout.js';
 import { acquireLock } from '../repo/lock.js';
 import type { Manifest, ManifestObject } from '../repo/manifest.js';
 import { openStore } from '../storage/open-store.js';
@@ -59,6 +59,7 @@ import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
 import { HashCounter, streamToBuffer, zstdDecompress } from '../util/streams.js';
 import { VERSION } from '../version.js';
+import { AGE_SUFFIX, ageDecryptStream, ageEncryptStream, ageRecipients } from '../util/age.js';
 import { pullWalTo, ensureSlot, DEFAULT_SLOT } from '../wal/wal-pull.js';
 import { readSlots, type SlotInfo } from '../wal/replication-slot.js';
 import { archiveCommandRunsPgkeep, checkArchiveFresh, type IncrWalReport } from './archive-check.js';
@@ -158,7 +159,7 @@ export async function waitForWal(store: Store, timeline: number, startWal: strin
   let missing = need;
   for (;;) {
     const have = new Set((await store.list(`${WAL_PREFIX}${need[0].slice(0, 8)}/`)).map((o) => o.key));
-    missing = need.filter((n) => !have.has(walKey(n)));
+    missing = need.filter((n) => !have.has(walKey(n)) && !have.has(walKeyEncrypted(n)));
     if (!missing.length) return need.length;
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 1000));
@@ -194,7 +195,7 @@ async function streamNative(
   cfg: Config,
   store: Store,
   id: string,
-  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; at: 'client' | 'server'; totalBytes: number; incrementalManifest?: Buffer; maxRateKb?: number },
+  opts: { checkpoint: 'fast' | 'spread'; level: number; workers: number; at: 'client' | 'server'; totalBytes: number; incrementalManifest?: Buffer; maxRateKb?: number; recipients?: string[] },
 ): Promise<NativeRun> {
   const prog = progress(`backup ${id}`, opts.totalBytes);
   let reported = 0;
@@ -202,20 +203,24 @@ async function streamNative(
   const writes: Promise<unknown>[] = [];
   let manifestBuf: Buffer | null = null;
 
-  /** Store one object: `body` chunks (already compressed) → SHA-256 → store.put. */
+  const recipients = opts.recipients;
+  const suffix = recipients ? AGE_SUFFIX : '';
+  /** Store one object: `body` chunks (already compressed) → [age] → SHA-256 → store.put. */
   const putObject = (name: string, body: AsyncIterable<Buffer>, meta: Partial<ManifestObject>, raw: () => number) => {
     const key = backupObjectKey(id, name);
     const stored = new HashCounter();
     const p = (async () => {
       const out = new PassThrough({ highWaterMark: 1 << 20 });
-      const [h, put] = await Promise.allSettled([pipeline(Readable.from(body), stored, out), store.put(key, out)]);
+      // zstd → age: the SHA-256 is over the stored ciphertext, so verify needs no key.
+      const enc = recipients ? [ageEncryptStream(recipients)] : [];
+      const [h, put] = await Promise.allSettled([pipeline(Readable.from(body), ...(enc as [Transform]), stored, out), store.put(key, out)]);
       if (h.status === 'rejected' || put.status === 'rejected') {
         out.destroy();
         // The store's own error (mapped: no space, access denied) over the broken pipe it causes.
         if (put.status === 'rejected' && (put.reason instanceof PgkeepError || h.status !== 'rejected')) throw put.reason;
         throw (h as PromiseRejectedResult).reason;
       }
-      objects.push({ name, kind: meta.kind ?? BASE_KIND, bytes: stored.bytes, sha256: stored.sha256, rawBytes: raw(), compression: 'zstd', ...meta });
+      objects.push({ name, kind: meta.kind ?? BASE_KIND, bytes: stored.bytes, sha256: stored.sha256, rawBytes: raw(), compression: 'zstd', ...(recipients ? { encryption: 'age' as const } : {}), ...meta });
     })();
     p.catch(() => undefined);
     writes.push(p);
@@ -224,7 +229,7 @@ async function streamNative(
 
   const openArchive = (a: ArchiveStart) => {
     const isBase = a.location === undefined;
-    const name = isBase ? BASE_OBJECT : `tblspc-${a.tablespaceOid}.tar.zst`;
+    const name = (isBase ? BASE_OBJECT : `tblspc-${a.tablespaceOid}.tar.zst`) + suffix;
     const input = new PassThrough({ highWaterMark: 1 << 20 });
     let raw = 0;
     const counted = new Transform({
@@ -279,7 +284,7 @@ async function streamNative(
     });
     if (!manifestBuf) throw new PgkeepError('base-backup-failed', 'The server finished the base backup without sending its backup_manifest; the backup is unusable.');
     const m: Buffer = manifestBuf;
-    putObject(BACKUP_MANIFEST_OBJECT, (async function* () {
+    putObject(BACKUP_MANIFEST_OBJECT + suffix, (async function* () {
       yield zstdFrame(m, 3);
     })(), { kind: BACKUP_MANIFEST_KIND }, () => m.length);
     await Promise.all(writes);
@@ -305,7 +310,14 @@ async function streamNative(
 /** A backup's backup_manifest (the parent of a PG 17 incremental): its own object, else from base.tar.zst. */
 async function readBackupManifest(store: Store, m: Manifest): Promise<Buffer> {
   const own = m.objects.find((o) => o.kind === BACKUP_MANIFEST_KIND);
-  if (own) return streamToBuffer((await store.get(backupObjectKey(m.id, own.name))).pipe(zstdDecompress()));
+  if (own) {
+    // An encrypted parent: a PG 17 incremental needs PGKEEP_AGE_IDENTITY on the runner too.
+    const decrypt = own.encryption === 'age' ? [ageDecryptStream(`${own.name} of backup ${m.id}`)] : [];
+    const out = new PassThrough();
+    const done = pipeline(await store.get(backupObjectKey(m.id, own.name)), ...(decrypt as [Transform]), zstdDecompress(), out);
+    const [buf] = await Promise.all([streamToBuffer(out), done]);
+    return buf;
+  }
   const obj = m.objects.find((o) => o.kind === BASE_KIND);
   if (!obj) throw new PgkeepError('no-parent-manifest', `Backup ${m.id} has no base object to build an incremental on.`);
   const scan = new TarScan(new Set(['backup_manifest']), 1 << 30);
@@ -330,6 +342,8 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
   await ensureRepoInfo(store, facts.systemIdentifier);
   if (opts.type === 'incr' && facts.major < 17) return incrWalRun(cfg, store, facts, binDir, pre, started);
 
+  // A bad PGKEEP_AGE_RECIPIENTS is refused before the lock and the first byte.
+  const recipients = ageRecipients();
   const lock = await acquireLock(store, `backup-${opts.type}`);
   let id = '';
   try {
@@ -360,7 +374,7 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     // PGKEEP_MAX_RATE_KB: the server reads at most this many kB/s (like pg_basebackup --max-rate).
     const maxRateKb = cfg.settings.maxRateKb;
     // Objects are written through the lock: once its lease is lost the upload is cut.
-    const run = await streamNative(cfg, lock.guard(store), id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb });
+    const run = await streamNative(cfg, lock.guard(store), id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb, recipients });
     const waitSeconds = cfg.settings.walWaitSeconds;
     const startWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.startLsn), pre.segSize), pre.segSize);
     const stopWal = segmentName(run.timeline, segnoForLsn(parseLsn(run.stopLsn) - 1n, pre.segSize), pre.segSize);
@@ -389,6 +403,7 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
       bytes,
       rawBytes: run.rawBytes,
       objects: run.objects,
+      ...(recipients ? { encryption: { method: 'age' as const, recipients } } : {}),
       tool: { name: 'pgkeep', version: VERSION },
       extra: {
         walSource,

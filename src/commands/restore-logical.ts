@@ -4,6 +4,7 @@
 // pg_restore, then give it the source's owner, comment, grants, connection limit and settings
 // (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), all read from the dump itself — so
 // backups taken before pgkeep restored them get them too. --dry-run stops at the plan.
+import { checkAgeIdentity } from '../util/age.js';
 import type { Config } from '../config/config.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { serverFacts } from '../postgres/client.js';
@@ -149,6 +150,8 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
   const key = backupObjectKey(backup.id, dump.name);
   log.info(`verifying ${dump.name} (${formatBytes(dump.bytes)})`);
   await verifyObject(store, key, dump);
+  // A wrong age identity fails here, on the dump's header, before the server is touched.
+  if (dump.encryption === 'age') await checkAgeIdentity(await store.get(key), key);
   const created = await createRoles(cfg.pgEnv, missing);
   await restoreDumpInto(cfg.pgEnv, binDir, () => openObject(store, key, dump), into, {
     replace: opts.replace,

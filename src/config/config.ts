@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PgkeepError } from '../util/errors.js';
 import { redact, registerSecret } from '../util/redact.js';
+import { setAgeKeys } from '../util/age.js';
 import type { Compression } from '../util/streams.js';
 import { clusterName, isHttpUrl, parseRepoList, type RepoLocation } from './repo-url.js';
 import { parseIntSetting, SETTINGS, tuningSettings, type IntSpec, type TuningSettings } from './settings.js';
@@ -234,6 +235,9 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
   registerSecret(pgEnv.PGPASSWORD);
   registerSecret(env.AWS_SECRET_ACCESS_KEY);
   registerSecret(env.AWS_SESSION_TOKEN);
+  registerSecret(env.PGKEEP_AGE_IDENTITY);
+  // Process-wide like the AWS credential chain (src/util/age.ts says why); parsed when first used.
+  setAgeKeys(env.PGKEEP_AGE_RECIPIENTS, env.PGKEEP_AGE_IDENTITY);
   const port = pgEnv.PGPORT;
   if (port !== undefined && !(/^\d{1,5}$/.test(port) && +port >= 1 && +port <= 65535))
     throw badValue(fromUrl.PGPORT ? 'DATABASE_URL port' : 'PGPORT', port, 'a port number from 1 to 65535');

@@ -17,6 +17,8 @@ export const backupObjectKey = (id: string, name: string) => `${BACKUPS_PREFIX}$
 export const walTimelineDir = (segmentOrHistory: string) => segmentOrHistory.slice(0, 8);
 /** WAL segments and timeline history files, compressed: `wal/00000001/000000010000000000000003.zst`. */
 export const walKey = (fileName: string) => `${WAL_PREFIX}${walTimelineDir(fileName)}/${fileName}.zst`;
+/** The same, age-encrypted (PGKEEP_AGE_RECIPIENTS): `wal/00000001/000000010000000000000003.zst.age`. */
+export const walKeyEncrypted = (fileName: string) => `${walKey(fileName)}.age`;
 export const lockKey = (name: string) => `${LOCKS_PREFIX}${name}.lock`;
 
 /** Ids sort by time: `20261125T020000Z-full`. */

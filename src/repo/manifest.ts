@@ -15,6 +15,8 @@ export const manifestObjectSchema = z.object({
   /** Size before compression. */
   rawBytes: z.number().int().nonnegative(),
   compression: z.enum(['zstd', 'none']),
+  /** "age": the stored bytes are age ciphertext of the compressed bytes (name ends in .age). */
+  encryption: z.enum(['age']).optional(),
   /** kind "tablespace": the tablespace's OID and its directory on the backed-up server. */
   tablespaceOid: z.number().int().optional(),
   tablespaceLocation: z.string().optional(),
@@ -44,6 +46,8 @@ export const manifestSchema = z
     rawBytes: z.number().int().nonnegative(),
     objects: z.array(manifestObjectSchema),
     tool: z.object({ name: z.literal('pgkeep'), version: z.string() }),
+    /** Set when objects are age-encrypted: for which recipients (public keys only). */
+    encryption: z.object({ method: z.literal('age'), recipients: z.array(z.string()) }).optional(),
     /** Free-form facts a command wants to keep (options used, durations). */
     extra: z.record(z.string(), z.unknown()).optional(),
   })

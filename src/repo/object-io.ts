@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
 import { HashCounter, compressor, zstdDecompress, type Compression } from '../util/streams.js';
+import { ageDecryptStream, ageEncryptStream } from '../util/age.js';
 import type { ManifestObject } from './manifest.js';
 
 export interface WrittenObject {
@@ -13,24 +14,28 @@ export interface WrittenObject {
   rawBytes: number;
   sha256: string;
   compression: 'zstd' | 'none';
+  /** Present when the stored bytes are age ciphertext (of the compressed bytes). */
+  encryption?: 'age';
 }
 
 /**
  * Stream `source` through optional compression and hashing into `store` at `key`.
- * `onRawBytes` sees uncompressed bytes (for progress).
+ * `onRawBytes` sees uncompressed bytes (for progress). With `encryptFor` (age recipients) the
+ * compressed bytes are encrypted before they are hashed and stored (zstd → age): the SHA-256
+ * is over what the repository holds, so it is checked without the key.
  */
 export async function writeObject(
   store: Store,
   key: string,
   source: Readable,
   compression: Compression,
-  opts: { onRawBytes?: (n: number) => void; ifNoneMatch?: boolean } = {},
+  opts: { onRawBytes?: (n: number) => void; ifNoneMatch?: boolean; encryptFor?: string[] } = {},
 ): Promise<WrittenObject> {
   const raw = new HashCounter(opts.onRawBytes);
   const stored = new HashCounter();
   const z = compressor(compression);
   const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const stages: NodeJS.ReadWriteStream[] = [raw, ...(z ? [z] : []), stored];
+  const stages: NodeJS.ReadWriteStream[] = [raw, ...(z ? [z] : []), ...(opts.encryptFor ? [ageEncryptStream(opts.encryptFor)] : []), stored];
   // The producer pipeline and the store's consumer run together; either failing fails both.
   const produce = pipeline(source, ...(stages as [Transform]), out);
   const consume = store.put(key, out, { ifNoneMatch: opts.ifNoneMatch });
@@ -41,7 +46,7 @@ export async function writeObject(
     throw p.reason;
   }
   if (c.status === 'rejected') throw c.reason;
-  return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z ? 'zstd' : 'none' };
+  return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' as const } : {}) };
 }
 
 /** A transform that passes bytes through and fails at the end if size or SHA-256 differ. */
@@ -75,9 +80,12 @@ export function verifyingStream(expected: { bytes: number; sha256: string }, wha
  * data use `readVerifiedToSink` or check first with `verifyObject`.
  */
 export async function openObject(store: Store, key: string, obj: ManifestObject): Promise<Readable> {
+  // A missing identity throws here, before anything is read or written.
+  const decrypt = obj.encryption === 'age' ? ageDecryptStream(key) : undefined;
   const src = await store.get(key);
   const v = verifyingStream(obj, key);
   const chain: NodeJS.ReadWriteStream[] = [v];
+  if (decrypt) chain.push(decrypt);
   if (obj.compression === 'zstd') chain.push(zstdDecompress());
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   pipeline(src, ...(chain as [Transform]), out).catch((e) => out.destroy(e));

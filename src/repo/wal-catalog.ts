@@ -31,7 +31,7 @@ export interface WalCatalog {
 export function walCatalogFromKeys(objs: { key: string; size: number; modified?: string }[], segSize = DEFAULT_WAL_SEGMENT_SIZE): WalCatalog {
   const cat: WalCatalog = { segments: [], histories: [], other: [] };
   for (const o of objs) {
-    const file = o.key.slice(o.key.lastIndexOf('/') + 1).replace(/\.zst$/, '');
+    const file = o.key.slice(o.key.lastIndexOf('/') + 1).replace(/\.zst(\.age)?$/, '');
     if (isSegmentName(file)) {
       const id = parseSegmentName(file, segSize);
       cat.segments.push({ name: file, timeline: id.timeline, segno: id.segno, key: o.key, size: o.size, ...(o.modified ? { archivedAt: o.modified } : {}) });

@@ -26,6 +26,8 @@ import { timestampToMicros, microsToIso } from './target-time.js';
 import { checkReplayReached, plannedEndText } from './replay-check.js';
 import { formatLsn, parseLsn } from '../wal/segment.js';
 import { mkdirp } from '../util/mkdirp.js';
+import { checkAgeIdentity } from '../util/age.js';
+import { backupObjectKey } from '../repo/layout.js';
 import { describeDataDir, findDataDirAt } from './live-data-dir.js';
 
 /** Refuse anything but an absent or empty directory; returns whether it exists. */
@@ -147,6 +149,10 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
   const { plan } = o;
   // An incremental chain (PG17+) is combined by pg_combinebackup: refuse before writing anything without it.
   const combineTool = plan.chain.length > 1 ? checkCombineTool(plan) : undefined;
+  // An encrypted backup: PGKEEP_AGE_IDENTITY must open it (header only) before anything is written.
+  for (const b of plan.chain.length ? plan.chain : [plan.backup])
+    for (const obj of b.objects.filter((x) => x.encryption === 'age').slice(0, 1))
+      await checkAgeIdentity(await o.store.get(backupObjectKey(b.id, obj.name)), `${obj.name} of backup ${b.id}`);
   await mkdirp(path.dirname(dir));
   if (state === 'absent') await fsp.mkdir(dir, { mode: 0o700 });
   await fsp.chmod(dir, 0o700);

@@ -16,9 +16,10 @@ import { findExecutable } from '../util/find-executable.js';
 import { progress } from '../util/log.js';
 import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import { mkdirp } from '../util/mkdirp.js';
+import { ageDecryptStream } from '../util/age.js';
+import { TarGuard } from './tar-guard.js';
 import { withCopyFallback } from '../storage/read-fallback.js';
 import { PREFETCH_DIR } from '../wal/wal-fetch.js';
-import { TarGuard } from './tar-guard.js';
 import { describeDataDir, findDataDirAt } from './live-data-dir.js';
 
 const DAMAGED = 'The stored copy is damaged; run pgkeep verify and restore from another backup or copy.';
@@ -31,6 +32,8 @@ const DAMAGED = 'The stored copy is damaged; run pgkeep verify and restore from 
 export async function extractTarObject(store: Store, backupId: string, obj: ManifestObject, dir: string, opts: { zstdCli?: boolean; progressLabel?: string } = {}): Promise<number> {
   const what = `${obj.name} of backup ${backupId}`;
   const prog = opts.progressLabel ? progress(opts.progressLabel, obj.rawBytes) : undefined;
+  // zstd → age on the way in, so age comes off first; a missing identity throws before any read.
+  const decrypt = obj.encryption === 'age' ? ageDecryptStream(what) : undefined;
   const stored = await store.get(backupObjectKey(backupId, obj.name));
   const zstdCli = obj.compression === 'zstd' && opts.zstdCli !== false ? findExecutable('zstd') : undefined;
   const counted = new PassThrough({ highWaterMark: 1 << 20 });
@@ -42,7 +45,7 @@ export async function extractTarObject(store: Store, backupId: string, obj: Mani
   // Every tar header passes the guard before tar sees it: an entry that could land outside the
   // directory stops the stream (and the restore) instead of being written.
   const guard = new TarGuard(what);
-  const stages: NodeJS.ReadWriteStream[] = [verifyingStream(obj, what)];
+  const stages: NodeJS.ReadWriteStream[] = [verifyingStream(obj, what), ...(decrypt ? [decrypt] : [])];
   if (obj.compression === 'zstd' && !zstdCli) stages.push(new MultiFrameZstdDecompress(what));
   if (!zstdCli) stages.push(guard, counted);
   const zstd = zstdCli ? startTool('', zstdCli, ['-d', '-c', '-q'], { stdin: 'pipe', what: `zstd -d of ${what}` }) : undefined;
@@ -217,7 +220,7 @@ export async function extractPhysicalBackup(
     if (bm) {
       const what = `${bm.name} of backup ${m.id}`;
       await withCopyFallback(store, what, async (s) =>
-        pipeline(await s.get(backupObjectKey(m.id, bm.name)), verifyingStream(bm, what), new MultiFrameZstdDecompress(what), createWriteStream(path.join(dir, 'backup_manifest'), { mode: 0o600 })),
+        pipeline(await s.get(backupObjectKey(m.id, bm.name)), verifyingStream(bm, what), ...((bm.encryption === 'age' ? [ageDecryptStream(what)] : []) as [Transform]), new MultiFrameZstdDecompress(what), createWriteStream(path.join(dir, 'backup_manifest'), { mode: 0o600 })),
       );
     }
     return { rawBytes: raw, created: [...created, ...reused] };

@@ -1,13 +1,14 @@
 // Reading what the planner needs from a repository (catalog, WAL listing, timeline histories,
 // the newest archived commit for time targets, whether pg_combinebackup is installed for an
 // incremental chain) and planning. Reads only; writes nothing.
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { loadCatalog } from '../repo/catalog.js';
 import { loadWalCatalog, type WalCatalog } from '../repo/wal-catalog.js';
 import type { Store } from '../storage/store.js';
 import { streamToBuffer, zstdDecompress } from '../util/streams.js';
+import { decryptStages } from '../util/age.js';
 import { formatLsn, parseHistoryFile, parseLsn, type HistoryEntry } from '../wal/segment.js';
 import { readCurrentTimeline } from '../repo/current-timeline.js';
 import { findCombineTool } from './combine-tool.js';
@@ -37,7 +38,8 @@ export function toPlanTarget(t: RestoreTargetInput): PlanTarget {
 
 async function readHistory(store: Store, key: string): Promise<HistoryEntry[]> {
   const out = new PassThrough();
-  const done = pipeline(await store.get(key), zstdDecompress(), out);
+  const decrypt = decryptStages(key);
+  const done = pipeline(await store.get(key), ...(decrypt as [Transform]), zstdDecompress(), out);
   const [buf] = await Promise.all([streamToBuffer(out), done]);
   return parseHistoryFile(buf.toString('utf8'));
 }

@@ -180,7 +180,7 @@ export function planRetention(input: RetentionInput): RetentionPlan {
     }
     // Backup labels and .partial segments follow their segment; anything else is left alone.
     for (const o of input.wal.other) {
-      const file = o.key.slice(o.key.lastIndexOf('/') + 1).replace(/\.zst$/, '');
+      const file = o.key.slice(o.key.lastIndexOf('/') + 1).replace(/\.zst(\.age)?$/, '');
       if (!isBackupHistoryName(file) && !isPartialName(file)) continue;
       if (parseSegmentName(file.slice(0, 24)).segno < minSegno) expireWal.push(o);
     }

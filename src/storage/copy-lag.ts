@@ -62,9 +62,9 @@ export function computeCopyLag(
   });
 }
 
-/** wal/<tli>/<name>.zst → <name> */
+/** wal/<tli>/<name>.zst[.age] → <name> */
 function walFileName(key: string): string {
-  return key.slice(key.lastIndexOf('/') + 1).replace(/\.zst$/, '');
+  return key.slice(key.lastIndexOf('/') + 1).replace(/\.zst(\.age)?$/, '');
 }
 
 /** One sentence per lagging or unreachable copy (status notes, job summary, alert). */

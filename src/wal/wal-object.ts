@@ -15,7 +15,9 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { Store } from '../storage/store.js';
 import { withCopyFallback } from '../storage/read-fallback.js';
-import { walKey } from '../repo/layout.js';
+import { walKey, walKeyEncrypted } from '../repo/layout.js';
+import { ageConfigured, ageDecryptStream, ageEncryptStream, ageRecipients, hasAgeIdentity, isAgeKey } from '../util/age.js';
+import { log } from '../util/log.js';
 import { PgkeepError } from '../util/errors.js';
 import { HashCounter } from '../util/streams.js';
 import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
@@ -51,12 +53,32 @@ export async function hashFile(file: string): Promise<{ sha256: string; bytes: n
   return { sha256: h.sha256, bytes: h.bytes };
 }
 
+/**
+ * Open a stored WAL file in either form: `<name>.zst` or, encrypted, `<name>.zst.age`. The form
+ * this host writes or can read is asked first, so an encrypted repository costs no extra request.
+ */
+export async function getStoredWal(store: Store, name: string): Promise<{ src: Readable; key: string }> {
+  const keys = ageConfigured() ? [walKeyEncrypted(name), walKey(name)] : [walKey(name), walKeyEncrypted(name)];
+  try {
+    return { src: await store.get(keys[0]), key: keys[0] };
+  } catch (e) {
+    if (!(e instanceof PgkeepError && e.code === 'not-found')) throw e;
+    return { src: await store.get(keys[1]), key: keys[1] };
+  }
+}
+
+/** zstd (→ age) decoding stages for a stored WAL object; a missing identity throws here. */
+function walDecoders(key: string, name: string): NodeJS.ReadWriteStream[] {
+  return [...(isAgeKey(key) ? [ageDecryptStream(`WAL file ${name}`)] : []), new MultiFrameZstdDecompress(`WAL file ${name}`)];
+}
+
 /** SHA-256 and size of a stored WAL object's decompressed content (verifies the frame). */
 export async function hashStoredWal(store: Store, name: string): Promise<{ sha256: string; bytes: number }> {
   const h = new HashCounter();
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   try {
-    await pipeline(await store.get(walKey(name)), new MultiFrameZstdDecompress(`WAL file ${name}`), h, sink);
+    const { src, key } = await getStoredWal(store, name);
+    await pipeline(src, ...(walDecoders(key, name) as [Transform]), h, sink);
   } catch (e) {
     throw storedCorrupt(e, name, store);
   }
@@ -69,7 +91,9 @@ export async function hashStoredWal(store: Store, name: string): Promise<{ sha25
  * stored copy alone.
  */
 export async function pushWalFile(store: Store, file: string, name = path.basename(file)): Promise<PushOutcome> {
-  const key = walKey(name);
+  // PGKEEP_AGE_RECIPIENTS: zstd → age, stored as <name>.zst.age (a bad value fails the push).
+  const recipients = ageRecipients();
+  const key = recipients ? walKeyEncrypted(name) : walKey(name);
   // Where asking is free (a file store), an archived segment (PostgreSQL retrying after a crash
   // between our push and its .done) is compared at once instead of compressed and fsynced as a
   // copy that link() then refuses. The put below still refuses an object written meanwhile.
@@ -77,7 +101,8 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
   const raw = new HashCounter();
   const stored = new HashCounter();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
-  const produce = pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), raw, walCompressor(), stored, out);
+  const enc = recipients ? [ageEncryptStream(recipients)] : [];
+  const produce = pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), raw, walCompressor(), ...(enc as [Transform]), stored, out);
   const consume = store.put(key, out, { ifNoneMatch: true });
   // A store that fails before reading the whole body (a refused mkdir, a dead connection) would
   // leave the producer waiting on a full buffer forever: break it, the store's error wins below.
@@ -103,6 +128,14 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
 
 /** An already stored `name` is success only when its content is byte-identical to `file`'s. */
 async function compareWithStored(store: Store, file: string, name: string, local?: { sha256: string; bytes: number }): Promise<PushOutcome> {
+  // An encrypted copy can be compared only where the identity is: a server that holds only the
+  // public keys takes the stored copy as the same (PostgreSQL retries a segment after a crash
+  // between our push and its .done; two clusters in one repository are refused by pgkeep.json).
+  if (ageRecipients() && !hasAgeIdentity()) {
+    log.warn(`WAL file ${name} is already archived (encrypted) in ${store.description}; without PGKEEP_AGE_IDENTITY its content cannot be compared, so it is taken as this one`);
+    const mine = local ?? (await hashFile(file));
+    return { name, status: 'identical', rawBytes: mine.bytes, bytes: 0, sha256: mine.sha256 };
+  }
   // Both hashes at once: the stored copy decompresses on the thread pool while this one hashes.
   const [mine, theirs] = await Promise.all([
     local ??
@@ -182,8 +215,9 @@ export async function fetchWalFile(store: Store, name: string, dest: string, o: 
 
 async function fetchWalFileOnce(store: Store, name: string, dest: string, o: FetchWalOptions): Promise<{ rawBytes: number }> {
   let src: Readable;
+  let key: string;
   try {
-    src = await store.get(walKey(name));
+    ({ src, key } = await getStoredWal(store, name));
   } catch (e) {
     if (e instanceof PgkeepError && e.code === 'not-found')
       throw new PgkeepError('not-found', `WAL file ${name} is not in ${store.description}.`);
@@ -194,7 +228,7 @@ async function fetchWalFileOnce(store: Store, name: string, dest: string, o: Fet
   const head = new HeadKeeper();
   try {
     try {
-      await pipeline(src, new MultiFrameZstdDecompress(`WAL file ${name}`), head, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+      await pipeline(src, ...(walDecoders(key, name) as [Transform]), head, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
     } catch (e) {
       throw storedCorrupt(e, name, store);
     }
