@@ -1,6 +1,7 @@
 // Reading action inputs with errors that name the input (they become the ::error annotation).
 import * as core from '@actions/core';
 import { PgkeepError } from '../util/errors.js';
+import { parseNameList } from '../util/name-list.js';
 
 export function badInput(name: string, value: string, expected: string, hint?: string): PgkeepError {
   return new PgkeepError('bad-input', `Input "${name}" is "${value}": expected ${expected}.`, hint);
@@ -27,11 +28,11 @@ export function choiceInput<T extends string>(name: string, choices: readonly T[
   return v as T;
 }
 
-/** Comma- or newline-separated list; undefined when empty. */
+/** Comma- or newline-separated list (a backslash makes the next character literal: a\\,b); undefined when empty. */
 export function listInput(name: string): string[] | undefined {
   const v = input(name);
   if (v === undefined) return undefined;
-  const items = v.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+  const items = parseNameList(v, `Input "${name}"`, ',\n');
   if (!items.length) throw badInput(name, v, 'a comma-separated list such as core,keycloak');
   return items;
 }

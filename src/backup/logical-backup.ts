@@ -35,7 +35,7 @@ export const globalsObjectName = (c: Compression, encrypted = false) => `globals
 export function selectDatabases(available: string[], requested?: string[]): string[] {
   if (!requested?.length) {
     if (!available.length) throw new PgkeepError('no-database', 'The server has no database that accepts connections to back up.');
-    return available;
+    return refuseLineBreaks(available);
   }
   const unknown = requested.filter((d) => !available.includes(d));
   if (unknown.length) {
@@ -50,7 +50,23 @@ export function selectDatabases(available: string[], requested?: string[]): stri
         : `The server has: ${available.map(q).join(', ')}.`,
     );
   }
-  return [...new Set(requested)];
+  return refuseLineBreaks([...new Set(requested)]);
+}
+
+/**
+ * PostgreSQL's own pg_restore (and pg_dumpall) refuse a database name holding a newline or
+ * carriage return since 13.22/14.19/15.14/16.10/17.6 (CVE-2025-8714): such a dump is written
+ * but cannot be restored. Refuse before writing anything rather than keep an unrestorable backup.
+ */
+function refuseLineBreaks(databases: string[]): string[] {
+  const bad = databases.filter((d) => /[\r\n]/.test(d));
+  if (bad.length)
+    throw new PgkeepError(
+      'unsupported-database-name',
+      `Database name${bad.length > 1 ? 's' : ''} ${bad.map((d) => JSON.stringify(d)).join(', ')} hold${bad.length > 1 ? '' : 's'} a line break, which PostgreSQL's pg_restore refuses to restore; nothing was backed up.`,
+      'Rename it (ALTER DATABASE … RENAME TO …), or back up the other databases with --databases.',
+    );
+  return databases;
 }
 
 /** Pipe a running tool's stdout into an object; the tool's own failure wins over the writer's. */

@@ -4,6 +4,7 @@
 import type { Config } from '../config/config.js';
 import { ident, withClient } from '../postgres/client.js';
 import { checkDatabaseName, maintenanceDb } from '../restore/logical-restore.js';
+import { shellQuote } from '../restore/recovery-settings.js';
 import { PgkeepError } from '../util/errors.js';
 import { log } from '../util/log.js';
 
@@ -31,6 +32,15 @@ export function beforeName(database: string, at: Date): string {
   return `${database}_before_${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')}`;
 }
 
+/**
+ * The command a person copies into a shell: names quoted (spaces, quotes, newlines survive), and
+ * a name starting with "-" given as `--from=` / after `--` so it is never read as an option.
+ */
+export function swapCommandLine(database: string, from: string): string {
+  if (database.startsWith('-') || from.startsWith('-')) return `pgkeep swap --from=${shellQuote(from)} -- ${shellQuote(database)}`;
+  return `pgkeep swap ${shellQuote(database)} --from ${shellQuote(from)}`;
+}
+
 export async function swapDatabase(cfg: Config, opts: SwapOptions): Promise<SwapResult> {
   const db = opts.database;
   const from = opts.from ?? `${db}_restore`;
@@ -48,7 +58,7 @@ export async function swapDatabase(cfg: Config, opts: SwapOptions): Promise<Swap
     return new Set(r.rows.map((x) => x.datname));
   });
   if (!present.has(from))
-    throw new PgkeepError('no-restored-database', `Database "${from}" does not exist, so there is nothing to swap in for "${db}".`, `Restore it first: pgkeep restore --logical --database ${db}`);
+    throw new PgkeepError('no-restored-database', `Database "${from}" does not exist, so there is nothing to swap in for "${db}".`, `Restore it first: pgkeep restore --logical --database${db.startsWith('-') ? '=' : ' '}${shellQuote(db)}`);
   if (present.has(previous)) throw new PgkeepError('exists', `Database "${previous}" already exists.`, 'Wait a second and run swap again.');
   // The database going in must be usable: connectable and holding tables.
   const tables = await withClient(env, from, async (c) => {
@@ -68,7 +78,7 @@ export async function swapDatabase(cfg: Config, opts: SwapOptions): Promise<Swap
     ...(had ? [`rename "${db}" → "${previous}"`] : [`"${db}" does not exist: nothing to keep aside`]),
     `rename "${from}" → "${db}"`,
   ];
-  const reverseCommand = had ? `pgkeep swap ${db} --from ${previous}` : undefined;
+  const reverseCommand = had ? swapCommandLine(db, previous) : undefined;
   const result: SwapResult = { dryRun: !!opts.dryRun, database: db, from, previous: had ? previous : undefined, tables, plan, reverseCommand };
   if (opts.dryRun) return result;
 

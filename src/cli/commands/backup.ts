@@ -4,6 +4,7 @@ import { str } from '../command.js';
 import { PgkeepError } from '../../util/errors.js';
 import { formatBytes } from '../../util/log.js';
 import { runBackup } from '../../commands/backup.js';
+import { parseNameList } from '../../util/name-list.js';
 import type { BackupType } from '../../repo/layout.js';
 import type { BackupResult } from '../../commands/types.js';
 
@@ -23,7 +24,7 @@ function incrWalText(r: BackupResult): string {
 
 export const backupCommand: CliCommand = {
   synopsis: '[--type logical|full|incr] [--databases a,b,c] [--checkpoint fast|spread] [--wal-source archive|slot] [--json]',
-  help: 'logical: pg_dumpall --globals-only + pg_dump of each database. full: base backup of the cluster (BASE_BACKUP, tablespaces included). incr: incremental (PG 17+); on 15/16 it checks that archive_command stored every WAL up to now (no replication slot), or with --wal-source slot (PGKEEP_WAL_SOURCE=slot) pulls it over the pgkeep slot.',
+  help: 'logical: pg_dumpall --globals-only + pg_dump of each database (--databases: comma-separated; a backslash makes the next character part of the name, e.g. a\\,b for "a,b"). full: base backup of the cluster (BASE_BACKUP, tablespaces included). incr: incremental (PG 17+); on 15/16 it checks that archive_command stored every WAL up to now (no replication slot), or with --wal-source slot (PGKEEP_WAL_SOURCE=slot) pulls it over the pgkeep slot.',
   options: {
     type: { type: 'string' },
     databases: { type: 'string' },
@@ -36,8 +37,8 @@ export const backupCommand: CliCommand = {
     const type = (str(flags, 'type') ?? 'logical') as BackupType;
     if (!TYPES.includes(type)) throw new PgkeepError('bad-usage', `--type="${type}" is not valid: expected logical, full or incr.`);
     const dbs = str(flags, 'databases');
-    const databases = dbs ? dbs.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-    if (dbs !== undefined && !databases?.length) throw new PgkeepError('bad-usage', '--databases is empty: expected a comma-separated list such as core,keycloak.');
+    const databases = dbs !== undefined ? parseNameList(dbs, '--databases') : undefined;
+    if (dbs !== undefined && !databases?.length) throw new PgkeepError('bad-usage', '--databases is empty: expected a comma-separated list such as core,keycloak.', 'A database whose name holds a comma is written with a backslash: a\\,b.');
     const cp = str(flags, 'checkpoint');
     if (cp !== undefined && cp !== 'fast' && cp !== 'spread') throw new PgkeepError('bad-usage', `--checkpoint="${cp}" is not valid: expected fast or spread.`);
     const r = await runBackup(cfg, { type, databases, checkpoint: cp as 'fast' | 'spread' | undefined });
