@@ -44,7 +44,7 @@ bench_init
 ensure_pgbackrest
 machine_facts
 STAMP=$(date -u +%Y-%m-%d)
-NAME=$STAMP$([ -n "$QUICK" ] && echo -quick)
+NAME=$STAMP$([ -n "$QUICK" ] && echo -quick || true)
 [ -e "$OUT/$NAME.md" ] && NAME="$NAME-$(date -u +%H%M%S)"
 fact title "pgkeep bench $NAME$([ -n "$QUICK" ] && echo ' (quick mode: tiny data, timings mean nothing)')"
 fact "settings" "BENCH_SIZE_GB=$SIZE_GB, rounds=$ROUNDS, WAL load ${WAL_SECONDS} s at ${WAL_RATE} tx/s × $WAL_CLIENTS clients"
