@@ -6,8 +6,8 @@ import { loadCatalog } from '../repo/catalog.js';
 import { BACKUPS_PREFIX } from '../repo/layout.js';
 import { acquireLock, type HeldLock } from '../repo/lock.js';
 import { loadWalCatalog } from '../repo/wal-catalog.js';
-import { applyRetention, type ApplyResult } from '../retention/apply.js';
-import { planRetention, type IncompleteBackup, type RetentionPlan } from '../retention/plan.js';
+import { applyRetention, storeCopies, type ApplyResult } from '../retention/apply.js';
+import { planRetention, type IncompleteBackup, type LockedCopy, type RetentionPlan } from '../retention/plan.js';
 import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
@@ -51,9 +51,17 @@ async function incompleteSizes(store: Store, ids: string[]): Promise<IncompleteB
   });
 }
 
-export async function planExpire(store: Store, retentionDays: number, now: Date): Promise<RetentionPlan> {
+/** The copies of PGKEEP_REPO with S3 Object Lock, by position (the store's copies follow the same order). */
+export function lockedCopies(cfg: Config, store: Store): LockedCopy[] {
+  const copies = storeCopies(store);
+  return cfg.repos.flatMap((l, copy) =>
+    l.kind === 's3' && l.objectLock ? [{ copy, description: copies[copy]?.description ?? l.url, mode: l.objectLock.mode, days: l.objectLock.days }] : [],
+  );
+}
+
+export async function planExpire(store: Store, retentionDays: number, now: Date, locked: LockedCopy[] = []): Promise<RetentionPlan> {
   const [cat, wal] = await Promise.all([loadCatalog(store), loadWalCatalog(store)]);
-  return planRetention({ backups: cat.backups, incomplete: await incompleteSizes(store, cat.incomplete), wal, now, retentionDays });
+  return planRetention({ backups: cat.backups, incomplete: await incompleteSizes(store, cat.incomplete), wal, now, retentionDays, lockedCopies: locked });
 }
 
 export async function runExpire(cfg: Config, opts: ExpireOptions): Promise<ExpireResult> {
@@ -65,14 +73,14 @@ export async function runExpire(cfg: Config, opts: ExpireOptions): Promise<Expir
   const days = opts.retentionDays ?? cfg.retentionDays;
   const store = openStore(cfg);
   if (opts.dryRun) {
-    const plan = await planExpire(store, days, now);
+    const plan = await planExpire(store, days, now, lockedCopies(cfg, store));
     return { dryRun: true, plan, durationSeconds: (Date.now() - started) / 1000 };
   }
   let lock: HeldLock | undefined;
   try {
     lock = await acquireLock(store, EXPIRE_LOCK, { conflictsWith: (l) => l.name.startsWith('backup') });
     // Planned under the lock: a backup that finished a moment ago is part of the plan.
-    const plan = await planExpire(store, days, now);
+    const plan = await planExpire(store, days, now, lockedCopies(cfg, store));
     await lock.confirm();
     // Deletes go through the lock: if its lease is lost midway, expire stops.
     const applied = await applyRetention(lock.guard(store), plan);

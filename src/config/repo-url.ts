@@ -20,11 +20,22 @@ export interface S3RepoLocation {
   forcePathStyle?: boolean;
   /** AWS profile for this copy only (overrides the environment's keys and AWS_PROFILE). */
   profile?: string;
+  /**
+   * S3 Object Lock for this copy: every object pgkeep writes here (lock files excepted) carries
+   * this retention mode and a retain-until date `days` days after the write.
+   */
+  objectLock?: ObjectLockSetting;
   url: string;
+}
+export interface ObjectLockSetting {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  days: number;
 }
 export type RepoLocation = FileRepoLocation | S3RepoLocation;
 
-const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style', 'profile']);
+const S3_OPTIONS = new Set(['storage-class', 'sse', 'sse-kms-key-id', 'endpoint', 'region', 'force-path-style', 'profile', 'object-lock', 'lock-days']);
+/** S3 caps a retention period at 100 years; a longer one is surely a typo. */
+export const MAX_LOCK_DAYS = 36500;
 const STORAGE_CLASSES = new Set([
   'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'EXPRESS_ONEZONE',
 ]);
@@ -33,7 +44,7 @@ function bad(raw: string, why: string): PgkeepError {
   return new PgkeepError(
     'bad-config',
     `PGKEEP_REPO entry "${redactUserinfo(raw)}" is not valid: ${why}.`,
-    'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms), comma-separated for several copies.',
+    'Use file:///absolute/path or s3://bucket/prefix (optionally ?storage-class=STANDARD_IA&sse=aws:kms, or ?object-lock=compliance&lock-days=35 on a bucket created with Object Lock), comma-separated for several copies.',
   );
 }
 
@@ -68,6 +79,8 @@ export function parseRepoUrl(raw: string): RepoLocation {
     if (prefix && prefix.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''))
       throw bad(s, `the prefix "${prefix}" has an empty, "." or ".." segment`);
     const loc: S3RepoLocation = { kind: 's3', bucket, prefix, url: s };
+    let lockMode: string | undefined;
+    let lockDays: number | undefined;
     for (const [k, v] of u.searchParams) {
       if (!S3_OPTIONS.has(k)) throw bad(s, `unknown option "${k}" (known: ${[...S3_OPTIONS].join(', ')})`);
       if (k === 'storage-class') {
@@ -93,8 +106,19 @@ export function parseRepoUrl(raw: string): RepoLocation {
       } else if (k === 'force-path-style') {
         if (!['true', '1', 'false', '0'].includes(v)) throw bad(s, `force-path-style must be true or false, not "${v}"`);
         loc.forcePathStyle = v === 'true' || v === '1';
+      } else if (k === 'object-lock') {
+        if (v !== 'governance' && v !== 'compliance') throw bad(s, `object-lock must be governance or compliance, not "${v}"`);
+        lockMode = v;
+      } else if (k === 'lock-days') {
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > MAX_LOCK_DAYS) throw bad(s, `lock-days must be a whole number of days from 1 to ${MAX_LOCK_DAYS}, not "${v}"`);
+        lockDays = Number(v);
       }
     }
+    // Both or neither: a mode without a period locks nothing, a period without a mode is ambiguous
+    // (governance can be lifted by whoever holds s3:BypassGovernanceRetention, compliance by nobody).
+    if (lockMode && lockDays === undefined) throw bad(s, `object-lock=${lockMode} needs lock-days=N (how long each object stays undeletable)`);
+    if (lockDays !== undefined && !lockMode) throw bad(s, 'lock-days needs object-lock=governance or object-lock=compliance');
+    if (lockMode && lockDays !== undefined) loc.objectLock = { mode: lockMode === 'governance' ? 'GOVERNANCE' : 'COMPLIANCE', days: lockDays };
     // A KMS key only means something with KMS encryption: imply it, refuse a contradiction.
     if (loc.sseKmsKeyId) {
       if (loc.sse === 'AES256') throw bad(s, 'sse-kms-key-id needs sse=aws:kms, not AES256');

@@ -15,7 +15,12 @@
 //   the newest one;
 // - never expire the only backup; backups dated after `now` are kept;
 // - incomplete backups (no manifest) are removed once older than 24 h (a running backup is
-//   protected by the backup lock, which apply checks).
+//   protected by the backup lock, which apply checks);
+// - a copy with S3 Object Lock (`?object-lock=…&lock-days=N`) cannot delete an object before its
+//   retain-until date: what the window expires but is still locked there stays on that copy
+//   (reported with the instant it becomes deletable, estimated as its write time + lock-days;
+//   apply reads the real date from each object before deleting), and so does the WAL such a
+//   held backup needs. Unlocked copies are expired as usual.
 import { resolveChain } from '../repo/backup-chain.js';
 import type { Manifest } from '../repo/manifest.js';
 import type { WalCatalog } from '../repo/wal-catalog.js';
@@ -31,12 +36,31 @@ export interface IncompleteBackup {
   modified?: string;
 }
 
+/** A copy of the repository whose objects carry S3 Object Lock retention. */
+export interface LockedCopy {
+  /** Position in the repository's list of copies (PGKEEP_REPO order). */
+  copy: number;
+  description: string;
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  days: number;
+}
+
 export interface RetentionInput {
   backups: Manifest[];
   incomplete: IncompleteBackup[];
   wal: WalCatalog;
   now: Date;
   retentionDays: number;
+  lockedCopies?: LockedCopy[];
+}
+
+/** What the window expires but a locked copy must keep for now, and when each becomes deletable. */
+export interface LockedCopyHold extends LockedCopy {
+  backups: { id: string; type: Manifest['type']; bytes: number; deletableAt: string }[];
+  incomplete: { id: string; bytes: number; deletableAt: string }[];
+  /** WAL kept on this copy: locked itself, or needed by a backup held here. */
+  wal: { key: string; size: number; deletableAt: string }[];
+  bytesHeld: number;
 }
 
 export interface PlannedBackup {
@@ -60,6 +84,8 @@ export interface RetentionPlan {
   keptWal: { segments: number; bytes: number };
   bytesFreed: number;
   notes: string[];
+  /** One entry per locked copy (empty without Object Lock): expired here, but not yet deletable there. */
+  locked: LockedCopyHold[];
 }
 
 const isPhysical = (b: Manifest) => b.type === 'full' || b.type === 'incr';
@@ -188,6 +214,9 @@ export function planRetention(input: RetentionInput): RetentionPlan {
 
   const bytesFreed =
     expireList.reduce((a, b) => a + b.bytes, 0) + expireIncomplete.reduce((a, b) => a + b.bytes, 0) + expireWal.reduce((a, b) => a + b.size, 0);
+  const locked = (input.lockedCopies ?? []).map((c) =>
+    planLockedCopy(c, { now, byId, expireList, expireIncomplete, expireWal, wal: input.wal }),
+  );
   return {
     now: now.toISOString(),
     windowStart: new Date(windowStartMs).toISOString(),
@@ -200,5 +229,61 @@ export function planRetention(input: RetentionInput): RetentionPlan {
     keptWal: { segments: keptSegments, bytes: keptBytes },
     bytesFreed,
     notes,
+    locked,
   };
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/**
+ * One locked copy: an expired backup stays while its newest object is locked (the manifest is
+ * written last, at about its stop time, so stop time + lock-days); WAL stays while it is locked
+ * itself or while a backup still on this copy starts at or before it (a listed backup must stay
+ * restorable, so its WAL may not go first).
+ */
+function planLockedCopy(
+  c: LockedCopy,
+  x: {
+    now: Date;
+    byId: Map<string, Manifest>;
+    expireList: PlannedBackup[];
+    expireIncomplete: (IncompleteBackup & { reason: string })[];
+    expireWal: { key: string; size: number; modified?: string }[];
+    wal: WalCatalog;
+  },
+): LockedCopyHold {
+  const nowMs = x.now.getTime();
+  const lockMs = c.days * 86400_000;
+  // Write time unknown (a store without modification times): as if written now, the safe side.
+  const until = (written: number | undefined) => (written === undefined || Number.isNaN(written) ? nowMs : written) + lockMs;
+  const backups: LockedCopyHold['backups'] = [];
+  for (const e of x.expireList) {
+    const b = x.byId.get(e.id)!;
+    const t = until(Math.max(ms(b.startTime), ms(b.stopTime)));
+    if (t > nowMs) backups.push({ id: b.id, type: b.type, bytes: b.bytes, deletableAt: iso(t) });
+  }
+  const incomplete: LockedCopyHold['incomplete'] = [];
+  for (const i of x.expireIncomplete) {
+    const t = until(i.modified ? ms(i.modified) : parseBackupId(i.id)?.time.getTime());
+    if (t > nowMs) incomplete.push({ id: i.id, bytes: i.bytes, deletableAt: iso(t) });
+  }
+  // Held physical backups and the instant each goes: WAL from its start on waits for it.
+  const heldPhysical = backups
+    .map((h) => ({ b: x.byId.get(h.id)!, at: ms(h.deletableAt) }))
+    .filter((h) => isPhysical(h.b))
+    .map((h) => ({ start: startSegno(h.b), at: h.at }));
+  const written = new Map<string, string | undefined>();
+  for (const s of x.wal.segments) written.set(s.key, s.archivedAt);
+  for (const o of x.wal.other as { key: string; modified?: string }[]) written.set(o.key, o.modified);
+  const wal: LockedCopyHold['wal'] = [];
+  for (const w of x.expireWal) {
+    let t = until(written.has(w.key) ? ms(written.get(w.key) ?? '') : undefined);
+    const file = w.key.slice(w.key.lastIndexOf('/') + 1);
+    const segno = /^[0-9A-F]{24}/.test(file) ? parseSegmentName(file.slice(0, 24)).segno : null;
+    for (const h of heldPhysical) if (segno === null || h.start === null || h.start <= segno) t = Math.max(t, h.at);
+    if (t > nowMs) wal.push({ key: w.key, size: w.size, deletableAt: iso(t) });
+  }
+  const bytesHeld =
+    backups.reduce((a, b) => a + b.bytes, 0) + incomplete.reduce((a, b) => a + b.bytes, 0) + wal.reduce((a, w) => a + w.size, 0);
+  return { ...c, backups, incomplete, wal, bytesHeld };
 }

@@ -3,9 +3,14 @@
 // are held, whatever the object size; a failed upload is aborted so no partial object appears
 // (S3 only shows an object once CompleteMultipartUpload succeeds).
 // Checksums are sent/validated only when the API requires them (WHEN_REQUIRED): the SDK's
-// default CRC32 trailers are rejected by several S3-compatible servers.
+// default CRC32 trailers are rejected by several S3-compatible servers. A copy with Object Lock
+// (`?object-lock=…&lock-days=N`) is the exception: AWS refuses a PUT carrying retention without
+// Content-MD5 or an x-amz-checksum-* header, so its writes name ChecksumAlgorithm explicitly
+// (lib-storage repeats the params on every UploadPart, and its parts are Buffers, so the SDK
+// sends a plain header, not a trailer).
 import { Readable, Transform } from 'node:stream';
 import {
+  ChecksumAlgorithm,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -13,6 +18,7 @@ import {
   ListObjectsV2Command,
   S3Client,
   type GetObjectCommandOutput,
+  type ObjectLockMode,
   type PutObjectCommandInput,
   type ServerSideEncryption,
   type StorageClass,
@@ -26,6 +32,15 @@ import { redact, registerSecret } from '../util/redact.js';
 import type { ObjectInfo, PutOptions, Store } from './store.js';
 
 const MiB = 1024 * 1024;
+/**
+ * Keys that never get retention on a locked copy: the repository layout's LOCKS_PREFIX (src/repo
+ * sits above this layer). A lock is a lease rewritten every 30 s and deleted on release; locked,
+ * each renewal would leave a version nobody can remove for lock-days, and a lock that cannot be
+ * deleted blocks the next backup until its lease runs out.
+ */
+export const UNLOCKED_PREFIXES = ['locks/'];
+/** The checksum sent with every write to a locked copy (AWS requires one; CRC32 is the cheapest). */
+export const LOCKED_CHECKSUM = ChecksumAlgorithm.CRC32;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
 
 export class S3Store implements Store {
@@ -68,8 +83,13 @@ export class S3Store implements Store {
     return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
   }
 
-  /** The PutObject input for a key: per-copy storage class and encryption ride on every write. */
-  putInput(key: string, body: Readable | undefined, opts: PutOptions = {}): PutObjectCommandInput {
+  /**
+   * The PutObject input for a key: per-copy storage class and encryption ride on every write, and
+   * on a locked copy the retention (until `now` + lock-days) with the checksum AWS demands for it.
+   */
+  putInput(key: string, body: Readable | undefined, opts: PutOptions = {}, now = new Date()): PutObjectCommandInput {
+    const lock = this.loc.objectLock;
+    const locked = lock && !UNLOCKED_PREFIXES.some((p) => key.startsWith(p));
     return {
       Bucket: this.loc.bucket,
       Key: this.full(key),
@@ -78,6 +98,13 @@ export class S3Store implements Store {
       ...(this.loc.sse ? { ServerSideEncryption: this.loc.sse as ServerSideEncryption } : {}),
       ...(this.loc.sseKmsKeyId ? { SSEKMSKeyId: this.loc.sseKmsKeyId } : {}),
       ...(opts.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+      ...(locked
+        ? {
+            ObjectLockMode: lock.mode as ObjectLockMode,
+            ObjectLockRetainUntilDate: new Date(now.getTime() + lock.days * 86400_000),
+            ChecksumAlgorithm: LOCKED_CHECKSUM,
+          }
+        : {}),
     };
   }
 
@@ -223,7 +250,14 @@ export class S3Store implements Store {
   async head(key: string): Promise<ObjectInfo | null> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
-      return { key, size: r.ContentLength ?? 0, ...(r.LastModified ? { modified: r.LastModified.toISOString() } : {}) };
+      return {
+        key,
+        size: r.ContentLength ?? 0,
+        ...(r.LastModified ? { modified: r.LastModified.toISOString() } : {}),
+        // Present only where the caller may read retention (s3:GetObjectRetention / GetObjectLegalHold).
+        ...(r.ObjectLockRetainUntilDate ? { retainUntil: r.ObjectLockRetainUntilDate.toISOString() } : {}),
+        ...(r.ObjectLockLegalHoldStatus === 'ON' ? { legalHold: true } : {}),
+      };
     } catch (e) {
       if (isMissing(e)) return null;
       throw this.mapError(e, `Looking up ${key} in`);

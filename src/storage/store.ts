@@ -7,6 +7,10 @@ export interface ObjectInfo {
   size: number;
   /** When the object was written (ISO-8601), where the driver knows it; freshness checks use it. */
   modified?: string;
+  /** S3 Object Lock: the object version cannot be deleted before this instant (head() only). */
+  retainUntil?: string;
+  /** S3 Object Lock legal hold: undeletable until someone lifts it (head() only). */
+  legalHold?: boolean;
 }
 
 export interface PutOptions {

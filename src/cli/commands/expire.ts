@@ -15,6 +15,22 @@ export function formatExpire(r: ExpireResult): string {
   for (const i of p.expireIncomplete) lines.push(`  ${r.dryRun ? 'expire' : 'deleted'} ${i.id}  ${formatBytes(i.bytes).padStart(10)}  ${i.reason}`);
   if (p.walKeepFrom)
     lines.push(`  WAL: keep ${p.keptWal.segments} segment(s) (${formatBytes(p.keptWal.bytes)}) from ${p.walKeepFrom}; ${r.dryRun ? 'expire' : 'deleted'} ${p.expireWal.length} file(s) (${formatBytes(p.expireWal.reduce((a, w) => a + w.size, 0))}).`);
+  // Object Lock: a real run reports what it found on each object; a dry run, the estimate.
+  const held = r.applied?.held ?? p.locked.flatMap((h) => [
+    ...h.backups.map((b) => ({ copy: h.description, kind: 'backup' as const, what: b.id, deletableAt: b.deletableAt as string | null })),
+    ...h.incomplete.map((b) => ({ copy: h.description, kind: 'incomplete' as const, what: b.id, deletableAt: b.deletableAt as string | null })),
+    ...h.wal.map((w) => ({ copy: h.description, kind: 'wal' as const, what: w.key, deletableAt: w.deletableAt as string | null })),
+  ]);
+  for (const x of held.filter((x) => x.kind !== 'wal'))
+    lines.push(`  locked  ${x.what}  on ${x.copy}: ${x.deletableAt ? `deletable from ${x.deletableAt}` : 'under a legal hold (no date)'}`);
+  const byCopy = new Map<string, (string | null)[]>();
+  for (const x of held.filter((x) => x.kind === 'wal')) byCopy.set(x.copy, [...(byCopy.get(x.copy) ?? []), x.deletableAt]);
+  for (const [copy, dates] of byCopy) {
+    const known = dates.filter((d): d is string => !!d).sort();
+    lines.push(
+      `  locked  ${dates.length} WAL file(s) on ${copy}: ${known.length ? known.length > 1 ? `becoming deletable between ${known[0]} and ${known[known.length - 1]}` : `deletable from ${known[0]}` : ''}${known.length < dates.length ? `${known.length ? '; ' : ''}${dates.length - known.length} without a date` : ''}`,
+    );
+  }
   for (const n of p.notes) lines.push(`  note: ${n}`);
   lines.push(`${r.dryRun ? 'Would free' : 'Freed'} ${formatBytes(p.bytesFreed)}.`);
   return lines.join('\n');
@@ -24,7 +40,8 @@ export const expireCommand: CliCommand = {
   synopsis: '[--retention-days N] [--now <ISO-8601>] [--dry-run] [--json]',
   help:
     'Keeps every backup and WAL file needed to restore to any instant of the last N days (PGKEEP_RETENTION_DAYS, 30) and deletes the rest on every copy.\n' +
-    'Never deletes the only backup, never runs while a backup holds its lock, deletes each manifest before its objects. --now (with --dry-run only) shows what would expire at that time.',
+    'Never deletes the only backup, never runs while a backup holds its lock, deletes each manifest before its objects. --now (with --dry-run only) shows what would expire at that time.\n' +
+    'On a copy with S3 Object Lock (object-lock=… in PGKEEP_REPO) nothing still locked is deleted: it stays there and is reported with the date it becomes deletable.',
   options: {
     'retention-days': { type: 'string' },
     now: { type: 'string' },

@@ -60,7 +60,7 @@ describe('s3:// locations', () => {
   it.each([
     ['s3://My_Bucket/p', /"My_Bucket" is not a valid bucket name\.$/],
     ['s3://ab/p', /"ab" is not a valid bucket name\.$/],
-    ['s3://b1b/p?storage=STANDARD', /unknown option "storage" \(known: storage-class, sse, sse-kms-key-id, endpoint, region, force-path-style, profile\)\.$/],
+    ['s3://b1b/p?storage=STANDARD', /unknown option "storage" \(known: storage-class, sse, sse-kms-key-id, endpoint, region, force-path-style, profile, object-lock, lock-days\)\.$/],
     ['s3://b1b/p?storage-class=GLACIER', /unknown storage class "GLACIER"\.$/],
     ['s3://b1b/p?sse=kms', /sse must be AES256 or aws:kms, not "kms"\.$/],
     ['s3://b1b/p?sse=AES256&sse-kms-key-id=k', /sse-kms-key-id needs sse=aws:kms, not AES256\.$/],
@@ -70,10 +70,33 @@ describe('s3:// locations', () => {
     ['s3://b1b/a/%2E%2E%2Fb', /the prefix ".*" has an empty, "\." or "\.\." segment\.$/],
     ['s3://b1b/a//b', /the prefix "a\/\/b" has an empty/],
     ['s3://b1b/p%zz', /it has a malformed %-escape\.$/],
+    ['s3://b1b/p?object-lock=legal', /object-lock must be governance or compliance, not "legal"\.$/],
+    ['s3://b1b/p?object-lock=COMPLIANCE&lock-days=7', /object-lock must be governance or compliance, not "COMPLIANCE"\.$/],
+    ['s3://b1b/p?object-lock=compliance', /object-lock=compliance needs lock-days=N/],
+    ['s3://b1b/p?lock-days=30', /lock-days needs object-lock=governance or object-lock=compliance\.$/],
+    ['s3://b1b/p?object-lock=governance&lock-days=0', /lock-days must be a whole number of days from 1 to 36500, not "0"\.$/],
+    ['s3://b1b/p?object-lock=governance&lock-days=1.5', /not "1\.5"\.$/],
+    ['s3://b1b/p?object-lock=governance&lock-days=36501', /not "36501"\.$/],
   ])('refuse %s', (raw, why) => {
     const e = repoError(raw);
     expect(e.message.startsWith(`PGKEEP_REPO entry "`)).toBe(true);
     expect(e.message).toMatch(why);
+  });
+});
+
+describe('object lock', () => {
+  it('reads the mode and the period of one copy, and keeps the other copies unlocked', () => {
+    const [local, offsite] = parseRepoList('s3://b1b/p?endpoint=http://127.0.0.1:9000,s3://offsite/p?object-lock=compliance&lock-days=35') as S3RepoLocation[];
+    expect(local.objectLock).toBeUndefined();
+    expect(offsite.objectLock).toEqual({ mode: 'COMPLIANCE', days: 35 });
+    expect(parseRepoUrl('s3://offsite?lock-days=1&object-lock=governance').objectLock).toEqual({ mode: 'GOVERNANCE', days: 1 });
+  });
+
+  it('survives the cluster suffix', () => {
+    expect((parseRepoList('s3://offsite/p?object-lock=governance&lock-days=7', 'db1')[0] as S3RepoLocation)).toMatchObject({
+      prefix: 'p/db1',
+      objectLock: { mode: 'GOVERNANCE', days: 7 },
+    });
   });
 });
 
