@@ -154,7 +154,10 @@ export async function applyRetention(store: Store, plan: RetentionPlan, parallel
   const goneWal = plan.expireWal.filter((w) => !heldWal.has(w.key));
   res.deletedWal = goneWal.length;
   res.bytesFreed += goneWal.reduce((a, w) => a + w.size, 0);
-  if (goneWal.length) log.info(`expire: removed ${goneWal.length} WAL files before ${plan.walKeepFrom}`);
+  if (plan.expireWal.length)
+    log.info(
+      `expire: removed ${plan.expireWal.length} WAL files before ${plan.walKeepFrom}${heldWal.size ? ` (${heldWal.size} of them from the unlocked copies only)` : ''}`,
+    );
   if (res.held.length) {
     const last = res.held.map((x) => x.deletableAt).filter((d): d is string => !!d).sort().pop();
     log.info(`expire: ${res.held.length} expired item(s) stay on locked copies (S3 Object Lock)${last ? `, the last deletable from ${last}` : ''}`);
