@@ -101,7 +101,8 @@ export class S3Store implements Store {
       ...(locked
         ? {
             ObjectLockMode: lock.mode as ObjectLockMode,
-            ObjectLockRetainUntilDate: new Date(now.getTime() + lock.days * 86400_000),
+            // Whole seconds, rounded up: the header's precision on every server, never a moment short.
+            ObjectLockRetainUntilDate: new Date(Math.ceil((now.getTime() + lock.days * 86400_000) / 1000) * 1000),
             ChecksumAlgorithm: LOCKED_CHECKSUM,
           }
         : {}),

@@ -75,7 +75,8 @@ describe('S3Store on a copy with Object Lock', () => {
     expect(put.input).toMatchObject({ Key: 'prod/wal/00000001/000000010000000000000003.zst', ObjectLockMode: 'COMPLIANCE', ChecksumAlgorithm: 'CRC32', IfNoneMatch: '*' });
     const until = (put.input.ObjectLockRetainUntilDate as Date).getTime();
     expect(until).toBeGreaterThanOrEqual(before + 35 * DAY);
-    expect(until).toBeLessThanOrEqual(Date.now() + 35 * DAY);
+    expect(until).toBeLessThanOrEqual(Date.now() + 35 * DAY + 1000);
+    expect(until % 1000).toBe(0);
     // On the wire: the headers AWS requires for a locked PUT, the checksum as a header (not a trailer).
     const h = lower(requests.find((r) => r.method === 'PUT')!.headers);
     expect(h['x-amz-object-lock-mode']).toBe('COMPLIANCE');
