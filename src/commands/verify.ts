@@ -19,6 +19,7 @@ import { checkWalChain, describeGap } from '../verify/wal-chain.js';
 import { checkLogicalBackup } from '../verify/logical-check.js';
 import { runDrill } from '../verify/drill.js';
 import { repairCopies } from '../verify/repair-copies.js';
+import { expiredKeys, isExpiredKey } from '../retention/expired-keys.js';
 import { startSegno } from '../retention/plan.js';
 import { parseHistoryFile, parseSegmentName, type HistoryEntry } from '../wal/segment.js';
 import { zstdDecompress } from '../util/streams.js';
@@ -51,9 +52,14 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   const started = Date.now();
   const store = openStore(cfg);
   const copies = store instanceof MirrorStore ? store.copies : [store];
-  // Repair before the checks, so what is reported is the state after the repair.
-  const repair = opts.repair ? await repairCopies(store, { parallel: cfg.parallel * 2 }) : undefined;
+  // The union's catalog and WAL, which a repair does not change (it only copies between copies).
   const cat = await loadCatalog(store);
+  const unionWal = copies.length > 1 ? await loadWalCatalog(store) : null;
+  // What retention expired but a locked copy (S3 Object Lock) still holds is not missing on the
+  // other copies, and is not copied back to them.
+  const expired = unionWal ? expiredKeys({ backups: cat.backups, wal: unionWal, now: new Date(), retentionDays: cfg.retentionDays }) : undefined;
+  // Repair before the checks, so what is reported is the state after the repair.
+  const repair = opts.repair ? await repairCopies(store, { parallel: cfg.parallel * 2, ...(expired ? { skip: (k: string) => isExpiredKey(expired, k) } : {}) }) : undefined;
   const selected = opts.backup ? [findBackup(cat, opts.backup)] : cat.backups;
   const problems: VerifyProblem[] = [];
   const warnings: string[] = [];
@@ -66,8 +72,9 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
   const totalBytes = selected.reduce((a, b) => a + b.bytes, 0) * copies.length;
   const prog = progress('verify checksums', totalBytes);
   const perCopy: CopyReport[] = [];
-  // Mirrors: a WAL file another copy holds must be on every copy (each copy must restore alone).
-  const unionWal = copies.length > 1 ? await loadWalCatalog(store) : null;
+  // Mirrors: a WAL file another copy holds must be on every copy (each copy must restore alone),
+  // expired WAL excepted.
+  const neededWal = unionWal && expired ? { ...unionWal, segments: unionWal.segments.filter((x) => !expired.walKeys.has(x.key)) } : unionWal;
   let objects = 0;
   let bytes = 0;
   let walSegments = 0;
@@ -79,8 +86,11 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
     const before = problems.length;
     const copyCat = copies.length > 1 ? await loadCatalogOrProblem(copy, problems, copyName) : cat;
     const manifests: Manifest[] = [];
+    // An expired backup that this copy no longer has (a locked copy still holds it) is not checked here.
+    const gone = (b: Manifest) => !!expired?.backupIds.has(b.id) && !copyCat?.backups.some((x) => x.id === b.id);
     for (const b of selected) {
       const mine = copyCat?.backups.find((x) => x.id === b.id);
+      if (!mine && gone(b)) continue;
       if (!mine) {
         problems.push({ backupId: b.id, copy: copyName, message: `backup ${b.id} has no manifest on ${copy.description}` });
         continue;
@@ -92,7 +102,7 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
     // core hashing), WAL decompression keeps the other cores busy.
     const [obj, walRes] = await Promise.all([
       checkBackupObjects(copy, manifests, { parallel: Math.max(2, cfg.parallel), copy: copyName, onBytes: (n) => prog.add(n) }),
-      checkWal(copy, selected, copyName, problems, cfg.parallel, unionWal),
+      checkWal(copy, selected.filter((b) => !gone(b)), copyName, problems, cfg.parallel, neededWal),
     ]);
     problems.push(...obj.problems);
     objects += obj.objects;

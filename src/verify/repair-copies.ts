@@ -23,7 +23,10 @@ export interface RepairResult {
   failed: CopyOutcome[];
 }
 
-export async function repairCopies(store: Store, o: { parallel?: number; walOnly?: boolean } = {}): Promise<RepairResult> {
+export async function repairCopies(
+  store: Store,
+  o: { parallel?: number; walOnly?: boolean; /** Keys never filled in: what retention expired (a locked copy may still hold it). */ skip?: (key: string) => boolean } = {},
+): Promise<RepairResult> {
   const out: RepairResult = { copied: [], failed: [] };
   if (!(store instanceof MirrorStore) || store.copies.length < 2) return out;
   const parallel = Math.max(1, o.parallel ?? 4);
@@ -36,7 +39,7 @@ export async function repairCopies(store: Store, o: { parallel?: number; walOnly
       out.failed.push({ key: WAL_PREFIX, to: store.copies[i].description, error: `cannot be listed: ${mine.message}` });
       continue;
     }
-    const missing = missingKeys(wal.union, mine);
+    const missing = missingKeys(wal.union, mine).filter((m) => !o.skip?.(m.key));
     await mapLimit(missing, parallel, async (m) => {
       const check = () => sideCheck(zlib.createZstdDecompress(), 'wal-corrupt', `${m.key} on a copy`);
       record(await copyToCopy(m.key, others(i), store.copies[i], check));
@@ -55,7 +58,7 @@ export async function repairCopies(store: Store, o: { parallel?: number; walOnly
         out.failed.push({ key: BACKUPS_PREFIX, to: store.copies[i].description, error: `cannot be listed: ${mine.message}` });
         continue;
       }
-      const missing = missingKeys(backups.union, mine);
+      const missing = missingKeys(backups.union, mine).filter((m) => !o.skip?.(m.key));
       const ids = [...new Set(missing.map((m) => m.key.slice(BACKUPS_PREFIX.length).split('/')[0]))];
       for (const id of ids) {
         const m = await manifestOf(id);
