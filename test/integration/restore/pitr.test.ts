@@ -156,7 +156,7 @@ describe('point-in-time restore (physical)', () => {
     expect(existsSync(path.join(dir, 'recovery.conf'))).toBe(false);
     const auto = await fsp.readFile(path.join(dir, 'postgresql.auto.conf'), 'utf8');
     expect(auto).toContain(`recovery_target_time = '${commit(9).ts.replace('T', ' ').replace('Z', '+00')}'`);
-    expect(auto).toMatch(/restore_command = 'if \[ -f pg_wal\/pgkeep-prefetch\/%f \]; then mv -f pg_wal\/pgkeep-prefetch\/%f %p \|\| exit 200; else .* && \/\S+\/node \/\S+\/pgkeep\.js wal-fetch --repo file:\/\/\S+ %f %p; fi'/);
+    expect(auto).toMatch(/restore_command = 'if \[ -f pg_wal\/pgkeep-prefetch\/%f \]; then mv -f pg_wal\/pgkeep-prefetch\/%f %p \|\| exit 200; else .* && \/\S+\/node \/\S+\/cli\/index\.js wal-fetch --repo file:\/\/\S+ %f %p; fi'/);
     // The planned WAL is staged in the directory, so replay starts no process per segment.
     const planned = JSON.parse((await pgkeep(['restore', '--time', commit(9).ts, '--dry-run', '--json'], env)).stdout).wal;
     const staged = (await fsp.readdir(path.join(dir, 'pg_wal/pgkeep-prefetch'))).sort();
