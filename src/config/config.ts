@@ -5,7 +5,7 @@ import { PgkeepError } from '../util/errors.js';
 import { redact, registerSecret } from '../util/redact.js';
 import { setAgeKeys } from '../util/age.js';
 import type { Compression } from '../util/streams.js';
-import { clusterName, isHttpUrl, parseRepoList, type RepoLocation } from './repo-url.js';
+import { clusterName, ENDPOINT_CREDENTIALS, isHttpUrl, parseRepoList, urlHasCredentials, type RepoLocation } from './repo-url.js';
 import { parseIntSetting, SETTINGS, tuningSettings, type IntSpec, type TuningSettings } from './settings.js';
 
 export type Env = Record<string, string | undefined>;
@@ -246,6 +246,8 @@ export function loadConfig(env: Env, o: Overrides = {}, { requireRepo = true } =
   const endpoint = endpointVar ? env[endpointVar]!.trim() : undefined;
   if (endpointVar && endpoint && !isHttpUrl(endpoint))
     throw badValue(endpointVar, redact(endpoint), 'an http:// or https:// URL such as http://127.0.0.1:9000');
+  if (endpointVar && endpoint && urlHasCredentials(endpoint))
+    throw new PgkeepError('bad-config', `${endpointVar}: ${ENDPOINT_CREDENTIALS}.`, `Give it as http(s)://host:port, e.g. ${redact(endpoint).replace(/\/\/[^/]*@/, '//')}.`);
   const s3: S3Settings = {
     endpoint,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,

@@ -94,6 +94,7 @@ export function parseRepoUrl(raw: string): RepoLocation {
         loc.sseKmsKeyId = v;
       } else if (k === 'endpoint') {
         if (!isHttpUrl(v)) throw bad(s, `endpoint must be an http:// or https:// URL, not "${v}"`);
+        if (urlHasCredentials(v)) throw bad(s, ENDPOINT_CREDENTIALS);
         loc.endpoint = v;
       } else if (k === 'region') {
         if (!/^[a-z0-9-]+$/.test(v)) throw bad(s, `"${v}" is not a region name`);
@@ -199,6 +200,21 @@ export function clusterName(value: string, source: string): string {
   return v;
 }
 
+/**
+ * An S3 endpoint travels into restore_command (postgresql.auto.conf, the server's process list)
+ * percent-encoded in the --repo URL, where redaction cannot see a password: never accept one.
+ */
+export const ENDPOINT_CREDENTIALS = 'endpoint must not carry credentials (user:password@); S3 authenticates with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile';
+
+export function urlHasCredentials(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** http(s) URL with a host: what an S3 endpoint must look like ("localhost:9000" parses as a scheme). */
 export function isHttpUrl(v: string): boolean {
   try {
@@ -210,5 +226,14 @@ export function isHttpUrl(v: string): boolean {
 }
 
 function redactUserinfo(s: string): string {
-  return s.replace(/\/\/[^/@]*@/, '//***@');
+  // Also an endpoint= option carrying credentials, plain or percent-encoded (%3A, %40).
+  return s.replace(/\/\/[^/@?]*@/, '//***@').replace(/([?&]endpoint=)([^&]*)/gi, (m, key: string, v: string) => {
+    let decoded = v;
+    try {
+      decoded = decodeURIComponent(v);
+    } catch {
+      /* keep the raw value */
+    }
+    return urlHasCredentials(decoded) || /@/.test(decoded) ? `${key}***` : m;
+  });
 }

@@ -55,7 +55,10 @@ describe('pgkeep config', () => {
     for (const n of ['PGPASSWORD', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PGKEEP_AGE_IDENTITY']) expect(by[n]).toMatchObject({ value: '***', source: 'environment', secret: true });
     // A typo is reported, not silently ignored.
     expect(report.unknown.map((u) => u.name)).toEqual(['PGKEEP_RETENTION_DAY']);
-    expect(report.repos?.[0]).toMatch(/^s3:\/\/backups\/prod\/db1/);
+    // An endpoint with credentials would reach restore_command: refused (without echoing them).
+    expect(report.error).toMatch(/endpoint must not carry credentials/);
+    const clean = await configJson([], { ...ENV, PGKEEP_REPO: ENV.PGKEEP_REPO.replace(`minio:${SECRETS.repoPass}@`, '') });
+    expect(clean.report.repos?.[0]).toMatch(/^s3:\/\/backups\/prod\/db1/);
   });
 
   it('reports each refused value naming the variable, and exits 1, without a repository', async () => {
