@@ -9,11 +9,35 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, readFileSync, writeFileSync, chmodSync, rmSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import os from 'node:os';
 import { newestMtime, swapInto } from './helpers/bundle-swap.js';
+import { findLeaks, OUTPUT_LOG_VAR } from './helpers/output-log.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-export default function setup(): void {
+/**
+ * Builds the CLI bundle; returns the teardown that checks every output the run's CLI and action
+ * runs recorded (test/helpers/output-log.ts) for the secrets of their own environment. A leak
+ * fails the whole run: the teardown throws, so vitest exits non-zero, and scripts/test-summary.mjs
+ * counts that status as a failure outside a test.
+ */
+export default function setup(): () => void {
+  // Workers inherit the environment: they append to this file.
+  const log = (process.env[OUTPUT_LOG_VAR] ??= path.join(os.tmpdir(), `pgkeep-test-output-${process.pid}.jsonl`));
+  rmSync(log, { force: true });
+  buildCli();
+  return () => {
+    const { runs, leaks } = findLeaks(log);
+    rmSync(log, { force: true });
+    if (leaks.length) {
+      const msg = `SECRET LEAK: ${leaks.length} output(s) of the ${runs} recorded CLI/action runs hold a secret of their own environment:\n  ${leaks.join('\n  ')}`;
+      process.stderr.write(`\n${msg}\n`);
+      throw new Error(msg);
+    }
+  };
+}
+
+function buildCli(): void {
   if (process.env.PGKEEP_TEST_SKIP_BUNDLE === '1') return;
   const bundle = path.join(ROOT, 'dist/cli/pgkeep.js');
   const launcher = path.join(ROOT, 'dist/cli/index.js');

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { recordRun } from './output-log.js';
 import { REPO_ROOT } from './pg.js';
 
 export interface CliResult {
@@ -19,6 +20,7 @@ export async function pgkeep(args: string[], env: Record<string, string | undefi
   let stdout = '';
   let stderr = '';
   const code = await main(args, env, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  recordRun(`pgkeep ${args[0] ?? ''}`, env, { stdout, stderr });
   return { code, stdout, stderr };
 }
 
@@ -33,6 +35,9 @@ export function pgkeepBundle(args: string[], env: Record<string, string | undefi
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      recordRun(`pgkeep ${args[0] ?? ''} (bundle)`, env, { stdout, stderr });
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }

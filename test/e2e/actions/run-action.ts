@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NODE24 } from '../../helpers/cli.js';
+import { recordRun } from '../../helpers/output-log.js';
 import { REPO_ROOT } from '../../helpers/pg.js';
 
 export interface ActionRun {
@@ -52,5 +53,6 @@ export async function runAction(name: string, inputs: Record<string, string>, en
   const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
   const res = { code, stdout, stderr, outputs: parseOutputFile(fs.readFileSync(outFile, 'utf8')), summary: fs.readFileSync(sumFile, 'utf8') };
   fs.rmSync(dir, { recursive: true, force: true });
+  recordRun(name, { ...inputEnv, ...env }, { stdout, stderr, summary: res.summary, outputs: JSON.stringify(res.outputs) });
   return res;
 }
