@@ -76,8 +76,14 @@ export function restoreCommandLine(p: RestoreCommandParts & { spool?: string }):
   const guarded = `{ [ -r ${cli} ] || { echo pgkeep: restore_command cannot read ${cli} >&2; exit ${fatal}; }; } && ${fetch}`;
   if (!p.spool) return guarded;
   const staged = `${commandWord(p.spool)}/%f`;
-  return `if [ -f ${staged} ]; then mv -f ${staged} %p || exit ${fatal}; else ${guarded}; fi`;
+  // At promotion PostgreSQL asks for the parent timeline's history file; timeline 1 never has
+  // one (PostgreSQL itself treats it as absent: existsTimeLineHistory), so a restore on
+  // timeline 1 answers "not in the archive" without starting a process.
+  return `if [ -f ${staged} ]; then mv -f ${staged} %p || exit ${fatal}; elif [ %f = ${NO_HISTORY} ]; then exit 1; else ${guarded}; fi`;
 }
+
+/** The history file of timeline 1, which never exists. */
+const NO_HISTORY = '00000001.history';
 
 export interface RecoverySettingsInput {
   target: PlanTarget;

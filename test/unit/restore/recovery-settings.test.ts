@@ -4,7 +4,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../../src/config/config.js';
-import { resolveCliPaths } from '../../../src/restore/execute.js';
+import { resolveCliPaths, syncfsReportsErrors } from '../../../src/restore/execute.js';
 import { commandWord, confQuote, percentLiteral, recoverySettings, repoUrlForServer, restoreCommandLine, shellQuote } from '../../../src/restore/recovery-settings.js';
 import { parseTargetTime } from '../../../src/restore/target-time.js';
 import { parseLsn } from '../../../src/wal/segment.js';
@@ -83,6 +83,10 @@ describe('recovery settings', () => {
     expect(readFileSync(path.join(dir, 'pg_wal/RECOVERYXLOG'), 'utf8')).toBe('segment');
     expect(existsSync(path.join(dir, 'pg_wal/pgkeep-prefetch/000000010000000000000003'))).toBe(false);
     expect(run('00000002.history')).toBe(`${cli} wal-fetch --repo file:///r 00000002.history pg_wal/RECOVERYXLOG\n`);
+    // Timeline 1 never has a history file: "not in the archive" (1) without starting wal-fetch.
+    const tl1 = sh('00000001.history');
+    expect(tl1.status).toBe(1);
+    expect(tl1.stdout).toBe('');
     // A staged segment that cannot be moved into place: fatal for PostgreSQL (> 125), never 1.
     writeFileSync(path.join(dir, 'pg_wal/pgkeep-prefetch/000000010000000000000004'), 'segment');
     const mvFails = spawnSync('sh', ['-c', pgSubstitute(cmd, { f: '000000010000000000000004', p: 'no-such-dir/RECOVERYXLOG' })], { cwd: dir, encoding: 'utf8' });
@@ -93,6 +97,14 @@ describe('recovery settings', () => {
     expect(gone.status).toBe(200);
     expect(gone.stderr).toContain(`restore_command cannot read ${cli}`);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uses syncfs for the recovery start only where the kernel reports its write-back errors (Linux 5.8+)', () => {
+    expect(syncfsReportsErrors('linux', '6.18.44-fc')).toBe(true);
+    expect(syncfsReportsErrors('linux', '5.8.0')).toBe(true);
+    expect(syncfsReportsErrors('linux', '5.4.0-150-generic')).toBe(false);
+    expect(syncfsReportsErrors('linux', '4.19.0')).toBe(false);
+    expect(syncfsReportsErrors('darwin', '23.1.0')).toBe(false);
   });
 
   it('writes the target settings for each kind, always promoting on the planned timeline', () => {
