@@ -1,10 +1,14 @@
 // Logical backups: `pg_dumpall --globals-only` (roles, tablespaces) plus one `pg_dump -Fc -Z0`
 // per database, each streamed through zstd and SHA-256 into the repository. The manifest is
 // written last; on any failure the objects written so far are deleted and the lock released.
+// Dumps are compressed as independent zstd frames on the thread pool (parallel-zstd.ts): one
+// zstd stream compressing inline was the bottleneck (pg_dump itself is ~4x faster), and
+// concatenated frames are still one .zst file that `zstd -dc` reads.
+import os from 'node:os';
 import type { Config } from '../config/config.js';
 import type { BackupOptions } from '../commands/backup.js';
 import type { BackupResult } from '../commands/types.js';
-import { serverFacts, type ServerFacts } from '../postgres/client.js';
+import { serverFacts, withClient, type PgEnv, type ServerFacts } from '../postgres/client.js';
 import { resolveBinDir, startTool, type ToolRun } from '../postgres/pg-tools.js';
 import { ensureRepoInfo, freshBackupId, writeJson } from '../repo/catalog.js';
 import { backupObjectKey, backupPrefix, manifestKey, FORMAT_VERSION } from '../repo/layout.js';
@@ -18,6 +22,8 @@ import { formatBytes, log, progress } from '../util/log.js';
 import { mapLimit, type Compression } from '../util/streams.js';
 import { VERSION } from '../version.js';
 import { AGE_SUFFIX, ageRecipients } from '../util/age.js';
+import { zstdWorkersFor } from '../config/settings.js';
+import { ParallelZstd } from './parallel-zstd.js';
 
 export const GLOBALS_KIND = 'globals';
 export const DUMP_KIND = 'dump';
@@ -77,8 +83,11 @@ export async function toolToObject(
   compression: Compression,
   onRawBytes?: (n: number) => void,
   encryptFor?: string[],
+  zstdWorkers = 0,
 ): Promise<Awaited<ReturnType<typeof writeObject>>> {
-  const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor });
+  // zstdWorkers > 0: parallel frames (then age, as for every object: compress before encrypting).
+  const compressWith = compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
+  const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith });
   write.catch(() => run.kill());
   const [w, d] = await Promise.allSettled([write, run.done]);
   if (d.status === 'rejected') {
@@ -120,32 +129,49 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
       log.warn('connected as a non-superuser: role passwords are not included in globals.sql');
     }
     const gName = globalsObjectName(cfg.compression, !!recipients);
-    const g = await toolToObject(
+    // Globals run beside the dumps (they take a fraction of a second, the dumps the rest).
+    const globals = toolToObject(
       startTool(binDir, 'pg_dumpall', globalsArgs, { env, what: 'pg_dumpall --globals-only' }),
       lock.guard(store),
       backupObjectKey(backupId, gName),
       cfg.compression,
       undefined,
       recipients,
-    );
-    objects.push({ name: gName, kind: GLOBALS_KIND, ...g });
-    log.info(`globals: ${formatBytes(g.rawBytes)} → ${formatBytes(g.bytes)}`);
+    ).then((g) => {
+      log.info(`globals: ${formatBytes(g.rawBytes)} → ${formatBytes(g.bytes)}`);
+      return g;
+    });
 
-    const dumps = await mapLimit(databases, cfg.parallel, async (db) => {
-      const name = dumpObjectName(db, cfg.compression, !!recipients);
+    const compression = dumpCompression(cfg);
+    // Every dump gets the whole budget: the thread pool bounds what really runs at once, and the
+    // big database, dumped last alone, still compresses on every worker.
+    // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
+    const zstdWorkers = cfg.settings.zstdWorkers === 0 ? 0 : zstdWorkersFor(cfg.settings, 'client', os.availableParallelism());
+    if (compression.kind === 'zstd') log.info(`dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
+    const order = await largestFirst(env, databases);
+    const dumping = mapLimit(order, cfg.parallel, async (db) => {
+      const name = dumpObjectName(db, compression, !!recipients);
       const p = progress(`dump ${db}`);
       const w = await toolToObject(
         startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` }),
         lock.guard(store),
         backupObjectKey(backupId, name),
-        cfg.compression,
+        compression,
         (n) => p.add(n),
         recipients,
+        zstdWorkers,
       );
       p.done();
       return { name, kind: DUMP_KIND, database: db, ...w } satisfies ManifestObject;
     });
-    objects.push(...dumps);
+    // Both settle before either's error is thrown: the cleanup must not race a running writer.
+    const [g, d] = await Promise.allSettled([globals, dumping]);
+    if (g.status === 'rejected') throw g.reason;
+    if (d.status === 'rejected') throw d.reason;
+    const dumps = d.value;
+    objects.push({ name: gName, kind: GLOBALS_KIND, ...g.value });
+    // The manifest lists the dumps in the order of `databases`, whatever order they ran in.
+    objects.push(...databases.map((db) => dumps[order.indexOf(db)]));
 
     const stopTime = new Date();
     const bytes = objects.reduce((s, o) => s + o.bytes, 0);
@@ -190,6 +216,33 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
     await lock.release();
   }
 }
+
+/**
+ * The databases, largest first: with fewer slots than databases, the longest dump starts at once
+ * instead of last. Without the right to read a size (CONNECT), the given order.
+ */
+async function largestFirst(env: PgEnv, databases: string[]): Promise<string[]> {
+  if (databases.length < 2) return databases;
+  try {
+    const r = await withClient(env, undefined, (c) =>
+      c.query<{ datname: string; size: string }>('select datname, pg_database_size(oid)::text as size from pg_database where datname = any($1)', [databases]),
+    );
+    const size = new Map(r.rows.map((x) => [x.datname, Number(x.size)]));
+    return [...databases].sort((a, b) => (size.get(b) ?? 0) - (size.get(a) ?? 0));
+  } catch {
+    return databases;
+  }
+}
+
+/**
+ * The dumps' compression: PGKEEP_COMPRESS when given, else zstd level 1. Measured on the bench
+ * data set's pg_dump -Fc -Z0 of core (183 MiB): level 1 took ~40% less CPU than level 3 and
+ * stored 3.5% fewer bytes (zstd CLI 1.5.4 agrees: 39.4 vs 41.0 MB), so 3 buys nothing here.
+ */
+export function dumpCompression(cfg: Pick<Config, 'compression' | 'compressionGiven'>): Compression {
+  return cfg.compressionGiven ? cfg.compression : { kind: 'zstd', level: DUMP_LEVEL_DEFAULT };
+}
+export const DUMP_LEVEL_DEFAULT = 1;
 
 /** Remove every object under backups/<id>/ (a failed backup leaves nothing behind). */
 export async function deleteBackupObjects(store: Store, id: string): Promise<void> {

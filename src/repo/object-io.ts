@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import type { Store } from '../storage/store.js';
 import { PgkeepError } from '../util/errors.js';
-import { HashCounter, compressor, zstdDecompress, type Compression } from '../util/streams.js';
+import { ByteCounter, HashCounter, compressor, zstdDecompress, type Compression } from '../util/streams.js';
 import { ageDecryptStream, ageEncryptStream } from '../util/age.js';
 import type { ManifestObject } from './manifest.js';
 
@@ -29,11 +29,15 @@ export async function writeObject(
   key: string,
   source: Readable,
   compression: Compression,
-  opts: { onRawBytes?: (n: number) => void; ifNoneMatch?: boolean; encryptFor?: string[] } = {},
+  opts: { onRawBytes?: (n: number) => void; ifNoneMatch?: boolean; encryptFor?: string[]; compressWith?: Transform } = {},
 ): Promise<WrittenObject> {
-  const raw = new HashCounter(opts.onRawBytes);
+  // Raw bytes are counted, not hashed: the manifest's SHA-256 is of the stored bytes, and hashing
+  // the raw stream too cost ~20% of a logical backup's CPU.
+  const raw = new ByteCounter(opts.onRawBytes);
   const stored = new HashCounter();
-  const z = compressor(compression);
+  // compressWith: a caller's own zstd compressor (the logical backup's parallel frames); it must
+  // write a zstd stream, since the object is recorded as 'zstd'.
+  const z = compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : compressor(compression);
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const stages: NodeJS.ReadWriteStream[] = [raw, ...(z ? [z] : []), ...(opts.encryptFor ? [ageEncryptStream(opts.encryptFor)] : []), stored];
   // The producer pipeline and the store's consumer run together; either failing fails both.

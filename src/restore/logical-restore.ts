@@ -6,6 +6,8 @@
 // locale) and gets the source's own properties after the data (src/restore/database-properties.ts).
 // A pg_restore newer than the server may write session settings the server does not know
 // (src/restore/preamble-filter.ts): then its SQL goes through psql, serially, without them.
+// The load runs with session settings for a bulk load into a new database (LOAD_SESSION_SETTINGS),
+// passed in PGOPTIONS: nothing in the server's configuration changes.
 import { createWriteStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -200,7 +202,7 @@ export async function restoreDumpInto(
     await createTarget(c, into, props);
   });
 
-  const toolEnv = { ...env, PGDATABASE: into };
+  const toolEnv = { ...env, PGDATABASE: into, PGOPTIONS: loadSessionOptions(env.PGOPTIONS, opts.jobs ?? 1) };
   const restoreArgs = ['--exit-on-error', '-d', conninfoDbname(into)];
   const p = progress(`restore into ${into}`, opts.rawBytes);
   let tmpDir: string | undefined;
@@ -229,6 +231,9 @@ export async function restoreDumpInto(
       if (f.status === 'rejected' && !(d.status === 'fulfilled' && closedByReader(f.reason))) throw f.reason;
     }
     p.done();
+    // The load committed asynchronously (synchronous_commit=off): one synchronous commit of a
+    // transaction with an xid flushes the WAL up to it, so what was restored is durable from here.
+    await withClient(env, admin, (c) => c.query('select txid_current()'));
     // After the data: a connection limit, a read-only default or a search_path must not meet pg_restore.
     if (props) await withClient(env, admin, (c) => applyProperties(c, into, props));
   } catch (e) {
@@ -240,6 +245,28 @@ export async function restoreDumpInto(
   } finally {
     if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Settings for the sessions that load a dump into a new database, all settable by any user
+ * (a setting the role may not change would refuse the connection):
+ * - synchronous_commit=off: pg_restore commits once per table, index and constraint; none of them
+ *   waits for a WAL flush (a crash mid-restore fails the restore anyway; the durability is
+ *   restored by one synchronous commit at the end, see restoreDumpInto);
+ * - maintenance_work_mem=256MB: index builds and foreign key checks sort in memory instead of in
+ *   temporary files (the default 64MB also leaves too little for a parallel index build, which
+ *   needs 32MB per participant); per session, so pg_restore -j N uses up to N times that;
+ * - max_parallel_maintenance_workers: B-tree builds in parallel, 4 for a serial restore, 2 per
+ *   job with -j (the server's max_parallel_workers still caps them all).
+ * The operator's own PGOPTIONS come after ours, so any of them can be overridden there.
+ */
+export function loadSessionOptions(userOptions: string | undefined, jobs: number): string {
+  const ours = [
+    '-c synchronous_commit=off',
+    '-c maintenance_work_mem=256MB',
+    `-c max_parallel_maintenance_workers=${jobs > 1 ? 2 : 4}`,
+  ].join(' ');
+  return userOptions?.trim() ? `${ours} ${userOptions.trim()}` : ours;
 }
 
 /** A reader closing its end early (it is done, or failed and says so itself). */

@@ -25,6 +25,19 @@ export class HashCounter extends Transform {
   }
 }
 
+/** Pass-through that only counts bytes: for sizes nobody hashes (a dump's raw bytes). */
+export class ByteCounter extends Transform {
+  bytes = 0;
+  constructor(private readonly onBytes?: (n: number) => void) {
+    super({ highWaterMark: 1 << 20 });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.onBytes?.(chunk.length);
+    cb(null, chunk);
+  }
+}
+
 export type Compression = { kind: 'zstd'; level: number } | { kind: 'none' };
 
 export function zstdCompress(level: number, workers = 0): Transform {
