@@ -33,8 +33,12 @@ export class TarGuard extends Transform {
   /** Symlinks the archive made so far (normalised names): nothing may be written through them. */
   private readonly symlinks = new Set<string>();
 
-  constructor(private readonly what: string) {
-    super();
+  /** `onBytes` counts what passes (progress, raw size): one stage fewer than a counting stream after it. */
+  constructor(
+    private readonly what: string,
+    private readonly onBytes?: (n: number) => void,
+  ) {
+    super({ highWaterMark: 1 << 20 });
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -45,6 +49,7 @@ export class TarGuard extends Transform {
       cb(e as Error);
       return;
     }
+    this.onBytes?.(chunk.length);
     cb(null, chunk);
   }
 
@@ -73,12 +78,19 @@ export class TarGuard extends Transform {
         off += n;
         continue;
       }
-      const take = Math.min(512 - this.header.length, chunk.length - off);
-      this.header = Buffer.concat([this.header, chunk.subarray(off, off + take)]);
-      off += take;
-      if (this.header.length < 512) break;
-      const h = this.header;
-      this.header = Buffer.alloc(0);
+      let h: Buffer;
+      if (this.header.length === 0 && chunk.length - off >= 512) {
+        // The usual case: the whole header lies in this chunk; no copy.
+        h = chunk.subarray(off, off + 512);
+        off += 512;
+      } else {
+        const take = Math.min(512 - this.header.length, chunk.length - off);
+        this.header = Buffer.concat([this.header, chunk.subarray(off, off + take)]);
+        off += take;
+        if (this.header.length < 512) break;
+        h = this.header;
+        this.header = Buffer.alloc(0);
+      }
       if (h.every((b) => b === 0)) continue; // end-of-archive block; tar reads on (--ignore-zeros)
       this.entry(h);
     }

@@ -124,8 +124,10 @@ describe('point-in-time restore (physical)', () => {
   const commit = (id: number) => commits.find((x) => x.id === id)!;
 
   it('restores to a time exactly on a commit: that commit is included, the next is not', async () => {
-    const { ids, out } = await restoreAndCount('exact', ['--time', commit(7).ts]);
+    const { ids, out, dir } = await restoreAndCount('exact', ['--time', commit(7).ts]);
     expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // syncfs served the recovery start only: once promoted, the cluster's configuration is its own again.
+    expect(await fsp.readFile(path.join(dir, 'postgresql.auto.conf'), 'utf8')).not.toMatch(/recovery_init_sync_method/);
     expect(out.backupId).toBe(backupId);
     expect(out.recoveredTo).toBe(commit(7).ts);
     expect(String((out.started as { stopLine: string }).stopLine)).toMatch(/recovery stopping before commit/);
@@ -156,7 +158,7 @@ describe('point-in-time restore (physical)', () => {
     expect(existsSync(path.join(dir, 'recovery.conf'))).toBe(false);
     const auto = await fsp.readFile(path.join(dir, 'postgresql.auto.conf'), 'utf8');
     expect(auto).toContain(`recovery_target_time = '${commit(9).ts.replace('T', ' ').replace('Z', '+00')}'`);
-    expect(auto).toMatch(/restore_command = 'if \[ -f pg_wal\/pgkeep-prefetch\/%f \]; then mv -f pg_wal\/pgkeep-prefetch\/%f %p \|\| exit 200; else .* && \/\S+\/node \/\S+\/cli\/index\.js wal-fetch --repo file:\/\/\S+ %f %p; fi'/);
+    expect(auto).toMatch(/restore_command = 'if \[ -f pg_wal\/pgkeep-prefetch\/%f \]; then mv -f pg_wal\/pgkeep-prefetch\/%f %p \|\| exit 200; elif \[ %f = 00000001\.history \]; then exit 1; else .* && \/\S+\/node \/\S+\/cli\/index\.js wal-fetch --repo file:\/\/\S+ %f %p; fi'/);
     // The planned WAL is staged in the directory, so replay starts no process per segment.
     const planned = JSON.parse((await pgkeep(['restore', '--time', commit(9).ts, '--dry-run', '--json'], env)).stdout).wal;
     const staged = (await fsp.readdir(path.join(dir, 'pg_wal/pgkeep-prefetch'))).sort();
