@@ -270,7 +270,8 @@ export function loadSessionOptions(userOptions: string | undefined, jobs: number
 }
 
 /** A reader closing its end early (it is done, or failed and says so itself). */
-const closedByReader = (e: unknown) => ['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ERR_STREAM_DESTROYED'].includes((e as NodeJS.ErrnoException)?.code ?? '');
+// ECANCELED: a write still queued on the pipe when the reader exited (libuv cancels it).
+const closedByReader = (e: unknown) => ['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ERR_STREAM_DESTROYED', 'ECANCELED'].includes((e as NodeJS.ErrnoException)?.code ?? '');
 
 /**
  * The preamble lines this pg_restore would send that a server of `serverMajor` refuses (none when

@@ -82,6 +82,8 @@ export function sideCheck(checker: Duplex, code: string, what: string): Transfor
         const go = () => {
           checker.off('drain', go);
           checker.off('close', go);
+          // Torn down meanwhile (the pipeline failed elsewhere): an error now would have no listener.
+          if (this.destroyed) return;
           const err = fail(failure);
           if (err) cb(err);
           else cb(null, failure ? undefined : chunk);

@@ -69,7 +69,7 @@ describe('logical backup', () => {
     const r = await run(['backup', '--type', 'logical', '--databases', 'core,billing']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Database "billing" not found on the server.');
-    expect(r.stderr).toContain('The server has: core, grafana, keycloak, postgres.');
+    expect(r.stderr).toContain('The server has: "core", "grafana", "keycloak", "postgres".');
     expect(await backupFiles(repo)).toEqual([]);
   });
 
