@@ -35,6 +35,9 @@ export async function copyToCopy(key: string, sources: Store[], to: Store, check
     }
     const checked = check ? body.pipe(check()) : body;
     if (check) body.on('error', (e) => checked.destroy(e));
+    // The check can fail before put() attaches its own listeners (it may open a file first):
+    // the error stays on the stream (errored) and put's pipeline reports it, never uncaught.
+    checked.on('error', () => undefined);
     try {
       // ifNoneMatch: a copy filled in meanwhile (wal-push running) keeps its own object.
       const r = await to.put(key, checked, { ifNoneMatch: true });
