@@ -2,6 +2,7 @@
 // members we want (backup_label) can be captured without staging or re-reading the archive.
 // ustar only (what pg_basebackup writes); sizes in octal or GNU base-256.
 import { Transform, type TransformCallback } from 'node:stream';
+import { cstr, tarNumber } from '../util/tar-header.js';
 
 export class TarScan extends Transform {
   /** Captured contents of wanted members (by path inside the tar). */
@@ -68,29 +69,13 @@ export class TarScan extends Transform {
       const name = cstr(h, 0, 100);
       const prefix = h.subarray(257, 262).toString('latin1') === 'ustar' ? cstr(h, 345, 155) : '';
       const full = prefix ? `${prefix}/${name}` : name;
-      const size = tarSize(h.subarray(124, 136));
+      const size = tarNumber(h.subarray(124, 136));
       this.skip = Math.ceil(size / 512) * 512;
       const tail = this.tails.get(full) ?? 0;
       if (size > 0 && (tail > 0 || (this.wanted.has(full) && size <= this.maxCapture))) this.capturing = { name: full, left: size, parts: [], tail };
       else if ((this.wanted.has(full) || tail > 0) && size === 0) this.captured.set(full, Buffer.alloc(0));
     }
   }
-}
-
-function cstr(b: Buffer, start: number, len: number): string {
-  const s = b.subarray(start, start + len);
-  const z = s.indexOf(0);
-  return s.subarray(0, z < 0 ? len : z).toString('utf8');
-}
-
-function tarSize(f: Buffer): number {
-  if (f[0] & 0x80) {
-    let v = 0;
-    for (let i = 1; i < f.length; i++) v = v * 256 + f[i];
-    return v;
-  }
-  const s = cstr(f, 0, f.length).trim();
-  return s ? parseInt(s, 8) : 0;
 }
 
 /** Facts from a backup_label file. */

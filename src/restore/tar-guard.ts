@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { PgkeepError } from '../util/errors.js';
+import { cstr, tarNumber } from '../util/tar-header.js';
 
 /** Typeflags tar may extract: files, directories, links, and the GNU/pax headers that rename the next entry. */
 const FILE_TYPES = new Set(['0', '\0', '7']);
@@ -192,23 +193,6 @@ export class TarGuard extends Transform {
       'A PostgreSQL base backup never holds such an entry: this object was not written by pgkeep backup, or was tampered with. Nothing was left in the target directory; restore from another backup or copy.',
     );
   }
-}
-
-function cstr(b: Buffer, start: number, len: number): string {
-  const s = b.subarray(start, start + len);
-  const z = s.indexOf(0);
-  return s.subarray(0, z < 0 ? len : z).toString('utf8');
-}
-
-/** Octal, or GNU base-256 when the high bit of the first byte is set. */
-function tarNumber(f: Buffer): number {
-  if (f[0] & 0x80) {
-    let v = 0;
-    for (let i = 1; i < f.length; i++) v = v * 256 + f[i];
-    return v;
-  }
-  const s = cstr(f, 0, f.length).trim();
-  return s ? parseInt(s, 8) : 0;
 }
 
 function checksumOk(h: Buffer): boolean {
