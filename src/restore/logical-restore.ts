@@ -6,7 +6,7 @@
 // locale) and gets the source's own properties after the data (src/restore/database-properties.ts).
 // A pg_restore newer than the server may write session settings the server does not know
 // (src/restore/preamble-filter.ts): then its SQL goes through psql, serially, without them.
-// The load runs with session settings for a bulk load into a new database (LOAD_SESSION_SETTINGS),
+// The load runs with a session setting for a bulk load into a new database (loadSessionOptions),
 // passed in PGOPTIONS: nothing in the server's configuration changes.
 import { createWriteStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +18,7 @@ import { ident, withClient, type PgEnv } from '../postgres/client.js';
 import { runTool, startTool, toolMajor, toolPath } from '../postgres/pg-tools.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
-import { HashCounter } from '../util/streams.js';
+import { ByteCounter } from '../util/streams.js';
 import { readDatabaseProperties, type DatabaseProperties } from './database-properties.js';
 import { PreambleFilter, settingsUnknownTo } from './preamble-filter.js';
 import type { RoleDef } from './globals-roles.js';
@@ -202,7 +202,7 @@ export async function restoreDumpInto(
     await createTarget(c, into, props);
   });
 
-  const toolEnv = { ...env, PGDATABASE: into, PGOPTIONS: loadSessionOptions(env.PGOPTIONS, opts.jobs ?? 1) };
+  const toolEnv = { ...env, PGDATABASE: into, PGOPTIONS: loadSessionOptions(env.PGOPTIONS) };
   const restoreArgs = ['--exit-on-error', '-d', conninfoDbname(into)];
   const p = progress(`restore into ${into}`, opts.rawBytes);
   let tmpDir: string | undefined;
@@ -214,13 +214,13 @@ export async function restoreDumpInto(
     } else if (opts.jobs && opts.jobs > 1) {
       tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-restore-'));
       const file = path.join(tmpDir, 'database.dump');
-      await pipeline(await openDump(), new HashCounter((n) => p.add(n)), createWriteStream(file, { mode: 0o600, flags: 'wx' }));
+      await pipeline(await openDump(), new ByteCounter((n) => p.add(n)), createWriteStream(file, { mode: 0o600, flags: 'wx' }));
       log.info(`staged the dump in ${file} (${formatBytes(p.bytes)}); pg_restore -j ${opts.jobs}`);
       await runTool(binDir, 'pg_restore', [...restoreArgs, '-j', String(opts.jobs), file], { env: toolEnv, what: `pg_restore into "${into}"` });
     } else {
       const dump = await openDump();
       const run = startTool(binDir, 'pg_restore', restoreArgs, { env: toolEnv, stdin: 'pipe', what: `pg_restore into "${into}"` });
-      const feed = pipeline(dump, new HashCounter((n) => p.add(n)), run.stdin!);
+      const feed = pipeline(dump, new ByteCounter((n) => p.add(n)), run.stdin!);
       feed.catch(() => run.kill());
       const [f, d] = await Promise.allSettled([feed, run.done]);
       // pg_restore stopping early breaks the pipe: its own error explains why.
@@ -248,24 +248,18 @@ export async function restoreDumpInto(
 }
 
 /**
- * Settings for the sessions that load a dump into a new database, all settable by any user
- * (a setting the role may not change would refuse the connection):
- * - synchronous_commit=off: pg_restore commits once per table, index and constraint; none of them
- *   waits for a WAL flush (a crash mid-restore fails the restore anyway; the durability is
- *   restored by one synchronous commit at the end, see restoreDumpInto);
- * - maintenance_work_mem=256MB: index builds and foreign key checks sort in memory instead of in
- *   temporary files (the default 64MB also leaves too little for a parallel index build, which
- *   needs 32MB per participant); per session, so pg_restore -j N uses up to N times that;
- * - max_parallel_maintenance_workers: B-tree builds in parallel, 4 for a serial restore, 2 per
- *   job with -j (the server's max_parallel_workers still caps them all).
- * The operator's own PGOPTIONS come after ours, so any of them can be overridden there.
+ * Settings for the sessions that load a dump into a new database; settable by any user (a
+ * setting the role may not change would refuse the connection). synchronous_commit=off:
+ * pg_restore commits once per table, index and constraint, and none of them waits for a WAL
+ * flush (a crash mid-restore fails the restore anyway; one synchronous commit at the end makes
+ * it durable, see restoreDumpInto). Measured and left out (bench data set, 2 cores, interleaved
+ * rounds): maintenance_work_mem=256MB and max_parallel_maintenance_workers=4 made the restore
+ * of core slower (medians 6.0 s and 7.0 s against 4.7 s): parallel index build workers competed
+ * for the server's cores. The server's own values decide; an operator can add them in PGOPTIONS.
+ * The operator's own PGOPTIONS come after ours, so they override.
  */
-export function loadSessionOptions(userOptions: string | undefined, jobs: number): string {
-  const ours = [
-    '-c synchronous_commit=off',
-    '-c maintenance_work_mem=256MB',
-    `-c max_parallel_maintenance_workers=${jobs > 1 ? 2 : 4}`,
-  ].join(' ');
+export function loadSessionOptions(userOptions: string | undefined): string {
+  const ours = '-c synchronous_commit=off';
   return userOptions?.trim() ? `${ours} ${userOptions.trim()}` : ours;
 }
 
@@ -310,7 +304,7 @@ async function restoreThroughPsql(
   });
   psql.stdout.resume();
   const filter = new PreambleFilter(dropLines);
-  const feed = pipeline(dump, new HashCounter((n) => p.add(n)), restore.stdin!);
+  const feed = pipeline(dump, new ByteCounter((n) => p.add(n)), restore.stdin!);
   feed.catch(() => restore.kill());
   const sql = pipeline(restore.stdout, filter, psql.stdin!);
   const [f, r, s, q] = await Promise.allSettled([feed, restore.done, sql, psql.done]);
