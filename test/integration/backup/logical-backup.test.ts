@@ -135,7 +135,7 @@ describe('logical backup', () => {
     const exited = new Promise<number | null>((res) => child.on('exit', (_code, sig) => res(sig ? -1 : _code)));
     try {
       const deadline = Date.now() + 60_000;
-      while (!(await backupFiles(repo)).some((f) => f.includes('globals.sql.zst') && !f.startsWith(before[0]?.id ?? '-'))) {
+      while (!(await backupFiles(repo)).some((f) => f.endsWith('/globals.sql.zst') && !f.startsWith(before[0]?.id ?? '-'))) {
         if (Date.now() > deadline) throw new Error(`backup never started: ${childOut}`);
         await new Promise((r) => setTimeout(r, 50));
       }

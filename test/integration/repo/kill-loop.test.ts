@@ -135,6 +135,16 @@ describe('kill -9 at random points (backup, expire, wal-push): the next run star
     console.log(`seed ${seed} (PGKEEP_TEST_SEED replays it)`);
     const first = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast'], env);
     expect(first.code, first.stderr).toBe(0);
+    // Kill instants are drawn within each command's own run time, measured here: fixed delays
+    // miss on a fast machine (everything has exited) or a slow one (nothing has started).
+    const runMs: Record<string, number> = {};
+    for (const cmd of ['backup', 'expire', 'wal-push'] as const) {
+      const t0 = Date.now();
+      const r = await runNext(await argsFor(cmd));
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(0);
+      runMs[cmd] = Date.now() - t0;
+    }
+    console.log(`run times (ms): ${JSON.stringify(runMs)}`);
     const stats = { killedRunning: 0, locksLeft: 0, zombies: 0, incompleteLeft: 0 };
     const rounds: string[] = [];
     const cmds: Cmd[] = ['backup', 'expire', 'wal-push'];
@@ -145,8 +155,8 @@ describe('kill -9 at random points (backup, expire, wal-push): the next run star
       const next = cmds[(round + Math.floor(round / 3)) % 3];
       const dirsBefore = await backupDirs();
       const args = await argsFor(killed);
-      // A backup spends ~0.5 s starting up, then streams for a few seconds: most kills land mid-stream.
-      const delay = Math.floor(killed === 'backup' ? 300 + rand() * 2500 : rand() * 700);
+      // Within the measured run time: most kills land mid-run (start-up, stream or upload).
+      const delay = Math.floor((0.15 + rand() * 0.7) * runMs[killed]);
       console.log(`round ${round}: ${killed} ${args.join(' ')}, kill after ${delay} ms, then ${next}`);
       const pid = await startUnreaped(args);
       await sleep(delay);
@@ -178,8 +188,8 @@ describe('kill -9 at random points (backup, expire, wal-push): the next run star
       parents.pop()!.kill('SIGKILL');
     }
     console.log(`seed ${seed}: ${JSON.stringify(stats)}\n${rounds.join('\n')}`);
-    // Most kills must land mid-run (on a loaded machine the delays catch fewer: at least a third).
-    expect(stats.killedRunning).toBeGreaterThanOrEqual(4);
+    // Most kills must land mid-run (a command may still run faster than measured: at least half).
+    expect(stats.killedRunning).toBeGreaterThanOrEqual(6);
 
     // Ground truth: every row committed before the last archived switch.
     await c.psql(`insert into t(round, v) select 99, 'last' from generate_series(1, 100) g`);
