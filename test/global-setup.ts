@@ -6,7 +6,7 @@
 // Transpile only: a type error elsewhere in the tree must not block tests (tsc checks types).
 // PGKEEP_TEST_SKIP_BUNDLE=1 skips this (e.g. CI that has just run `npm run build`).
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync, readFileSync, writeFileSync, chmodSync, rmSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, statSync, readFileSync, readdirSync, writeFileSync, chmodSync, rmSync, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import os from 'node:os';
@@ -22,6 +22,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
  * counts that status as a failure outside a test.
  */
 export default function setup(): () => void {
+  const runTmp = ownTmpDir();
   // Workers inherit the environment: they append to this file.
   const log = (process.env[OUTPUT_LOG_VAR] ??= path.join(os.tmpdir(), `pgkeep-test-output-${process.pid}.jsonl`));
   rmSync(log, { force: true });
@@ -29,12 +30,73 @@ export default function setup(): () => void {
   return () => {
     const { runs, leaks } = findLeaks(log);
     rmSync(log, { force: true });
+    if (runTmp) removeRunTmp(runTmp);
     if (leaks.length) {
       const msg = `SECRET LEAK: ${leaks.length} output(s) of the ${runs} recorded CLI/action runs hold a secret of their own environment:\n  ${leaks.join('\n  ')}`;
       process.stderr.write(`\n${msg}\n`);
       throw new Error(msg);
     }
   };
+}
+
+/**
+ * Every temp dir of this run (clusters, repositories, the server-readable copy of node and the
+ * CLI) goes under one directory, removed when the run ends: runs must not fill a CI machine's
+ * disk, whatever a failed or killed test leaves behind. Workers inherit TMPDIR; os.tmpdir() and
+ * the servers' archive/restore commands follow it. Mode 1777 like /tmp: the `postgres` OS user
+ * writes there too (compile cache, spools).
+ */
+function ownTmpDir(): string | undefined {
+  if (process.env.PGKEEP_TEST_RUN_TMP) return undefined; // a nested run (e.g. `make test` inside a test)
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-test-run-'));
+  chmodSync(dir, 0o1777);
+  process.env.PGKEEP_TEST_RUN_TMP = dir;
+  process.env.TMPDIR = dir;
+  return dir;
+}
+
+function removeRunTmp(dir: string): void {
+  // Stop any server a failed test left running, so nothing writes while the tree goes away.
+  for (const pid of leftoverPostmasters(dir)) {
+    try {
+      process.kill(pid, 'SIGQUIT');
+    } catch {
+      /* already gone */
+    }
+  }
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (e) {
+    process.stderr.write(`\nnote: could not remove the run's temp dir ${dir}: ${(e as Error).message}\n`);
+  }
+}
+
+/** Pids of postmasters whose data directory lies under `dir` (postmaster.pid's first line). */
+function leftoverPostmasters(dir: string): number[] {
+  const out: number[] = [];
+  const walk = (d: string, depth: number) => {
+    if (depth > 4) return;
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    if (names.includes('postmaster.pid')) {
+      const pid = Number(readFileSync(path.join(d, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (Number.isInteger(pid) && pid > 0) out.push(pid);
+      return;
+    }
+    for (const n of names) {
+      try {
+        if (statSync(path.join(d, n)).isDirectory()) walk(path.join(d, n), depth + 1);
+      } catch {
+        /* raced away */
+      }
+    }
+  };
+  walk(dir, 0);
+  return out;
 }
 
 function buildCli(): void {

@@ -40,7 +40,17 @@ export function parseProcStat(stat: string): ProcState {
   return { state: rest[0] ?? '?', startTicks: rest[19] };
 }
 
-const hasProc = readOr(() => readFileSync('/proc/self/stat', 'utf8')) !== undefined;
+/**
+ * /proc speaks for this process's pid namespace only when /proc/self is our own pid. A sandbox
+ * that made a new pid namespace without mounting its own /proc (`unshare --pid --fork`) shows
+ * the outer namespace's numbers there: /proc/<our pid> is then absent or another process, and
+ * reading it would call a live holder dead. Such a /proc is not used; kill(pid, 0) is.
+ */
+export function procMatchesPidNamespace(): boolean {
+  return readOr(() => readlinkSync('/proc/self')) === String(process.pid) && readOr(() => readFileSync('/proc/self/stat', 'utf8')) !== undefined;
+}
+
+const hasProc = procMatchesPidNamespace();
 
 /** This host's view of a pid. Without /proc (not Linux), kill(pid, 0) is all there is. */
 export const probeProcess: ProcProbe = (pid) => {

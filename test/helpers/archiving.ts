@@ -1,9 +1,10 @@
 // archive_command / restore_command as a real server runs them: the Node 24 binary and the CLI
-// (the whole dist/cli directory: index.js is a launcher for pgkeep.js beside it) are COPIED once
-// per process into a temp dir the `postgres` OS user can read (the server runs as postgres when
-// tests run as root; /work/... may not be readable by it).
+// (the whole dist/cli directory: index.js is a launcher for pgkeep.js beside it) are placed once
+// per test run (hard-linked where the file system allows, else copied) into a temp dir the
+// `postgres` OS user can read (the server runs as postgres when tests run as root; /work/... may
+// not be readable by it). Once per run, not per test file: node alone is 120 MB.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, chmodSync, cpSync, mkdtempSync, existsSync } from 'node:fs';
+import { copyFileSync, chmodSync, cpSync, mkdtempSync, existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,17 +17,28 @@ let copied: { node: string; bundle: string } | undefined;
 export function serverReadableCli(): { node: string; bundle: string } {
   if (copied) return copied;
   if (!existsSync(CLI_BUNDLE)) throw new Error(`${CLI_BUNDLE} is missing: run node scripts/bundle.mjs cli (vitest's global setup does).`);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-cli-'));
-  chmodSync(dir, 0o755);
-  const node = path.join(dir, 'node');
-  const cliDir = path.join(dir, 'cli');
-  const bundle = path.join(cliDir, 'index.js');
-  copyFileSync(NODE24, node);
-  cpSync(path.dirname(CLI_BUNDLE), cliDir, { recursive: true });
-  chmodSync(node, 0o755);
-  chmodSync(cliDir, 0o755);
-  chmodSync(bundle, 0o755);
-  copied = { node, bundle };
+  // Keyed by the bundle's build time: a run that rebuilt dist/cli gets a fresh copy.
+  const shared = path.join(os.tmpdir(), `pgkeep-cli-${Math.trunc(statSync(CLI_BUNDLE).mtimeMs)}`);
+  if (!existsSync(path.join(shared, 'cli', 'index.js'))) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pgkeep-cli-tmp-'));
+    chmodSync(dir, 0o755);
+    const cliDir = path.join(dir, 'cli');
+    try {
+      linkSync(NODE24, path.join(dir, 'node'));
+    } catch {
+      copyFileSync(NODE24, path.join(dir, 'node'));
+      chmodSync(path.join(dir, 'node'), 0o755);
+    }
+    cpSync(path.dirname(CLI_BUNDLE), cliDir, { recursive: true });
+    chmodSync(cliDir, 0o755);
+    chmodSync(path.join(cliDir, 'index.js'), 0o755);
+    try {
+      renameSync(dir, shared); // atomic; another worker may have won the race
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  copied = { node: path.join(shared, 'node'), bundle: path.join(shared, 'cli', 'index.js') };
   return copied;
 }
 
