@@ -42240,7 +42240,16 @@ function parseProcStat(stat) {
     // rest[0] is field 3 (state); field 22 (starttime) is rest[19].
     return { state: rest[0] ?? '?', startTicks: rest[19] };
 }
-const hasProc = readOr(() => (0,external_node_fs_.readFileSync)('/proc/self/stat', 'utf8')) !== undefined;
+/**
+ * /proc speaks for this process's pid namespace only when /proc/self is our own pid. A sandbox
+ * that made a new pid namespace without mounting its own /proc (`unshare --pid --fork`) shows
+ * the outer namespace's numbers there: /proc/<our pid> is then absent or another process, and
+ * reading it would call a live holder dead. Such a /proc is not used; kill(pid, 0) is.
+ */
+function procMatchesPidNamespace() {
+    return readOr(() => (0,external_node_fs_.readlinkSync)('/proc/self')) === String(process.pid) && readOr(() => (0,external_node_fs_.readFileSync)('/proc/self/stat', 'utf8')) !== undefined;
+}
+const hasProc = procMatchesPidNamespace();
 /** This host's view of a pid. Without /proc (not Linux), kill(pid, 0) is all there is. */
 const lock_holder_probeProcess = (pid) => {
     if (!Number.isInteger(pid) || pid <= 0)
