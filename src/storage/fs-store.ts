@@ -88,6 +88,33 @@ export class FsStore implements Store {
     return fh.createReadStream({ highWaterMark: 1 << 20 });
   }
 
+  async readTail(key: string, bytes: number): Promise<Buffer> {
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(this.abs(key), 'r');
+    } catch (e) {
+      if (isAbsent(e)) throw new PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
+      throw readError(e, key, this.description);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new PgkeepError('read-failed', `Object ${key} in ${this.description} is not a regular file.`, 'Something other than pgkeep changed the repository; check it with pgkeep verify.');
+      const n = Math.min(bytes, st.size);
+      const buf = Buffer.alloc(n);
+      let got = 0;
+      while (got < n) {
+        const { bytesRead } = await fh.read(buf, got, n - got, st.size - n + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } catch (e) {
+      throw e instanceof PgkeepError ? e : readError(e, key, this.description);
+    } finally {
+      await fh.close();
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | null> {
     let st: import('node:fs').Stats;
     try {

@@ -30,6 +30,10 @@ export class LazyS3Store implements Store {
   async get(key: string): Promise<Readable> {
     return (await this.store()).get(key);
   }
+  async readTail(key: string, bytes: number): Promise<Buffer> {
+    const s = await this.store();
+    return s.readTail ? s.readTail(key, bytes) : Promise.reject(new Error('readTail unsupported'));
+  }
   async head(key: string): Promise<ObjectInfo | null> {
     return (await this.store()).head(key);
   }

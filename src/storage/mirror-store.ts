@@ -120,6 +120,20 @@ export class MirrorStore implements Store {
     throw new PgkeepError('repo-unreachable', `Object ${key} could not be read from any copy (${errors.join('; ')}).`, 'A copy that failed may hold it: fix that copy (or remove it from PGKEEP_REPO) and run again.');
   }
 
+  /** From the first copy that has the object, in get()'s order; the first error when none answers. */
+  async readTail(key: string, bytes: number): Promise<Buffer> {
+    let failure: unknown;
+    for (const c of this.copies) {
+      try {
+        if (!c.readTail) throw new PgkeepError('unsupported', `${c.description} cannot read part of an object.`);
+        return await c.readTail(key, bytes);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    throw failure;
+  }
+
   /** The first copy's answer that has the object; null only when every copy answered "absent". */
   async head(key: string): Promise<ObjectInfo | null> {
     let failure: unknown;

@@ -248,6 +248,17 @@ export class S3Store implements Store {
     return Readable.from(resume(), { objectMode: false, highWaterMark: 1 << 20 });
   }
 
+  /** A suffix range GET: one request for the object's last bytes. */
+  async readTail(key: string, bytes: number): Promise<Buffer> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Range: `bytes=-${bytes}` }));
+      return Buffer.from(await r.Body!.transformToByteArray());
+    } catch (e) {
+      if (isMissing(e)) throw new PgkeepError('not-found', `Object ${key} not found in ${this.description}.`);
+      throw this.mapError(e, `Reading ${key} from`);
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | null> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));

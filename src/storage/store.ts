@@ -33,6 +33,11 @@ export interface Store {
   /** Stream an object; throws PgkeepError code `not-found` when missing. */
   get(key: string): Promise<Readable>;
   head(key: string): Promise<ObjectInfo | null>;
+  /**
+   * The last `bytes` bytes of an object (all of it when smaller), without reading the rest;
+   * throws like get(). Optional: a caller without it reads the whole object.
+   */
+  readTail?(key: string, bytes: number): Promise<Buffer>;
   /** Every object whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<ObjectInfo[]>;
   delete(key: string): Promise<void>;

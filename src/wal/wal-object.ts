@@ -23,6 +23,7 @@ import { HashCounter } from '../util/streams.js';
 import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import { isPartialName, isSegmentName } from './segment.js';
 import { LONG_HEADER_BYTES, parseSegmentHeader, segmentHeaderProblem } from './segment-header.js';
+import { decodeWalTrailer, encodeWalTrailer, TRAILER_BYTES } from './wal-trailer.js';
 
 /** WAL compresses ~3-6x even at level 1; higher levels cost archive latency under load. */
 export const WAL_ZSTD_LEVEL = 1;
@@ -102,7 +103,13 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
   const stored = new HashCounter();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const enc = recipients ? [ageEncryptStream(recipients)] : [];
-  const produce = pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), raw, walCompressor(), ...(enc as [Transform]), stored, out);
+  // The raw content's SHA-256 goes after the data frame (wal-trailer.ts): a later re-push is
+  // then compared by reading the object's last bytes instead of decompressing all of it.
+  const trailer = new Transform({
+    transform: (c, _e, cb) => cb(null, c),
+    flush: (cb) => cb(null, encodeWalTrailer({ name, bytes: raw.bytes, sha256: raw.sha256 })),
+  });
+  const produce = pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), raw, walCompressor(), trailer, ...(enc as [Transform]), stored, out);
   const consume = store.put(key, out, { ifNoneMatch: true });
   // A store that fails before reading the whole body (a refused mkdir, a dead connection) would
   // leave the producer waiting on a full buffer forever: break it, the store's error wins below.
@@ -136,16 +143,25 @@ async function compareWithStored(store: Store, file: string, name: string, local
     const mine = local ?? (await hashFile(file));
     return { name, status: 'identical', rawBytes: mine.bytes, bytes: 0, sha256: mine.sha256 };
   }
-  // Both hashes at once: the stored copy decompresses on the thread pool while this one hashes.
-  const [mine, theirs] = await Promise.all([
+  const hashLocal = () =>
     local ??
-      hashFile(file).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT')
-          throw new PgkeepError('wal-missing-local', `WAL file ${file} does not exist.`, 'archive_command must pass %p (the path relative to the data directory).');
-        throw e;
-      }),
-    hashStoredWal(store, name),
-  ]);
+    hashFile(file).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT')
+        throw new PgkeepError('wal-missing-local', `WAL file ${file} does not exist.`, 'archive_command must pass %p (the path relative to the data directory).');
+      throw e;
+    });
+  // The stored object's trailer, where it can be read alone: the same hash as the full
+  // comparison below, recorded at push time. Only a match is taken from it; anything else
+  // (no trailer, another name, another hash) goes to the full comparison, which decides.
+  if (store.readTail && !ageRecipients()) {
+    const [mine, tail] = await Promise.all([hashLocal(), store.readTail(walKey(name), TRAILER_BYTES).catch(() => null)]);
+    const t = tail && decodeWalTrailer(tail);
+    if (t && t.name === name && t.sha256 === mine.sha256 && t.bytes === mine.bytes)
+      return { name, status: 'identical', rawBytes: mine.bytes, bytes: 0, sha256: mine.sha256 };
+    local = mine;
+  }
+  // Both hashes at once: the stored copy decompresses on the thread pool while this one hashes.
+  const [mine, theirs] = await Promise.all([hashLocal(), hashStoredWal(store, name)]);
   if (theirs.sha256 === mine.sha256 && theirs.bytes === mine.bytes)
     return { name, status: 'identical', rawBytes: mine.bytes, bytes: 0, sha256: mine.sha256 };
   throw new PgkeepError(
