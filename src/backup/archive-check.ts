@@ -64,11 +64,14 @@ export function archiveCommandRunsPgkeep(cmd: string): boolean {
   return /pgkeep|wal-push/.test(cmd);
 }
 
-function describeArchiver(a: ArchiverStats): string {
+export function describeArchiver(a: ArchiverStats): string {
   const ok = a.lastArchivedWal ? `last archived ${a.lastArchivedWal} at ${a.lastArchivedTime}` : 'nothing archived since the statistics were reset';
   const bad = a.lastFailedWal ? `; last failure ${a.lastFailedWal} at ${a.lastFailedTime} (${a.failedCount} failures in all)` : '';
   return `pg_stat_archiver: ${ok}${bad}`;
 }
+
+/** How long a failing archiver may stay failing before a run gives up (PostgreSQL retries 3 times, 1 s apart). */
+export const ARCHIVE_FAIL_GRACE_MS = 5000;
 
 export interface ArchiveCheckOptions {
   store: Store;
@@ -90,7 +93,7 @@ export async function checkArchiveFresh(o: ArchiveCheckOptions): Promise<{ upTo:
   const lsn = parseLsn(upTo);
   const target = segmentName(o.timeline, segnoForLsn(lsn > 0n ? lsn - 1n : 0n, o.segSize), o.segSize);
   const deadline = Date.now() + o.waitSeconds * 1000;
-  const grace = o.failGraceMs ?? 5000;
+  const grace = o.failGraceMs ?? ARCHIVE_FAIL_GRACE_MS;
   let failingSince: number | undefined;
   for (;;) {
     if ((await o.store.head(walKey(target))) || (await o.store.head(walKeyEncrypted(target)))) return { upTo, archivedThrough: target, archiver: await readArchiver(o.pgEnv) };

@@ -19,9 +19,10 @@
 // zstd frames on the thread pool, src/backup/parallel-zstd.ts), or in the walsender with
 // PGKEEP_COMPRESS_AT=server. Level 1 unless PGKEEP_COMPRESS=zstd:N.
 //
-// WAL source: with archive_mode on, the server waits until the stop segment is archived (WAIT)
-// and we then check the repository has every segment start..stop (bounded wait,
-// PGKEEP_WAL_WAIT_SECONDS, default 120). With archive_mode off, the WAL comes from a pull over
+// WAL source: with archive_mode on, the server does not wait for archiving (WAIT false: its wait
+// has no bound); pgkeep waits until the repository has every segment start..stop (bounded,
+// PGKEEP_WAL_WAIT_SECONDS, default 120), watching pg_stat_archiver to fail early and say why
+// when archive_command fails. With archive_mode off, the WAL comes from a pull over
 // the `pgkeep` replication slot (created before the backup starts, so the server keeps the WAL)
 // up to the stop LSN.
 //
@@ -45,7 +46,7 @@ import type { Config } from '../config/config.js';
 import { zstdWorkersFor } from '../config/settings.js';
 import type { BackupOptions } from '../commands/backup.js';
 import type { BackupResult } from '../commands/types.js';
-import { serverFacts, withClient, type ServerFacts } from '../postgres/client.js';
+import { serverFacts, withClient, type PgEnv, type ServerFacts } from '../postgres/client.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { baseBackup, type ArchiveStart } from '../postgres/replication.js';
 import { ParallelZstd } from './parallel-zstd.js';
@@ -62,7 +63,7 @@ import { VERSION } from '../version.js';
 import { AGE_SUFFIX, ageDecryptStream, ageEncryptStream, ageRecipients } from '../util/age.js';
 import { pullWalTo, ensureSlot, DEFAULT_SLOT } from '../wal/wal-pull.js';
 import { readSlots, type SlotInfo } from '../wal/replication-slot.js';
-import { archiveCommandRunsPgkeep, checkArchiveFresh, type IncrWalReport } from './archive-check.js';
+import { ARCHIVE_FAIL_GRACE_MS, archiveCommandRunsPgkeep, archiverFailing, checkArchiveFresh, describeArchiver, readArchiver, type ArchiverStats, type IncrWalReport } from './archive-check.js';
 import { formatLsn, parseLsn, parseSegmentName, segmentName, segnoForLsn } from '../wal/segment.js';
 import { TarScan } from './tar-scan.js';
 
@@ -149,25 +150,77 @@ async function serverNow(env: Record<string, string>): Promise<string> {
   });
 }
 
-/** Wait until every segment start..stop is in the repository (bounded); return how many. */
-export async function waitForWal(store: Store, timeline: number, startWal: string, stopWal: string, segSize: number, timeoutSeconds: number): Promise<number> {
+export interface WalWaitOptions {
+  /** PGKEEP_WAL_WAIT_SECONDS: the longest the backup waits for its WAL in the repository. */
+  timeoutSeconds: number;
+  /**
+   * archive_mode on: watch pg_stat_archiver on a normal connection while waiting, with the
+   * reading taken before BASE_BACKUP started (`before`), so a failing archive_command ends the
+   * wait early and the error says what the server says.
+   */
+  archiver?: { pgEnv: PgEnv; before?: ArchiverStats };
+  /** How long the archiver may stay failing, with nothing archived, before the backup gives up. */
+  failGraceMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * Wait until every segment start..stop is in the repository (bounded); return how many.
+ *
+ * Ends early when archiving visibly fails: pg_stat_archiver's last attempt failed, failed_count
+ * rose since the backup began, and nothing was archived for `failGraceMs`. PostgreSQL archives
+ * the oldest .ready file first and retries it 3 times, 1 s apart, before sleeping up to a
+ * minute, so a failure that outlasts the grace holds back every segment behind it — ours
+ * included, whatever last_failed_wal names. A transient failure is retried and succeeds within
+ * the grace, which resets it.
+ */
+export async function waitForWal(store: Store, timeline: number, startWal: string, stopWal: string, segSize: number, o: WalWaitOptions): Promise<number> {
   const startSeg = parseSegmentName(startWal, segSize).segno;
   const stopSeg = parseSegmentName(stopWal, segSize).segno;
   const need: string[] = [];
   for (let s = startSeg; s <= stopSeg; s++) need.push(segmentName(timeline, s, segSize));
-  const deadline = Date.now() + timeoutSeconds * 1000;
+  const deadline = Date.now() + o.timeoutSeconds * 1000;
+  const grace = o.failGraceMs ?? ARCHIVE_FAIL_GRACE_MS;
+  const baseline = o.archiver?.before;
   let missing = need;
+  let archiver: ArchiverStats | undefined;
+  let failing: { since: number; archivedCount: number } | undefined;
+  const waited = () => `${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3} more)` : ''}`;
   for (;;) {
     const have = new Set((await store.list(`${WAL_PREFIX}${need[0].slice(0, 8)}/`)).map((o) => o.key));
     missing = need.filter((n) => !have.has(walKey(n)) && !have.has(walKeyEncrypted(n)));
     if (!missing.length) return need.length;
+    if (o.archiver) {
+      // The view only informs: a failed read must not fail a backup whose WAL may still arrive.
+      archiver = (await readArchiver(o.archiver.pgEnv).catch(() => undefined)) ?? archiver;
+      const rose = archiver && baseline ? archiver.failedCount > baseline.failedCount : true;
+      if (archiver && archiverFailing(archiver) && rose) {
+        if (!failing || archiver.archivedCount !== failing.archivedCount) failing = { since: Date.now(), archivedCount: archiver.archivedCount };
+        else if (Date.now() - failing.since >= grace)
+          throw new PgkeepError(
+            'archiving-failing',
+            `archive_command is failing, so WAL ${waited()} that the backup needs (through ${stopWal}) is not in ${store.description} and the backup was abandoned without a manifest: ${describeArchiver(archiver)}.`,
+            "Read the server log for the archive_command error (pg_stat_archiver.last_failed_wal names the file) and fix archive_command or the repository it writes to (reachable, writable, credentials, pgkeep on the server's PATH); WAL piles up in pg_wal until archiving succeeds. Then run the backup again.",
+          );
+      } else failing = undefined;
+    }
     if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
   }
+  // The server says it archived the stop segment, yet the repository lacks WAL: archiving goes elsewhere.
+  // (A backup history file, <segment>.<offset>.backup, counts as its segment; a .history file does not.)
+  const lastSeg = /^[0-9A-F]{24}/.exec(archiver?.lastArchivedWal ?? '')?.[0];
+  const elsewhere = lastSeg !== undefined && lastSeg >= stopWal;
   throw new PgkeepError(
     'wal-not-archived',
-    `WAL ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3} more)` : ''} needed by the backup did not reach ${store.description} within ${timeoutSeconds} s.`,
-    "Check archive_command (pgkeep wal-push %p with the same repository) and pg_stat_archiver.last_failed_wal in the server log; PGKEEP_WAL_WAIT_SECONDS raises the wait.",
+    `WAL ${waited()} needed by the backup (through ${stopWal}) did not reach ${store.description} within ${o.timeoutSeconds} s, so the backup was abandoned without a manifest` +
+      (archiver
+        ? `; ${elsewhere ? 'the server reports it archived, so archive_command stores WAL somewhere else' : archiverFailing(archiver) ? 'archive_command is failing' : 'archiving is stale or slow'} (${describeArchiver(archiver)})`
+        : '') +
+      '.',
+    elsewhere
+      ? "Point archive_command at this repository (archive_command = 'pgkeep wal-push %p' with the same PGKEEP_REPO)."
+      : 'Read the server log for the archive_command error (pg_stat_archiver.last_failed_wal names the file) and check archive_command writes to this repository (pgkeep wal-push %p with the same PGKEEP_REPO); PGKEEP_WAL_WAIT_SECONDS raises the wait on a busy server.',
   );
 }
 
@@ -373,6 +426,8 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
     );
     // PGKEEP_MAX_RATE_KB: the server reads at most this many kB/s (like pg_basebackup --max-rate).
     const maxRateKb = cfg.settings.maxRateKb;
+    // pg_stat_archiver before the backup: the wait for its WAL counts failures from here on.
+    const archiverBefore = walSource === 'archive' ? await readArchiver(cfg.pgEnv).catch(() => undefined) : undefined;
     // Objects are written through the lock: once its lease is lost the upload is cut.
     const run = await streamNative(cfg, lock.guard(store), id, { checkpoint, level, workers, at, totalBytes: pre.totalBytes, incrementalManifest, maxRateKb, recipients });
     const waitSeconds = cfg.settings.walWaitSeconds;
@@ -382,7 +437,10 @@ export async function physicalBackup(cfg: Config, opts: BackupOptions): Promise<
       const pulled = await pullWalTo({ store: lock.guard(store), pgEnv: cfg.pgEnv, binDir: binDir(), parallel: cfg.parallel }, parseLsn(run.stopLsn), pre.segSize, facts.systemIdentifier);
       log.info(`backup ${id}: pulled ${pulled.length} WAL file(s) over slot ${DEFAULT_SLOT}`);
     }
-    const segs = await waitForWal(store, run.timeline, startWal, stopWal, pre.segSize, waitSeconds);
+    const segs = await waitForWal(store, run.timeline, startWal, stopWal, pre.segSize, {
+      timeoutSeconds: waitSeconds,
+      ...(walSource === 'archive' ? { archiver: { pgEnv: cfg.pgEnv, before: archiverBefore } } : {}),
+    });
     const stopTime = await serverNow(cfg.pgEnv);
     const bytes = run.objects.reduce((a, o) => a + o.bytes, 0);
     const manifest: Manifest = {

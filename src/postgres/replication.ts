@@ -59,7 +59,13 @@ function quoteLiteral(s: string): string {
 }
 
 export function baseBackupCommand(r: Pick<BaseBackupRequest, 'label' | 'checkpoint' | 'serverCompression' | 'incrementalManifest' | 'maxRateKb'>): string {
-  const opts = [`LABEL ${quoteLiteral(r.label)}`, 'PROGRESS', `CHECKPOINT ${quoteLiteral(r.checkpoint)}`, 'WAIT true', "MANIFEST 'yes'", "MANIFEST_CHECKSUMS 'CRC32C'", 'TABLESPACE_MAP'];
+  // WAIT false: the server must not wait for archive_command itself. Its wait has no bound and
+  // says nothing while archive_command fails (a scheduled backup hung until the runner killed it);
+  // pgkeep waits instead, for the WAL in the repository (what a restore needs, a stronger fact
+  // than "archived somewhere"), bounded by PGKEEP_WAL_WAIT_SECONDS and watching pg_stat_archiver
+  // (src/backup/physical-backup.ts waitForWal). pg_basebackup too passes WAIT false whenever it
+  // gets the WAL by other means (-X fetch/stream).
+  const opts = [`LABEL ${quoteLiteral(r.label)}`, 'PROGRESS', `CHECKPOINT ${quoteLiteral(r.checkpoint)}`, 'WAIT false', "MANIFEST 'yes'", "MANIFEST_CHECKSUMS 'CRC32C'", 'TABLESPACE_MAP'];
   if (r.serverCompression) {
     opts.push("COMPRESSION 'zstd'");
     const detail = `level=${r.serverCompression.level}${r.serverCompression.workers > 0 ? `,workers=${r.serverCompression.workers}` : ''}`;

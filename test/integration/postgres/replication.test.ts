@@ -39,7 +39,7 @@ describe('BASE_BACKUP client (src/postgres/replication.ts)', () => {
 
   it('quotes the label and names every option it sends', () => {
     expect(baseBackupCommand({ label: "pgkeep it's", checkpoint: 'fast', serverCompression: { level: 3, workers: 2 }, maxRateKb: 2048 })).toBe(
-      "BASE_BACKUP ( LABEL 'pgkeep it''s', PROGRESS, CHECKPOINT 'fast', WAIT true, MANIFEST 'yes', MANIFEST_CHECKSUMS 'CRC32C', TABLESPACE_MAP, COMPRESSION 'zstd', COMPRESSION_DETAIL 'level=3,workers=2', MAX_RATE 2048 )",
+      "BASE_BACKUP ( LABEL 'pgkeep it''s', PROGRESS, CHECKPOINT 'fast', WAIT false, MANIFEST 'yes', MANIFEST_CHECKSUMS 'CRC32C', TABLESPACE_MAP, COMPRESSION 'zstd', COMPRESSION_DETAIL 'level=3,workers=2', MAX_RATE 2048 )",
     );
   });
 
