@@ -1,6 +1,5 @@
 // The one place where defaults, environment, CLI flags and action inputs meet. Nothing else
 // reads process.env: commands receive a typed Config.
-import { z } from 'zod';
 import { PgkeepError } from '../util/errors.js';
 import { redact, registerSecret } from '../util/redact.js';
 import { setAgeKeys } from '../util/age.js';
@@ -101,59 +100,59 @@ function badValue(name: string, value: string, expected: string): PgkeepError {
   return new PgkeepError('bad-config', `${name}="${value}" is not valid: expected ${expected}.`);
 }
 
-const intIn = (name: string, min: number, max: number) =>
-  z.union([z.string(), z.number()]).transform((v, ctx) => {
+// Plain checks, not zod: config is read on every wal-push (once per WAL segment), and loading
+// zod costs that path more than the rest of the configuration together. Each returns the value
+// or throws a bad-config PgkeepError whose message names the setting and what it expects.
+type Check<T> = (v: string | number) => T;
+const invalid = (message: string) => new PgkeepError('bad-config', message);
+
+const intIn =
+  (name: string, min: number, max: number): Check<number> =>
+  (v) => {
     // Digits only: Number() would also take "0x1F", "1e2" or " ".
     const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected a whole number from ${min} to ${max}.` });
-      return z.NEVER;
-    }
+    if (!Number.isInteger(n) || n < min || n > max) throw invalid(`${name}="${v}" is not valid: expected a whole number from ${min} to ${max}.`);
     return n;
-  });
+  };
 
-const compressionSchema = (name: string) =>
-  z.string().transform((v, ctx): Compression => {
+const compressionSchema =
+  (name: string): Check<Compression> =>
+  (raw) => {
+    const v = String(raw);
     const m = /^(zstd|none)(?::(\d+))?$/i.exec(v.trim());
-    if (!m || (m[1].toLowerCase() === 'none' && m[2])) {
-      ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected zstd, zstd:LEVEL (1-19) or none.` });
-      return z.NEVER;
-    }
+    if (!m || (m[1].toLowerCase() === 'none' && m[2])) throw invalid(`${name}="${v}" is not valid: expected zstd, zstd:LEVEL (1-19) or none.`);
     if (m[1].toLowerCase() === 'none') return { kind: 'none' };
     const level = m[2] ? Number(m[2]) : 3;
-    if (level < 1 || level > 19) {
-      ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: the zstd level must be from 1 to 19.` });
-      return z.NEVER;
-    }
+    if (level < 1 || level > 19) throw invalid(`${name}="${v}" is not valid: the zstd level must be from 1 to 19.`);
     return { kind: 'zstd', level };
-  });
+  };
 
-const boolSchema = (name: string) =>
-  z.string().transform((v, ctx) => {
+const boolSchema =
+  (name: string): Check<boolean> =>
+  (raw) => {
+    const v = String(raw);
     const s = v.trim().toLowerCase();
     if (['1', 'true', 'yes', 'on'].includes(s)) return true;
     if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
-    ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected true or false.` });
-    return z.NEVER;
-  });
+    throw invalid(`${name}="${v}" is not valid: expected true or false.`);
+  };
 
-const walSourceSchema = (name: string) =>
-  z.string().transform((v, ctx): WalSource => {
+const walSourceSchema =
+  (name: string): Check<WalSource> =>
+  (raw) => {
+    const v = String(raw);
     const s = v.trim().toLowerCase();
     if ((WAL_SOURCES as readonly string[]).includes(s)) return s as WalSource;
-    ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not valid: expected archive (archive_command stores WAL; no replication slot) or slot (pull over the pgkeep replication slot).` });
-    return z.NEVER;
-  });
+    throw invalid(`${name}="${v}" is not valid: expected archive (archive_command stores WAL; no replication slot) or slot (pull over the pgkeep replication slot).`);
+  };
 
 /** The first value that is set and not blank: an empty variable or action input means "use the default". */
 function given<T extends string | number>(...values: (T | undefined)[]): T | undefined {
   return values.find((v) => v !== undefined && String(v).trim() !== '');
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new PgkeepError('bad-config', r.error.issues[0]?.message ?? 'invalid configuration');
-  return r.data;
+function parse<T>(check: Check<T>, value: string | number): T {
+  return check(value);
 }
 
 /** DATABASE_URL (postgres://user:pass@host:port/db?sslmode=…) → libpq variables. */

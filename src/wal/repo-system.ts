@@ -10,9 +10,8 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../storage/store.js';
-import { readJson, writeJson } from '../repo/catalog.js';
 import { FORMAT_VERSION, REPO_INFO_KEY } from '../repo/layout.js';
-import { repoInfoSchema, type RepoInfo } from '../repo/manifest.js';
+import type { RepoInfo } from '../repo/manifest.js';
 import { PgkeepError } from '../util/errors.js';
 
 /** How long a confirmed answer is trusted without asking the repository again. */
@@ -66,8 +65,16 @@ export async function checkRepoSystem(store: Store, o: RepoSystemCheck): Promise
 
 /** pgkeep.json, written with `systemIdentifier` when it does not exist or names no system yet. */
 async function repoInfoFor(store: Store, systemIdentifier: string): Promise<{ info: RepoInfo & { systemIdentifier: string }; claimed: boolean }> {
+  // Loaded only here, on a cache miss: the catalog's schemas (zod) cost a cached wal-push more
+  // than the rest of its start-up.
+  const [{ readJson, writeJson }, { repoInfoSchema }] = await Promise.all([import('../repo/catalog.js'), import('../repo/manifest.js')]);
+  const parseInfo = (data: unknown): RepoInfo => {
+    const r = repoInfoSchema.safeParse(data);
+    if (!r.success) throw new PgkeepError('corrupt-repo', `${REPO_INFO_KEY} in ${store.description} is not a pgkeep format ${FORMAT_VERSION} file.`);
+    return r.data;
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
-    const existing = (await store.head(REPO_INFO_KEY)) ? parseInfo(await readJson(store, REPO_INFO_KEY), store) : undefined;
+    const existing = (await store.head(REPO_INFO_KEY)) ? parseInfo(await readJson(store, REPO_INFO_KEY)) : undefined;
     if (existing?.systemIdentifier) return { info: existing as RepoInfo & { systemIdentifier: string }, claimed: false };
     const info = { ...(existing ?? { format: FORMAT_VERSION, created: new Date().toISOString() }), systemIdentifier } as RepoInfo & { systemIdentifier: string };
     try {
@@ -79,12 +86,6 @@ async function repoInfoFor(store: Store, systemIdentifier: string): Promise<{ in
     }
   }
   throw new PgkeepError('repo-busy', `${REPO_INFO_KEY} in ${store.description} changed while it was being created.`, 'Run the command again.');
-}
-
-function parseInfo(data: unknown, store: Store): RepoInfo {
-  const r = repoInfoSchema.safeParse(data);
-  if (!r.success) throw new PgkeepError('corrupt-repo', `${REPO_INFO_KEY} in ${store.description} is not a pgkeep format ${FORMAT_VERSION} file.`);
-  return r.data;
 }
 
 async function readCache(file: string): Promise<CacheEntry | null> {
