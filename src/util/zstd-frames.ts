@@ -23,10 +23,12 @@ export class MultiFrameZstdDecompress extends Transform {
   private dec?: zlib.ZstdDecompress;
   private decError?: Error;
   private frames = 0;
+  /** A frame is open: its decompressor takes the bytes up to the frame's end. */
+  private open = false;
   /** Where the open frame's bytes not yet fed begin in the chunk being consumed. */
   private spanFrom = -1;
 
-  constructor(private readonly what = 'zstd stream') {
+  constructor(protected readonly what = 'zstd stream') {
     super({ highWaterMark: 1 << 20 });
   }
 
@@ -67,7 +69,8 @@ export class MultiFrameZstdDecompress extends Transform {
     return { buf, used };
   }
 
-  private async feed(b: Buffer): Promise<void> {
+  /** Hand the next bytes of the open frame to its decompressor (header and checksum included). */
+  protected async feedFrame(b: Buffer): Promise<void> {
     if (this.decError) throw this.decError;
     const dec = this.dec!;
     if (!dec.write(b))
@@ -82,16 +85,29 @@ export class MultiFrameZstdDecompress extends Transform {
   }
 
   private startFrame(): void {
+    this.openFrame();
+    this.open = true;
+    this.frames++;
+  }
+
+  private async endFrame(): Promise<void> {
+    await this.closeFrame();
+    this.open = false;
+    this.state = 'magic';
+  }
+
+  /** A new frame begins: a fresh decompressor for it. */
+  protected openFrame(): void {
     const dec = zlib.createZstdDecompress({ chunkSize: 1 << 20 });
     dec.on('data', (c: Buffer) => {
       if (!this.push(c)) dec.pause();
     });
     dec.on('error', (e) => (this.decError = e));
     this.dec = dec;
-    this.frames++;
   }
 
-  private async endFrame(): Promise<void> {
+  /** Every byte of the frame was fed: fail unless its decompressor finished it (checksum included). */
+  protected async closeFrame(): Promise<void> {
     // Keep this.dec set until its output is drained: _read must be able to resume it when
     // our consumer catches up (clearing it first deadlocks on a slow consumer).
     const dec = this.dec!;
@@ -103,7 +119,6 @@ export class MultiFrameZstdDecompress extends Transform {
       dec.resume();
     });
     this.dec = undefined;
-    this.state = 'magic';
   }
 
   private async consume(chunk: Buffer): Promise<void> {
@@ -112,7 +127,7 @@ export class MultiFrameZstdDecompress extends Transform {
     // the frame's end), not header by header and block by block: a write per zstd block cost
     // more CPU than the decompression itself (#13). The state machine below only finds where
     // each frame ends; -1 = no frame open in this chunk.
-    this.spanFrom = this.dec ? 0 : -1;
+    this.spanFrom = this.open ? 0 : -1;
     while (off < chunk.length) {
       switch (this.state) {
         case 'magic': {
@@ -125,7 +140,7 @@ export class MultiFrameZstdDecompress extends Transform {
             // A magic split across chunks: its first bytes came with the previous chunk.
             if (t.used === 4) this.spanFrom = off - 4;
             else {
-              await this.feed(t.buf);
+              await this.feedFrame(t.buf);
               this.spanFrom = off;
             }
             this.state = 'fhd';
@@ -184,7 +199,7 @@ export class MultiFrameZstdDecompress extends Transform {
       }
     }
     // The open frame continues in the next chunk: hand over what this one holds of it.
-    if (this.dec && this.spanFrom >= 0 && this.spanFrom < chunk.length) await this.feed(chunk.subarray(this.spanFrom));
+    if (this.open && this.spanFrom >= 0 && this.spanFrom < chunk.length) await this.feedFrame(chunk.subarray(this.spanFrom));
   }
 
   /** A header, block or checksum ended at `off` of `chunk`; at a frame's end, feed and finish it. */
@@ -200,7 +215,7 @@ export class MultiFrameZstdDecompress extends Transform {
   }
 
   private async finishFrame(chunk: Buffer, off: number): Promise<void> {
-    if (off > this.spanFrom) await this.feed(chunk.subarray(this.spanFrom, off));
+    if (off > this.spanFrom) await this.feedFrame(chunk.subarray(this.spanFrom, off));
     this.spanFrom = -1;
     await this.endFrame();
   }

@@ -15,7 +15,7 @@ import { mapLimit } from '../util/streams.js';
 import { Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { plausibleSegmentSize } from '../wal/wal-object.js';
-import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
+import { ZstdStreamCheck } from '../util/zstd-check.js';
 import { decryptStages, hasAgeIdentity, isAgeKey } from '../util/age.js';
 import type { ArchivedSegment } from '../repo/wal-catalog.js';
 
@@ -80,15 +80,7 @@ export async function checkWalObjects(
   const res: ObjectCheckResult = { objects: 0, bytes: 0, problems: [] };
   await mapLimit(segments, opts.parallel, async (s) => {
     res.objects++;
-    let raw = 0;
     try {
-      const sink = new Writable({
-        highWaterMark: 1 << 20,
-        write(chunk: Buffer, _e, cb) {
-          raw += chunk.length;
-          cb();
-        },
-      });
       // Encrypted WAL has no checksum outside the ciphertext: without PGKEEP_AGE_IDENTITY only
       // its presence is checked (backup objects keep a SHA-256 of the stored bytes instead).
       if (isAgeKey(s.key) && !hasAgeIdentity()) {
@@ -96,7 +88,10 @@ export async function checkWalObjects(
         opts.onBytes?.(s.size);
         return;
       }
-      await pipeline(await store.get(s.key), ...(decryptStages(s.key) as [Transform]), new MultiFrameZstdDecompress(s.key), sink);
+      // Decoded to the end of every frame, output counted and dropped (util/zstd-check.ts).
+      const check = new ZstdStreamCheck(s.key);
+      await pipeline(await store.get(s.key), ...(decryptStages(s.key) as [Transform]), check, new Writable({ write: (_c, _e, cb) => cb() }));
+      const raw = check.rawBytes;
       const ok = opts.segmentSize ? raw === opts.segmentSize : plausibleSegmentSize(raw);
       if (!ok) res.problems.push({ object: s.key, copy: opts.copy, message: `WAL segment ${s.name} decompresses to ${raw} bytes, not a WAL segment` });
       else res.bytes += s.size;
