@@ -9,7 +9,7 @@
 // a second push of the same name compares SHA-256 of the decompressed content.
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -19,7 +19,7 @@ import { walKey, walKeyEncrypted } from '../repo/layout.js';
 import { ageConfigured, ageDecryptStream, ageEncryptStream, ageRecipients, hasAgeIdentity, isAgeKey } from '../util/age.js';
 import { log } from '../util/log.js';
 import { PgkeepError } from '../util/errors.js';
-import { HashCounter } from '../util/streams.js';
+import { ByteCounter, HashCounter } from '../util/streams.js';
 import { MultiFrameZstdDecompress } from '../util/zstd-frames.js';
 import { isPartialName, isSegmentName } from './segment.js';
 import { LONG_HEADER_BYTES, parseSegmentHeader, segmentHeaderProblem } from './segment-header.js';
@@ -30,6 +30,8 @@ export const WAL_ZSTD_LEVEL = 1;
 
 export function walCompressor(level = WAL_ZSTD_LEVEL): zlib.ZstdCompress {
   return zlib.createZstdCompress({
+    // Output in 1 MiB chunks rather than 16 KiB: fewer trips through the stages behind it.
+    chunkSize: 1 << 20,
     params: {
       [zlib.constants.ZSTD_c_compressionLevel]: level,
       [zlib.constants.ZSTD_c_checksumFlag]: 1,
@@ -46,12 +48,27 @@ export interface PushOutcome {
   sha256: string;
 }
 
-/** SHA-256 and size of a local file. */
+/**
+ * SHA-256 and size of a local file. One reused buffer, no stream: an archived segment's re-push
+ * is mostly this hash, and a read stream's fresh 1 MiB buffer per chunk (page faults, stream
+ * bookkeeping) doubled its CPU time (measured 28 ms vs 15 ms for 16 MiB).
+ */
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const h = new HashCounter();
-  const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), h, sink);
-  return { sha256: h.sha256, bytes: h.bytes };
+  const fh = await fsp.open(file, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let bytes = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+      bytes += bytesRead;
+    }
+    return { sha256: hash.digest('hex'), bytes };
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -100,7 +117,7 @@ export async function pushWalFile(store: Store, file: string, name = path.basena
   // copy that link() then refuses. The put below still refuses an object written meanwhile.
   if (store.localHead && (await store.head(key))) return compareWithStored(store, file, name);
   const raw = new HashCounter();
-  const stored = new HashCounter();
+  const stored = new ByteCounter();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const enc = recipients ? [ageEncryptStream(recipients)] : [];
   // The raw content's SHA-256 goes after the data frame (wal-trailer.ts): a later re-push is
