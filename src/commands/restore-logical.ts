@@ -4,14 +4,18 @@
 // pg_restore, then give it the source's owner, comment, grants, connection limit and settings
 // (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), all read from the dump itself — so
 // backups taken before pgkeep restored them get them too. --dry-run stops at the plan.
-import { checkAgeIdentity } from '../util/age.js';
+import { PassThrough, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ageDecryptStream, checkAgeIdentity } from '../util/age.js';
 import type { Config } from '../config/config.js';
 import { resolveBinDir } from '../postgres/pg-tools.js';
 import { serverFacts } from '../postgres/client.js';
 import { findBackup, loadCatalog, type Catalog } from '../repo/catalog.js';
 import { backupObjectKey } from '../repo/layout.js';
 import type { Manifest, ManifestObject } from '../repo/manifest.js';
-import { openObject, verifyObject } from '../repo/object-io.js';
+import { openObject, verifyObject, verifyingStream } from '../repo/object-io.js';
+import { readDatabaseProperties } from '../restore/database-properties.js';
+import { findExecutable } from '../util/find-executable.js';
 import { parseGlobalsRoles, type RoleDef } from '../restore/globals-roles.js';
 import { singleDatabasePitr } from '../restore/single-db-pitr.js';
 import {
@@ -111,16 +115,24 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
     throw new PgkeepError('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
 
   const store = openStore(cfg);
-  const { backup, dump } = pickLogicalBackup(await loadCatalog(store), opts.backup, source);
-  const facts = await serverFacts(cfg.pgEnv);
+  // Independent look-ups side by side; a repository error is reported before a server one.
+  const [cat, server] = await Promise.allSettled([loadCatalog(store), serverFacts(cfg.pgEnv)]);
+  if (cat.status === 'rejected') throw cat.reason;
+  if (server.status === 'rejected') throw server.reason;
+  const { backup, dump } = pickLogicalBackup(cat.value, opts.backup, source);
+  const facts = server.value;
   // pg_restore must be at least as new as the pg_dump that wrote the archive.
   const binDir = resolveBinDir(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
-  const exists = await databaseExists(cfg.pgEnv, into);
+  const [ex, rs] = await Promise.allSettled([
+    databaseExists(cfg.pgEnv, into),
+    readBackupRoles(store, backup).then(async (r) => ({ ...r, missing: await missingRoles(cfg.pgEnv, r.roles) })),
+  ]);
+  if (ex.status === 'rejected') throw ex.reason;
+  const exists = ex.value;
   if (exists && !opts.replace)
     throw new PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
-
-  const { roles, object: globals } = await readBackupRoles(store, backup);
-  const missing = await missingRoles(cfg.pgEnv, roles);
+  if (rs.status === 'rejected') throw rs.reason;
+  const { roles, object: globals, missing } = rs.value;
   const jobs = opts.jobs && opts.jobs > 1 ? opts.jobs : undefined;
   const plan = [
     `backup ${backup.id} (taken ${backup.startTime}, PostgreSQL ${backup.pgVersion}), database "${source}": ${dump.name}, ${formatBytes(dump.bytes)} stored, ${formatBytes(dump.rawBytes)} raw`,
@@ -148,16 +160,40 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
   for (const l of plan) log.info(`restore plan: ${l}`);
 
   const key = backupObjectKey(backup.id, dump.name);
+  const openDump = () => openObject(store, key, dump);
   log.info(`verifying ${dump.name} (${formatBytes(dump.bytes)})`);
+  // The database's own properties come from the archive's head (two short pg_restore runs that
+  // touch no server): read while the checksum is checked, not after. The checksum still decides
+  // first: its failure is the one reported, and nothing reaches the server before it passed.
+  const properties = readDatabaseProperties(binDir, openDump, into);
+  properties.catch(() => undefined);
   await verifyObject(store, key, dump);
   // A wrong age identity fails here, on the dump's header, before the server is touched.
   if (dump.encryption === 'age') await checkAgeIdentity(await store.get(key), key);
+  await properties;
   const created = await createRoles(cfg.pgEnv, missing);
-  await restoreDumpInto(cfg.pgEnv, binDir, () => openObject(store, key, dump), into, {
+  const zstd = dump.compression === 'zstd' ? findExecutable('zstd') : undefined;
+  await restoreDumpInto(cfg.pgEnv, binDir, openDump, into, {
     replace: opts.replace,
     jobs,
     rawBytes: dump.rawBytes,
     databaseProperties: true,
+    properties,
+    compressed: zstd
+      ? {
+          zstd,
+          what: `${dump.name} of backup ${backup.id}`,
+          rawPerStoredByte: dump.bytes > 0 ? dump.rawBytes / dump.bytes : 0,
+          // The stored bytes, checked again as they stream (a copy changed since the check above
+          // fails the restore), then decrypted; zstd -d does the rest.
+          open: async () => {
+            const stages: NodeJS.ReadWriteStream[] = [verifyingStream(dump, key), ...(dump.encryption === 'age' ? [ageDecryptStream(key)] : [])];
+            const out = new PassThrough({ highWaterMark: 1 << 20 });
+            pipeline(await store.get(key), ...(stages as [Transform]), out).catch((e) => out.destroy(e));
+            return out;
+          },
+        }
+      : undefined,
   });
   log.info(`restored "${source}" from ${backup.id} into "${into}"`);
   return result(false, created);

@@ -8,6 +8,7 @@
 // (src/restore/preamble-filter.ts): then its SQL goes through psql, serially, without them.
 // The load runs with a session setting for a bulk load into a new database (loadSessionOptions),
 // passed in PGOPTIONS: nothing in the server's configuration changes.
+import { execFile } from 'node:child_process';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,13 +16,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { ident, withClient, type PgEnv } from '../postgres/client.js';
-import { runTool, startTool, toolMajor, toolPath } from '../postgres/pg-tools.js';
+import { runTool, startTool, toolMajor, toolPath, type ToolRun } from '../postgres/pg-tools.js';
 import { PgkeepError } from '../util/errors.js';
 import { formatBytes, log, progress } from '../util/log.js';
 import { ByteCounter } from '../util/streams.js';
 import { readDatabaseProperties, type DatabaseProperties } from './database-properties.js';
 import { PreambleFilter, settingsUnknownTo } from './preamble-filter.js';
 import type { RoleDef } from './globals-roles.js';
+import { pipeThroughZstd } from './zstd-pipe.js';
 
 /** Databases a restore must never target (dropping them would break the cluster). */
 export const PROTECTED_DATABASES = ['postgres', 'template0', 'template1'];
@@ -125,6 +127,17 @@ export interface RestoreIntoOptions {
    * comment, grants, connection limit, template flag and settings (also per role) afterwards.
    */
   databaseProperties?: boolean;
+  /**
+   * The properties, already being read by the caller (so that the read overlaps its own checks,
+   * e.g. the dump's checksum); used instead of reading them here.
+   */
+  properties?: Promise<DatabaseProperties | undefined>;
+  /**
+   * The dump as stored (zstd, verified and decrypted as it streams) and the zstd CLI: the serial
+   * restore then runs zstd -d | pg_restore without passing the raw dump through this process
+   * (src/restore/zstd-pipe.ts). openDump still serves the other paths.
+   */
+  compressed?: { open: () => Promise<Readable>; zstd: string; what: string; rawPerStoredByte: number };
 }
 
 /** CREATE DATABASE as the dump describes it, or a plain one. */
@@ -182,16 +195,17 @@ export async function restoreDumpInto(
   if (PROTECTED_DATABASES.includes(into))
     throw new PgkeepError('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
   const admin = maintenanceDb(env, [into]);
-  let props: DatabaseProperties | undefined;
-  if (opts.databaseProperties) {
-    props = await readDatabaseProperties(binDir, openDump, into);
-    if (!props) log.warn(`the dump holds no DATABASE entry: "${into}" gets the schema and data only, with this server's defaults for owner, settings and grants`);
-  }
+  // Neither touches the server: the archive's head through pg_restore, and pg_restore's version.
+  const propsRead = opts.databaseProperties ? (opts.properties ?? readDatabaseProperties(binDir, openDump, into)) : Promise.resolve(undefined);
+  const restoreMajor = toolMajorAsync(toolPath(binDir, 'pg_restore'));
+  propsRead.catch(() => undefined);
+  const props = await propsRead;
+  if (opts.databaseProperties && !props) log.warn(`the dump holds no DATABASE entry: "${into}" gets the schema and data only, with this server's defaults for owner, settings and grants`);
   let dropLines: string[] = [];
   await withClient(env, admin, async (c) => {
     const v = await c.query<{ v: string }>(`select current_setting('server_version_num') as v`);
     const serverMajor = Math.floor(Number(v.rows[0].v) / 10000);
-    dropLines = scriptRestoreNeeded(binDir, serverMajor);
+    dropLines = scriptRestoreNeeded(binDir, await restoreMajor, serverMajor);
     const exists = ((await c.query('select 1 from pg_database where datname = $1', [into])).rowCount ?? 0) > 0;
     if (exists && !opts.replace)
       throw new PgkeepError('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first.`);
@@ -218,24 +232,37 @@ export async function restoreDumpInto(
       log.info(`staged the dump in ${file} (${formatBytes(p.bytes)}); pg_restore -j ${opts.jobs}`);
       await runTool(binDir, 'pg_restore', [...restoreArgs, '-j', String(opts.jobs), file], { env: toolEnv, what: `pg_restore into "${into}"` });
     } else {
-      const dump = await openDump();
-      const run = startTool(binDir, 'pg_restore', restoreArgs, { env: toolEnv, stdin: 'pipe', what: `pg_restore into "${into}"` });
-      const feed = pipeline(dump, new ByteCounter((n) => p.add(n)), run.stdin!);
+      const what = `pg_restore into "${into}"`;
+      let run: ToolRun;
+      let feed: Promise<void>;
+      if (opts.compressed) {
+        const z = opts.compressed;
+        const piped = pipeThroughZstd(z.zstd, (stdin) => startTool(binDir, 'pg_restore', restoreArgs, { env: toolEnv, stdin, what }), z.open, z.what, (n) => p.add(n * z.rawPerStoredByte));
+        ({ run, fed: feed } = piped);
+      } else {
+        const dump = await openDump();
+        run = startTool(binDir, 'pg_restore', restoreArgs, { env: toolEnv, stdin: 'pipe', what });
+        feed = pipeline(dump, new ByteCounter((n) => p.add(n)), run.stdin!);
+      }
       feed.catch(() => run.kill());
       const [f, d] = await Promise.allSettled([feed, run.done]);
+      // A dump that could not be read (checksum, storage, decryption, corrupt zstd data) is the
+      // cause whatever pg_restore then said about its truncated input.
+      if (f.status === 'rejected' && !closedByReader(f.reason)) throw f.reason;
       // pg_restore stopping early breaks the pipe: its own error explains why.
-      if (d.status === 'rejected' && !(f.status === 'rejected' && run.child.signalCode)) throw d.reason;
+      if (d.status === 'rejected') throw d.reason;
       // pg_restore may exit (successfully) the instant it has read its last block, closing its
       // stdin before our side saw 'finish': that race is not a failure. The dump's checksum was
       // verified before the server was touched, so nothing unchecked slips through here.
-      if (f.status === 'rejected' && !(d.status === 'fulfilled' && closedByReader(f.reason))) throw f.reason;
     }
     p.done();
-    // The load committed asynchronously (synchronous_commit=off): one synchronous commit of a
-    // transaction with an xid flushes the WAL up to it, so what was restored is durable from here.
-    await withClient(env, admin, (c) => c.query('select txid_current()'));
-    // After the data: a connection limit, a read-only default or a search_path must not meet pg_restore.
-    if (props) await withClient(env, admin, (c) => applyProperties(c, into, props));
+    await withClient(env, admin, async (c) => {
+      // The load committed asynchronously (synchronous_commit=off): one synchronous commit of a
+      // transaction with an xid flushes the WAL up to it, so what was restored is durable from here.
+      await c.query('select txid_current()');
+      // After the data: a connection limit, a read-only default or a search_path must not meet pg_restore.
+      if (props) await applyProperties(c, into, props);
+    });
   } catch (e) {
     log.warn(`restore into "${into}" failed; dropping the database it created`);
     await withClient(env, admin, (c) => dropDatabase(c, into)).catch((de: Error) =>
@@ -271,8 +298,7 @@ const closedByReader = (e: unknown) => ['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', '
  * The preamble lines this pg_restore would send that a server of `serverMajor` refuses (none when
  * pg_restore -d works as it is). psql from the same bin directory must run to take its place.
  */
-function scriptRestoreNeeded(binDir: string, serverMajor: number): string[] {
-  const restoreMajor = toolMajor(toolPath(binDir, 'pg_restore'));
+function scriptRestoreNeeded(binDir: string, restoreMajor: number | undefined, serverMajor: number): string[] {
   const lines = restoreMajor ? settingsUnknownTo(restoreMajor, serverMajor) : [];
   if (lines.length && !toolMajor(toolPath(binDir, 'psql')))
     throw new PgkeepError(
@@ -281,6 +307,17 @@ function scriptRestoreNeeded(binDir: string, serverMajor: number): string[] {
       `Install psql ${restoreMajor} next to pg_restore (postgresql-client-${restoreMajor}), or point PGKEEP_PG_BINDIR at a bin directory that has both.`,
     );
   return lines;
+}
+
+/** toolMajor without blocking: it runs while the dump's head is read. */
+function toolMajorAsync(file: string): Promise<number | undefined> {
+  return new Promise((resolve) =>
+    execFile(file, ['--version'], { encoding: 'utf8', timeout: 10_000 }, (e, out) => {
+      if (e) return resolve(undefined);
+      const m = /\(PostgreSQL\)\s+(\d+)/.exec(out) ?? /(\d+)(?:\.\d+)*/.exec(out);
+      resolve(m ? Number(m[1]) : undefined);
+    }),
+  );
 }
 
 /**
