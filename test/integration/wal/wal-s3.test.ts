@@ -6,6 +6,10 @@ import path from 'node:path';
 import { pgkeep } from '../../helpers/cli.js';
 import { SEG, fakeSegment } from './fake-segment.js';
 import { startS3, type TestS3 } from '../../helpers/s3.js';
+import { S3Store } from '../../../src/storage/s3-store.js';
+import { parseRepoUrl, type S3RepoLocation } from '../../../src/config/repo-url.js';
+import { walKey } from '../../../src/repo/layout.js';
+import { decodeWalTrailer, TRAILER_BYTES } from '../../../src/wal/wal-trailer.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const seg = (n: number) => `0000000100000000000000${n.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -50,6 +54,14 @@ describe('wal-push / wal-fetch against an S3-protocol repository', () => {
     const back = path.join(tmp, 'back');
     expect((await pgkeep(['wal-fetch', seg(1), back], env)).code).toBe(0);
     expect(sha(await fsp.readFile(back))).toBe(sha(data.get(seg(1))!));
+  });
+
+  it('reads a WAL object\'s trailer with one ranged GET: what a re-push compares instead of downloading the object', async () => {
+    const store = new S3Store(parseRepoUrl(env.PGKEEP_REPO) as S3RepoLocation, s3.settings({ maxAttempts: 1 }));
+    const tail = await store.readTail(walKey(seg(2)), TRAILER_BYTES);
+    expect(tail.length).toBe(TRAILER_BYTES);
+    expect(decodeWalTrailer(tail)).toEqual({ name: seg(2), bytes: SEG, sha256: sha(data.get(seg(2))!) });
+    await expect(store.readTail(walKey(seg(9)), TRAILER_BYTES)).rejects.toMatchObject({ code: 'not-found' });
   });
 
   it('fetches with prefetch and reports a missing segment with exit 1', async () => {
