@@ -172,7 +172,7 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
   if (dump.encryption === 'age') await checkAgeIdentity(await store.get(key), key);
   await properties;
   const created = await createRoles(cfg.pgEnv, missing);
-  const zstd = dump.compression === 'zstd' ? findExecutable('zstd') : undefined;
+  const zstd = dump.compression === 'zstd' && !cfg.settings.noZstdCli ? findExecutable('zstd') : undefined;
   await restoreDumpInto(cfg.pgEnv, binDir, openDump, into, {
     replace: opts.replace,
     jobs,
