@@ -6,7 +6,8 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ZstdStreamCheck } from '../../../src/util/zstd-check.js';
+import { ZstdStreamCheck, type FrameDecoding } from '../../../src/util/zstd-check.js';
+import { decodeWorkersAlive } from '../../../src/util/zstd-decode-workers.js';
 import { FsStore } from '../../../src/storage/fs-store.js';
 import { backupObjectKey, walKey } from '../../../src/repo/layout.js';
 import { checkBackupObjects, checkWalObjects } from '../../../src/verify/object-check.js';
@@ -28,8 +29,8 @@ function chunks(b: Buffer, n: number): Buffer[] {
   return out;
 }
 
-async function check(input: Buffer, chunkSize: number, forceStreamDecoder = false): Promise<number> {
-  const c = new ZstdStreamCheck('test object', { forceStreamDecoder });
+async function check(input: Buffer, chunkSize: number, decoding?: FrameDecoding): Promise<number> {
+  const c = new ZstdStreamCheck('test object', { decoding });
   await pipeline(Readable.from(chunks(input, chunkSize)), c, new Writable({ write: (_c, _e, cb) => cb() }));
   return c.rawBytes;
 }
@@ -38,17 +39,17 @@ describe('ZstdStreamCheck', () => {
   const seg = segment();
   const z = walFrame(seg);
 
-  it('takes the synchronous path on this Node (a Node upgrade that removes it is noticed here)', () => {
-    expect(new ZstdStreamCheck().synchronous).toBe(true);
-    expect(new ZstdStreamCheck('x', { forceStreamDecoder: true }).synchronous).toBe(false);
+  it('decodes on worker threads on this Node (a Node upgrade that removes the fast path is noticed here)', () => {
+    expect(new ZstdStreamCheck().decoding).toBe('worker');
   });
 
-  for (const force of [false, true]) {
-    const which = force ? 'stream decoder' : 'synchronous path';
+  for (const force of ['worker', 'sync', 'stream'] as const) {
+    const which = `${force} decoding`;
     it(`counts what every frame decompresses to (${which})`, async () => {
       const small = Buffer.from('y'.repeat(70_001));
       const multi = Buffer.concat([z, walFrame(small), Buffer.concat([Buffer.from([0x51, 0x2a, 0x4d, 0x18, 2, 0, 0, 0]), Buffer.from('zz')]), walFrame(small)]);
       for (const size of [997, 65536, 1 << 20]) expect(await check(multi, size, force)).toBe(SEGMENT + 2 * small.length);
+      if (force === 'worker') expect(decodeWorkersAlive()).toBeGreaterThan(0);
     });
 
     it(`refuses a flipped byte anywhere in a WAL object, a cut, trailing bytes and non-zstd (${which})`, async () => {
@@ -63,6 +64,8 @@ describe('ZstdStreamCheck', () => {
       await expect(check(z.subarray(0, z.length - 3), 65536, force)).rejects.toThrow(/truncated/);
       await expect(check(Buffer.concat([z, Buffer.from('junk')]), 65536, force)).rejects.toThrow(/not zstd data/);
       await expect(check(Buffer.from('plain text, not zstd'), 4096, force)).rejects.toThrow(/not zstd data/);
+      // A corrupt frame fails its own check only: the threads keep serving the next objects.
+      if (force === 'worker') expect(decodeWorkersAlive()).toBeGreaterThan(0);
     });
   }
 });

@@ -1,0 +1,169 @@
+// Frame decoding in worker threads, so that `pgkeep verify` decodes WAL on one core while the
+// main thread reads and hashes backup objects on the other. The workers run the same
+// synchronous decoder as the main thread (zstd-sync-decoder.ts; its source is handed over with
+// Function.prototype.toString, so no separate bundle entry is needed). Each frame stays on one
+// worker (its decoder state lives there); the bytes are copied into a buffer of their own and
+// transferred; at most IN_FLIGHT pieces per frame wait, so memory stays flat.
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { syncFrameDecoders } from './zstd-sync-decoder.js';
+
+/** Pieces of one frame on their way to its worker before the feeder waits. */
+const IN_FLIGHT = 4;
+
+interface Reply {
+  id: number;
+  raw: number;
+  error?: string;
+}
+
+/** The worker's body: self-contained, it gets zlib, its port and the decoder factory as arguments. */
+function workerMain(z: unknown, port: import('node:worker_threads').MessagePort, make: (z: unknown) => { create(): { decode(b: Buffer): number; close(): void } | null }): void {
+  const decoders = make(z);
+  const open = new Map<number, { decode(b: Buffer): number; close(): void }>();
+  port.on('message', (m: { op: 'open' | 'feed' | 'close'; id: number; buf?: ArrayBuffer }) => {
+    if (m.op === 'open') {
+      const d = decoders.create();
+      if (d) open.set(m.id, d);
+      return;
+    }
+    const d = open.get(m.id);
+    if (m.op === 'close') {
+      d?.close();
+      open.delete(m.id);
+      return;
+    }
+    if (!d) return port.postMessage({ id: m.id, raw: 0, error: 'no decoder for this frame (it failed earlier or could not start)' });
+    try {
+      port.postMessage({ id: m.id, raw: d.decode(Buffer.from(m.buf!)) });
+    } catch (e) {
+      d.close();
+      open.delete(m.id);
+      port.postMessage({ id: m.id, raw: 0, error: String((e as Error)?.message ?? e) });
+    }
+  });
+}
+
+class DecodeWorker {
+  private readonly worker: Worker;
+  /** Replies come in the order of the requests, per frame. */
+  private readonly waiting = new Map<number, ((r: Reply) => void)[]>();
+  private pending = 0;
+  private dead?: string;
+
+  constructor(source: string) {
+    this.worker = new Worker(source, { eval: true });
+    // Referenced only while it owes a reply: an idle worker must not keep the process alive.
+    this.worker.unref();
+    this.worker.on('message', (r: Reply) => this.settle(r));
+    this.worker.on('error', (e) => this.fail(`the decoding thread failed: ${e.message}`));
+    this.worker.on('exit', (code) => this.fail(`the decoding thread exited (${code})`));
+  }
+
+  post(msg: { op: 'open' | 'close'; id: number }): void {
+    if (!this.dead) this.worker.postMessage(msg);
+  }
+
+  /** Never rejects: a failure is a reply with `error`. */
+  request(id: number, buf: ArrayBuffer): Promise<Reply> {
+    if (this.dead) return Promise.resolve({ id, raw: 0, error: this.dead });
+    return new Promise((resolve) => {
+      let q = this.waiting.get(id);
+      if (!q) this.waiting.set(id, (q = []));
+      q.push(resolve);
+      if (this.pending++ === 0) this.worker.ref();
+      this.worker.postMessage({ op: 'feed', id, buf }, [buf]);
+    });
+  }
+
+  private settle(r: Reply): void {
+    const q = this.waiting.get(r.id);
+    const resolve = q?.shift();
+    if (q && !q.length) this.waiting.delete(r.id);
+    if (--this.pending === 0) this.worker.unref();
+    resolve?.(r);
+  }
+
+  private fail(why: string): void {
+    if (this.dead) return;
+    this.dead = why;
+    for (const [id, q] of this.waiting) for (const resolve of q) resolve({ id, raw: 0, error: why });
+    this.waiting.clear();
+    this.pending = 0;
+    this.worker.unref();
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+}
+
+let pool: DecodeWorker[] | null | undefined;
+let nextId = 1;
+let turn = 0;
+
+function workers(): DecodeWorker[] | null {
+  if (pool !== undefined) return pool?.some((w) => w.alive) ? pool : null;
+  try {
+    const source = `(${workerMain.toString()})(require('node:zlib'), require('node:worker_threads').parentPort, ${syncFrameDecoders.toString()})`;
+    // One core stays with the main thread (reads, SHA-256 of backup objects, the frame parser).
+    const n = Math.max(1, Math.min(2, os.availableParallelism() - 1));
+    pool = Array.from({ length: n }, () => new DecodeWorker(source));
+  } catch {
+    pool = null;
+  }
+  return pool;
+}
+
+/** One frame decoded on a worker; `finish` resolves to the bytes it decompressed to. */
+export interface AsyncFrameDecoder {
+  feed(b: Buffer): Promise<void>;
+  finish(): Promise<number>;
+  close(): void;
+}
+
+/** A frame decoder on a worker thread, or null when no worker can run (the caller decodes itself). */
+export function workerFrameDecoder(): AsyncFrameDecoder | null {
+  const ws = workers()?.filter((w) => w.alive);
+  if (!ws?.length) return null;
+  const w = ws[turn++ % ws.length];
+  const id = nextId++;
+  w.post({ op: 'open', id });
+  let raw = 0;
+  let error: string | undefined;
+  let inflight: Promise<void>[] = [];
+  const check = () => {
+    if (error) throw new Error(error);
+  };
+  return {
+    async feed(b: Buffer): Promise<void> {
+      check();
+      // A buffer of its own: the chunk's memory may be shared with other views (pooled buffers).
+      const copy = new Uint8Array(b.length);
+      copy.set(b);
+      inflight.push(
+        w.request(id, copy.buffer).then((r) => {
+          if (r.error) error ??= r.error;
+          else raw += r.raw;
+        }),
+      );
+      if (inflight.length >= IN_FLIGHT) await inflight.shift();
+      check();
+    },
+    async finish(): Promise<number> {
+      await Promise.all(inflight);
+      inflight = [];
+      w.post({ op: 'close', id });
+      check();
+      return raw;
+    },
+    close(): void {
+      w.post({ op: 'close', id });
+    },
+  };
+}
+
+/** How many decoding threads run and answer (tests confirm the worker path is really taken). */
+export function decodeWorkersAlive(): number {
+  return pool ? pool.filter((w) => w.alive).length : 0;
+}
