@@ -6,7 +6,8 @@
 // stops after the first frame and drops what follows without a word (Node 24.21: a history
 // object with bytes appended decoded "fine"); the reader decodes every frame, as `zstd -d`
 // does, and refuses a cut frame, trailing bytes and an empty object. Objects are never overwritten:
-// a second push of the same name compares SHA-256 of the decompressed content.
+// a second push of the same name compares SHA-256 of the content, first with the hash in the
+// object's trailer (wal-trailer.ts: a skippable frame after the data), else of the decompressed copy.
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
