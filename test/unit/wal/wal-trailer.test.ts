@@ -14,6 +14,10 @@ import { MirrorStore } from '../../../src/storage/mirror-store.js';
 import { walKey } from '../../../src/repo/layout.js';
 import { fetchWalFile, pushWalFile } from '../../../src/wal/wal-object.js';
 import { decodeWalTrailer, encodeWalTrailer, TRAILER_BYTES } from '../../../src/wal/wal-trailer.js';
+import { ZstdStreamCheck } from '../../../src/util/zstd-check.js';
+import { createReadStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fakeSegment } from '../../integration/wal/fake-segment.js';
 
 const A = '000000010000000000000001';
@@ -65,6 +69,10 @@ describe('WAL object trailer', () => {
     expect((await pushWalFile(store, local('a'))).status).toBe('stored');
     const obj = await fsp.readFile(storedPath(A));
     expect(decodeWalTrailer(obj)).toEqual({ name: A, bytes: segA.length, sha256: sha(segA) });
+    // verify's integrity check (every frame decoded, nothing trailing) takes it as intact.
+    const check = new ZstdStreamCheck(A);
+    await pipeline(createReadStream(storedPath(A)), check, new Writable({ write: (_c, _e, cb) => cb() }));
+    expect(check.rawBytes).toBe(segA.length);
     await fetchWalFile(store, A, path.join(tmp, 'c', A));
     expect(sha(await fsp.readFile(path.join(tmp, 'c', A)))).toBe(sha(segA));
     let cli: Buffer | undefined;
