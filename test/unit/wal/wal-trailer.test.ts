@@ -16,6 +16,9 @@ import { fetchWalFile, pushWalFile } from '../../../src/wal/wal-object.js';
 import { decodeWalTrailer, encodeWalTrailer, TRAILER_BYTES } from '../../../src/wal/wal-trailer.js';
 import { ZstdStreamCheck } from '../../../src/util/zstd-check.js';
 import { createReadStream } from 'node:fs';
+import { generateIdentity, identityToRecipient } from 'age-encryption';
+import { setAgeKeys } from '../../../src/util/age.js';
+import { walKeyEncrypted } from '../../../src/repo/layout.js';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fakeSegment } from '../../integration/wal/fake-segment.js';
@@ -135,5 +138,20 @@ describe('WAL object trailer', () => {
     const z = zstd(fakeSegment(A));
     await fsp.writeFile(key, Buffer.concat([z.subarray(0, z.length >> 1), encodeWalTrailer({ name: A, bytes: segA.length, sha256: 'cd'.repeat(32) })]));
     await expect(pushWalFile(repo4, local('a'))).rejects.toMatchObject({ code: 'wal-corrupt' });
+  });
+
+  it('compares an encrypted object in full (its trailer is inside the encryption): same content passes, other content is refused', async () => {
+    const identity = await generateIdentity();
+    setAgeKeys(await identityToRecipient(identity), identity);
+    try {
+      const repo5 = new CountingFsStore(path.join(tmp, 'repo5'));
+      expect((await pushWalFile(repo5, local('a'))).status).toBe('stored');
+      expect(decodeWalTrailer(await fsp.readFile(path.join(tmp, 'repo5', walKeyEncrypted(A))))).toBeNull();
+      expect((await pushWalFile(repo5, local('a'))).status).toBe('identical');
+      expect(repo5.gets).toBe(1);
+      await expect(pushWalFile(repo5, local('b'))).rejects.toMatchObject({ code: 'wal-differs' });
+    } finally {
+      setAgeKeys(undefined, undefined);
+    }
   });
 });
