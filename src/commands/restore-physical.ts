@@ -11,7 +11,7 @@ import { log } from '../util/log.js';
 import type { CombineToolStatus, RestorePlan } from '../restore/plan.js';
 import { loadHistories, planFromRepository, toPlanTarget } from '../restore/plan-from-repo.js';
 import { checkTablespaceTargets, tablespaceTargetFrom } from '../restore/extract.js';
-import { checkTargetDir, confirmReplay, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
+import { checkTargetDir, confirmReplay, feedWal, normaliseIso, resolveCliPaths, startRestored, writeRestoredDataDir, type StartedRestore } from '../restore/execute.js';
 import { predictPromotedTimeline, type TimelineRequest } from '../restore/timeline-choice.js';
 import { writeCurrentTimeline } from '../repo/current-timeline.js';
 import { loadWalCatalog } from '../repo/wal-catalog.js';
@@ -158,13 +158,17 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   if (!opts.dryRun) for (const l of base.plan) log.info(`restore plan: ${l}`);
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
-  await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: newPrimary ? 'preserve' : 'off', stageSegments: cfg.settings.restoreStageSegments, zstdCli: !cfg.settings.noZstdCli, tablespaceTarget });
+  const written = await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: newPrimary ? 'preserve' : 'off', stageSegments: cfg.settings.restoreStageSegments, zstdCli: !cfg.settings.noZstdCli, tablespaceTarget });
   // Without --start nobody here sees the promotion: record the declaration now, with the predicted timeline.
   if (newPrimary && !opts.start) await declareNewPrimary(store, plan, newTimeline!, 'predicted');
   if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
-  const s: StartedRestore = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings, env: serverEnv(cfg) });
+  // The rest of the planned WAL is staged while the server replays what is already there.
+  const feed = written.staged > 0 && written.staged < plan.wal.segments.length
+    ? (signal: AbortSignal) => feedWal({ store, plan, dir: opts.to, from: written.staged, window: written.staged, signal, parallel: cfg.parallel })
+    : undefined;
+  const s: StartedRestore = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings, env: serverEnv(cfg), feed });
   // Promotion is not proof: replay must have reached what the plan promised (replay-check.ts).
   await confirmReplay(plan, s, `The restored cluster in ${opts.to}`);
   // Confirmed: the cluster is the operator's now and outlives this run (a cancel before this stops it).

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Env } from '../config/config.js';
 import type { TuningSettings } from '../config/settings.js';
 import { withClient } from '../postgres/client.js';
-import { chownForServer, LocalCluster } from '../postgres/local-cluster.js';
+import { chownForServer, LocalCluster, serverRunAs } from '../postgres/local-cluster.js';
 import { fetchWalFile } from '../wal/wal-object.js';
 import { PREFETCH_DIR } from '../wal/wal-fetch.js';
 import { mapLimit } from '../util/streams.js';
@@ -134,9 +134,76 @@ async function stageWal(store: Store, plan: RestorePlan, dir: string, max: numbe
   return segs.length;
 }
 
+/**
+ * While recovery runs, keep the planned segments after the first `from` staged ahead of replay:
+ * at most `window` waiting in the spool (replay's `mv` takes each one out), fetched, checked and
+ * decompressed here, on the other core, while the startup process replays. Without it, every
+ * segment past the initial stage stops replay for a wal-fetch process (start-up, fetch and
+ * decompress, then its prefetch of the next 8, all in series with replay).
+ *
+ * Only an accelerator: a segment it cannot fetch or check is left alone (it stops feeding), and
+ * restore_command's wal-fetch then fetches that segment itself and fails loudly. Files are
+ * written to a temp name and renamed, so the shell never moves a half-written segment.
+ */
+export async function feedWal(o: { store: Store; plan: RestorePlan; dir: string; from: number; window: number; signal: AbortSignal; parallel?: number; pollMs?: number }): Promise<number> {
+  const t0 = Date.now();
+  // Written and handed to the server's OS user here, then renamed into the spool: a file the
+  // shell moves into place must already be readable by the server.
+  const scratch = path.join(o.dir, 'pg_wal', `${PREFETCH_DIR}-feed`);
+  let fed = 0;
+  try {
+    await fsp.mkdir(scratch, { recursive: true, mode: 0o700 });
+    fed = await feedLoop(o, scratch);
+  } finally {
+    await fsp.rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+  }
+  if (fed) log.info(`restore ${o.plan.backup.id}: staged ${fed} more WAL segment(s) while replay ran, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return fed;
+}
+
+async function feedLoop(o: Parameters<typeof feedWal>[0], scratch: string): Promise<number> {
+  const runAs = serverRunAs();
+  const spool = path.join(o.dir, 'pg_wal', PREFETCH_DIR);
+  const segs = o.plan.wal.segments;
+  const parallel = Math.max(1, o.parallel ?? 2);
+  let next = Math.max(0, o.from);
+  let fed = 0;
+  while (next < segs.length && !o.signal.aborted) {
+    let waiting: number;
+    try {
+      waiting = (await fsp.readdir(spool)).filter((n) => /^[0-9A-F]{24}$/.test(n)).length;
+    } catch {
+      return fed; // the spool is gone: recovery ended and it was cleaned up
+    }
+    const room = Math.min(parallel, o.window - waiting, segs.length - next);
+    if (room <= 0) {
+      await new Promise((r) => setTimeout(r, o.pollMs ?? 50));
+      continue;
+    }
+    const batch = segs.slice(next, next + room);
+    next += batch.length;
+    try {
+      await mapLimit(batch, parallel, async (s) => {
+        if (o.signal.aborted) return;
+        const tmp = path.join(scratch, s.name);
+        await fetchWalFile(o.store, s.name, tmp, { systemIdentifier: o.plan.backup.systemIdentifier });
+        if (runAs) await fsp.chown(tmp, runAs.uid, runAs.gid);
+        await fsp.rename(tmp, path.join(spool, s.name));
+        fed++;
+      });
+    } catch (e) {
+      if (!o.signal.aborted) log.debug(`restore: stopped staging WAL ahead of replay at ${batch[0].name}: ${(e as Error).message} (restore_command fetches it instead)`);
+      return fed;
+    }
+  }
+  return fed;
+}
+
 export interface WrittenDataDir {
   dir: string;
   rawBytes: number;
+  /** Planned segments staged into the spool before start (restore_command serves them by `mv`). */
+  staged: number;
   /** Tablespace directories written outside `dir`. */
   tablespaces: string[];
   settings: [string, string][];
@@ -192,7 +259,7 @@ export async function writeRestoredDataDir(o: WriteDataDirOptions): Promise<Writ
     await chownForServer(dir);
     for (const t of tablespaceDirs) await chownForServer(t);
     log.info(`restore ${plan.backup.id}: ${dir} ready (${formatBytes(extracted.rawBytes)}${tablespaceDirs.length ? `, ${tablespaceDirs.length} tablespace(s)` : ''}), recovery.signal + ${settings.length} settings in postgresql.auto.conf`);
-    return { dir, rawBytes: extracted.rawBytes, settings, tablespaces: tablespaceDirs };
+    return { dir, rawBytes: extracted.rawBytes, staged, settings, tablespaces: tablespaceDirs };
   } catch (e) {
     await staging?.catch(() => undefined);
     await emptyDir(dir, created).catch(() => undefined);
@@ -279,6 +346,8 @@ export async function startRestored(o: {
   env?: Record<string, string>;
   /** A throwaway cluster (drill, single-database PITR): socket only, see LocalClusterOptions.private. */
   private?: boolean;
+  /** Runs from start to promotion (feedWal), aborted and awaited before the spool is removed. */
+  feed?: (signal: AbortSignal) => Promise<unknown>;
 }): Promise<StartedRestore> {
   const t0 = Date.now();
   const settings = { fsync: 'on', ...(o.settings ?? {}) };
@@ -293,11 +362,29 @@ export async function startRestored(o: {
       `See the server log ${path.join(cluster.baseDir, 'server.log')}.`,
     );
   };
+  const feeding = new AbortController();
+  let fed: Promise<unknown> | undefined;
+  const stopFeeding = async () => {
+    feeding.abort();
+    await fed?.catch(() => undefined);
+  };
   try {
-    await cluster.start(timeout, o.env ?? {});
-  } catch {
-    throw await failed('did not start');
+    // Started before the server, so the first segments past the stage are on their way.
+    fed = o.feed?.(feeding.signal);
+    fed?.catch(() => undefined);
+    try {
+      await cluster.start(timeout, o.env ?? {});
+    } catch {
+      throw await failed('did not start');
+    }
+    await waitPromoted(cluster, timeout, failed);
+  } finally {
+    await stopFeeding();
   }
+  return await afterPromotion(o.dir, cluster, oneStartSyncfs, t0);
+}
+
+async function waitPromoted(cluster: LocalCluster, timeout: number, failed: (why: string) => Promise<PgkeepError>): Promise<void> {
   const deadline = Date.now() + timeout * 1000;
   for (;;) {
     let inRecovery: boolean | undefined;
@@ -311,6 +398,10 @@ export async function startRestored(o: {
     // A query on the local socket costs a few ms; a coarse poll would add half its period to every restore.
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+async function afterPromotion(dir: string, cluster: LocalCluster, oneStartSyncfs: boolean, t0: number): Promise<StartedRestore> {
+  const o = { dir };
   // The start-up sync is behind us: later crash restarts of this cluster sync as its own configuration says.
   if (oneStartSyncfs)
     await withClient(cluster.env, 'postgres', async (c) => {

@@ -15,6 +15,7 @@ import { runTool } from '../../../src/postgres/pg-tools.js';
 import { walKey } from '../../../src/repo/layout.js';
 import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
 import { pgkeep } from '../../helpers/cli.js';
+import { setLogSink } from '../../../src/util/log.js';
 import { binDir, startCluster } from '../../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -123,6 +124,41 @@ describe('restore --latest --start with a bad archived segment in the middle', (
     expect(r.code).toBe(0);
     expect(await rowsOn(port)).toBe(6000);
     await stopDir(dir);
+  });
+
+  it('with 2 segments staged before start, the rest is staged while replay runs: all 6,000 rows', async () => {
+    const dir = path.join(work, 'fed');
+    const port = await freePort();
+    running.push(dir);
+    const lines: string[] = [];
+    setLogSink((l) => lines.push(l));
+    let r;
+    try {
+      r = await pgkeep(['restore', '--latest', '--to', dir, '--start', '--port', String(port)], { ...env, PGKEEP_RESTORE_STAGE_SEGMENTS: '2' });
+    } finally {
+      setLogSink((l) => process.stderr.write(l + '\n'));
+    }
+    expect(r.stderr).not.toMatch(/^pgkeep restore:/m);
+    expect(r.code).toBe(0);
+    const logged = lines.join('\n');
+    expect(logged).toMatch(/staged 2 of \d+ WAL segment/);
+    expect(logged).toMatch(/staged [1-9]\d* more WAL segment\(s\) while replay ran/);
+    expect(await rowsOn(port)).toBe(6000);
+    await stopDir(dir);
+  });
+
+  it('a damaged segment past the first staged ones: staging during replay stops, wal-fetch fails loudly, nothing is promoted', async () => {
+    await withBadSegment(
+      async (obj) => {
+        const buf = await fsp.readFile(obj);
+        for (let i = 0; i < 8; i++) buf[Math.floor(buf.length / 2) + i] ^= 0xff;
+        await fsp.writeFile(obj, buf);
+      },
+      async () => {
+        const { log } = await restoreMustFail('fed-flipped', { PGKEEP_RESTORE_STAGE_SEGMENTS: '2' });
+        expect(log).toMatch(/FATAL/);
+      },
+    );
   });
 
   it('bytes flipped in the stored .zst: wal-fetch stops recovery (FATAL), nothing is promoted', async () => {
