@@ -53,6 +53,11 @@ export interface PhysicalRestoreOptions {
   tablespaceMap?: Record<string, string>;
   /** Throwaway clusters: every unmapped tablespace under this directory (<dir>/<oid>). */
   tablespacesUnder?: string;
+  /**
+   * Callers that start the cluster themselves (the drill): receives the WAL feeder for
+   * startRestored's `feed`, which stages the rest of the planned WAL while replay runs.
+   */
+  onFeed?: (feed: ((signal: AbortSignal) => Promise<unknown>) | undefined) => void;
 }
 
 /** Everything a physical restore reports; `--json` prints it. */
@@ -159,15 +164,16 @@ export async function restorePhysical(cfg: Config, opts: PhysicalRestoreOptions)
   if (opts.dryRun) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   const written = await writeRestoredDataDir({ plan, store, dir: opts.to, node: paths!.node, cli: paths!.cli, repoUrl: repoUrlForServer(cfg), archiveMode: newPrimary ? 'preserve' : 'off', stageSegments: cfg.settings.restoreStageSegments, zstdCli: !cfg.settings.noZstdCli, tablespaceTarget });
+  // The rest of the planned WAL is staged while the server replays what is already there.
+  const feed = written.staged > 0 && written.staged < plan.wal.segments.length
+    ? (signal: AbortSignal) => feedWal({ store, plan, dir: opts.to, from: written.staged, window: written.staged, signal, parallel: cfg.parallel })
+    : undefined;
+  opts.onFeed?.(feed);
   // Without --start nobody here sees the promotion: record the declaration now, with the predicted timeline.
   if (newPrimary && !opts.start) await declareNewPrimary(store, plan, newTimeline!, 'predicted');
   if (!opts.start) return { ...base, durationSeconds: (Date.now() - t0) / 1000 };
 
   const binDir = resolveBinDir(cfg.pgBinDir, Math.floor(plan.backup.pgVersionNum / 10000));
-  // The rest of the planned WAL is staged while the server replays what is already there.
-  const feed = written.staged > 0 && written.staged < plan.wal.segments.length
-    ? (signal: AbortSignal) => feedWal({ store, plan, dir: opts.to, from: written.staged, window: written.staged, signal, parallel: cfg.parallel })
-    : undefined;
   const s: StartedRestore = await startRestored({ dir: opts.to, binDir, port: opts.port, timeoutSeconds: opts.startTimeoutSeconds, settings: opts.startSettings, env: serverEnv(cfg), feed });
   // Promotion is not proof: replay must have reached what the plan promised (replay-check.ts).
   await confirmReplay(plan, s, `The restored cluster in ${opts.to}`);

@@ -68,9 +68,10 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     const dataDir = path.join(work, 'data');
     let t = Date.now();
     let lastWal: string | undefined;
+    let feed: ((signal: AbortSignal) => Promise<unknown>) | undefined;
     try {
       // archive_mode off: the drill cluster must never archive into the repository.
-      const r = await restorePhysical(cfg, { target: { kind: 'latest' }, to: dataDir, backup: backup.id, dryRun: false, archiveMode: 'off', tablespacesUnder: path.join(work, 'tablespaces') });
+      const r = await restorePhysical(cfg, { target: { kind: 'latest' }, to: dataDir, backup: backup.id, dryRun: false, archiveMode: 'off', tablespacesUnder: path.join(work, 'tablespaces'), onFeed: (f) => (feed = f) });
       lastWal = r.wal.last;
     } catch (e) {
       throw new PgkeepError(
@@ -86,7 +87,7 @@ export async function runDrill(cfg: Config, opts: DrillOptions = {}): Promise<Ve
     try {
       // Only this process connects, whatever the source cluster required: trust on the unix socket
       // in a 0700 directory, no TCP (private), so no other local user can reach the copy.
-      up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' }, env: serverEnv(cfg), private: true });
+      up = await startRestored({ dir: dataDir, binDir, timeoutSeconds: opts.promoteTimeoutSec ?? 3600, settings: { archive_mode: 'off', fsync: 'off' }, env: serverEnv(cfg), private: true, feed });
     } catch (e) {
       throw new PgkeepError('drill-failed', `Drill failed: the restored cluster of ${backup.id} did not come up: ${(e as Error).message}`);
     }
