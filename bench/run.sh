@@ -16,6 +16,8 @@
 #   BENCH_ROUNDS=3      interleaved rounds per comparison (medians in the report)
 #   BENCH_PHASES=full-backup,logical-backup,logical-restore,pitr-restore,verify,wal
 #   BENCH_WAL_SECONDS=40 BENCH_WAL_RATE=30 (pgbench tx/s, ≈1 MB of WAL each) BENCH_WAL_CLIENTS=4
+#   BENCH_PITR_WAL_MB=0 (WAL written between the last backup and the PITR target, in MB:
+#                       restores then measure fetching and replaying it, not only extraction)
 #   BENCH_VARIANTS=1    also pgkeep's other modes: full backup compressed on the server
 #                       (PGKEEP_COMPRESS_AT=server, 2 zstd workers), logical restore --jobs 2
 #   BENCH_QUICK=1       CI smoke: ~20 MB, 1 round, 6 s of WAL load; well under a minute
@@ -32,6 +34,7 @@ ROUNDS=${BENCH_ROUNDS:-$([ -n "$QUICK" ] && echo 1 || echo 3)}
 WAL_SECONDS=${BENCH_WAL_SECONDS:-$([ -n "$QUICK" ] && echo 6 || echo 40)}
 WAL_RATE=${BENCH_WAL_RATE:-$([ -n "$QUICK" ] && echo 8 || echo 30)}
 WAL_CLIENTS=${BENCH_WAL_CLIENTS:-4}
+PITR_WAL_MB=${BENCH_PITR_WAL_MB:-0}
 DRAIN_MAX=${BENCH_DRAIN_MAX:-$([ -n "$QUICK" ] && echo 30 || echo 300)}
 PHASES=,${BENCH_PHASES:-full-backup,logical-backup,logical-restore,pitr-restore,verify,wal},
 OUT=${BENCH_OUT:-$BENCH_ROOT/bench/results}
@@ -137,6 +140,16 @@ fi
 if want pitr-restore; then
   log "== PITR restore, $ROUNDS round(s)"
   sleep 2 # pgBackRest records its stop time after the archive check: keep the target clear of it
+  if [ "$PITR_WAL_MB" -gt 0 ]; then
+    # ≈ 1 MB of WAL per 3,000 rows of ~250 bytes (heap + index + full-page images), in 64 MB batches.
+    psql_at "$PORT" core -c "create table if not exists pitr_load(id bigint primary key, pad text)" >/dev/null
+    rows=$((PITR_WAL_MB * 3000)); step=$((64 * 3000)); from=1
+    while [ "$from" -le "$rows" ]; do
+      psql_at "$PORT" core -c "insert into pitr_load select g, md5(g::text) || repeat('x', 200) from generate_series($from, $((from + step - 1))) g" >/dev/null
+      from=$((from + step))
+    done
+    fact "PITR WAL" "$(psql_at "$PORT" core -c "select pg_size_pretty(count(*) * 250) from pitr_load") of rows inserted after the backup (BENCH_PITR_WAL_MB=$PITR_WAL_MB)"
+  fi
   for i in $(seq 1 40); do psql_at "$PORT" core -c "update orders set status = 'audited-$i' where id = $i"; done
   TARGET=$(psql_at "$PORT" core -c "select to_char(pg_xact_commit_timestamp(xmin) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from orders where id = 20")
   for i in $(seq 41 60); do psql_at "$PORT" core -c "update orders set status = 'audited-$i' where id = $i"; done
