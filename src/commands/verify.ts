@@ -98,8 +98,8 @@ export async function runVerify(cfg: Config, opts: VerifyOptions = {}): Promise<
       if (!sameObjects(mine, b)) problems.push({ backupId: b.id, copy: copyName, message: `manifest of ${b.id} on ${copy.description} differs from the other copies` });
       manifests.push(mine);
     }
-    // Objects and WAL of one copy are read side by side: a big base tar is one stream (one
-    // core hashing), WAL decompression keeps the other cores busy.
+    // Objects and WAL of one copy are read side by side: this thread hashes the backup objects
+    // while WAL frames are decoded on a worker thread (util/zstd-decode-workers.ts).
     const [obj, walRes] = await Promise.all([
       checkBackupObjects(copy, manifests, { parallel: Math.max(2, cfg.parallel), copy: copyName, onBytes: (n) => prog.add(n) }),
       checkWal(copy, selected.filter((b) => !gone(b)), copyName, problems, cfg.parallel, neededWal),
