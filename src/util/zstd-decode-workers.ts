@@ -118,8 +118,8 @@ function workers(): DecodeWorker[] | null {
     const source = `(${workerMain.toString()})(require('node:zlib'), require('node:worker_threads').parentPort, ${syncFrameDecoders.toString()})`;
     // One per core, up to the 4 WAL objects verify reads at once with the default PGKEEP_PARALLEL
     // (2 × 2): the main thread only reads, hashes backup objects and parses frame headers, and
-    // is idle once the backup objects are hashed. Measured on 2 cores with 85 segments: one
-    // worker left a core idle at the end; two took the wall time near CPU ÷ 2.
+    // is idle once the backup objects are hashed, when the rest is WAL. (On the shared 2-core
+    // test machine, under load, one and two workers measured the same within noise.)
     const n = Math.max(1, Math.min(4, os.availableParallelism()));
     pool = Array.from({ length: n }, () => new DecodeWorker(source));
   } catch {
