@@ -24,6 +24,7 @@ import {
   createRoles,
   databaseExists,
   missingRoles,
+  pgRestoreMajor,
   restoreDumpInto,
 } from '../restore/logical-restore.js';
 import { DUMP_KIND, GLOBALS_KIND } from '../backup/logical-backup.js';
@@ -123,6 +124,16 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
   const facts = server.value;
   // pg_restore must be at least as new as the pg_dump that wrote the archive.
   const binDir = resolveBinDir(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
+  const key = backupObjectKey(backup.id, dump.name);
+  const openDump = () => openObject(store, key, dump);
+  // What touches no server starts now, beside the look-ups below: the dump's checksum, and the
+  // database's own properties from the archive's head (two short pg_restore runs). The checksum
+  // still decides first (its failure is the one reported), and nothing reaches the server before
+  // it passed. A dry run reads nothing.
+  const settle = <T>(p: Promise<T>) => (p.catch(() => undefined), p);
+  const verified = opts.dryRun ? undefined : settle(verifyObject(store, key, dump));
+  const properties = opts.dryRun ? undefined : settle(readDatabaseProperties(binDir, openDump, into));
+  if (!opts.dryRun) pgRestoreMajor(binDir);
   const [ex, rs] = await Promise.allSettled([
     databaseExists(cfg.pgEnv, into),
     readBackupRoles(store, backup).then(async (r) => ({ ...r, missing: await missingRoles(cfg.pgEnv, r.roles) })),
@@ -159,15 +170,8 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
   if (opts.dryRun) return result(true);
   for (const l of plan) log.info(`restore plan: ${l}`);
 
-  const key = backupObjectKey(backup.id, dump.name);
-  const openDump = () => openObject(store, key, dump);
   log.info(`verifying ${dump.name} (${formatBytes(dump.bytes)})`);
-  // The database's own properties come from the archive's head (two short pg_restore runs that
-  // touch no server): read while the checksum is checked, not after. The checksum still decides
-  // first: its failure is the one reported, and nothing reaches the server before it passed.
-  const properties = readDatabaseProperties(binDir, openDump, into);
-  properties.catch(() => undefined);
-  await verifyObject(store, key, dump);
+  await verified;
   // A wrong age identity fails here, on the dump's header, before the server is touched.
   if (dump.encryption === 'age') await checkAgeIdentity(await store.get(key), key);
   await properties;

@@ -197,7 +197,7 @@ export async function restoreDumpInto(
   const admin = maintenanceDb(env, [into]);
   // Neither touches the server: the archive's head through pg_restore, and pg_restore's version.
   const propsRead = opts.databaseProperties ? (opts.properties ?? readDatabaseProperties(binDir, openDump, into)) : Promise.resolve(undefined);
-  const restoreMajor = toolMajorAsync(toolPath(binDir, 'pg_restore'));
+  const restoreMajor = pgRestoreMajor(binDir);
   propsRead.catch(() => undefined);
   const props = await propsRead;
   if (opts.databaseProperties && !props) log.warn(`the dump holds no DATABASE entry: "${into}" gets the schema and data only, with this server's defaults for owner, settings and grants`);
@@ -307,6 +307,15 @@ function scriptRestoreNeeded(binDir: string, restoreMajor: number | undefined, s
       `Install psql ${restoreMajor} next to pg_restore (postgresql-client-${restoreMajor}), or point PGKEEP_PG_BINDIR at a bin directory that has both.`,
     );
   return lines;
+}
+
+const restoreMajors = new Map<string, Promise<number | undefined>>();
+/** pg_restore's major, asked once per bin directory and without blocking (a caller may start it early). */
+export function pgRestoreMajor(binDir: string): Promise<number | undefined> {
+  const file = toolPath(binDir, 'pg_restore');
+  let m = restoreMajors.get(file);
+  if (!m) restoreMajors.set(file, (m = toolMajorAsync(file)));
+  return m;
 }
 
 /** toolMajor without blocking: it runs while the dump's head is read. */
