@@ -309,7 +309,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(17);
 /* harmony import */ var _util_log_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(9906);
 /* harmony import */ var _util_streams_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(4177);
-/* harmony import */ var _wal_object_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2142);
+/* harmony import */ var _wal_object_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(9846);
 /* harmony import */ var _replication_slot_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(9139);
 /* harmony import */ var _segment_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(1993);
 // WAL pull over replication: pg_receivewal on a physical slot (`pgkeep` by default) writes

@@ -249,6 +249,40 @@ class S3Store {
         }
         return node_stream__WEBPACK_IMPORTED_MODULE_0__.Readable.from(resume(), { objectMode: false, highWaterMark: 1 << 20 });
     }
+    /**
+     * A suffix range GET: one request for the object's last bytes. A server that does not take
+     * suffix ranges (s3rver reads `bytes=-N` as `bytes=0-N`) is asked again with the explicit
+     * range its Content-Range total allows; bytes from anywhere but the end are never returned.
+     */
+    async readTail(key, bytes) {
+        const ask = async (Range) => {
+            try {
+                const r = await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.GetObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key), Range }));
+                const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(r.ContentRange ?? '');
+                return { body: Buffer.from(await r.Body.transformToByteArray()), range: m ? { start: +m[1], end: +m[2], total: +m[3] } : undefined };
+            }
+            catch (e) {
+                if (isMissing(e))
+                    throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('not-found', `Object ${key} not found in ${this.description}.`);
+                // An empty object has no range to satisfy (416): its tail is empty.
+                if (status(e) === 416)
+                    return { body: Buffer.alloc(0), range: { start: 0, end: -1, total: 0 } };
+                throw this.mapError(e, `Reading ${key} from`);
+            }
+        };
+        const first = await ask(`bytes=-${bytes}`);
+        const r = first.range;
+        // No Content-Range: the server sent the whole object (a 200); keep its end.
+        if (!r)
+            return first.body.subarray(Math.max(0, first.body.length - bytes));
+        if (r.end === r.total - 1 && first.body.length === r.end - r.start + 1)
+            return first.body;
+        const start = Math.max(0, r.total - bytes);
+        const again = await ask(`bytes=${start}-${r.total - 1}`);
+        if (!again.range || again.range.start !== start || again.range.end !== r.total - 1)
+            throw new _util_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .PgkeepError */ .$Z('read-failed', `${this.description} did not return the requested range of ${key}.`);
+        return again.body;
+    }
     async head(key) {
         try {
             const r = await this.client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_5__.HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.full(key) }));
