@@ -192,7 +192,8 @@ machine_facts() {
   fact "kernel" "$(uname -r)"
   fact "PostgreSQL" "$("$PGBIN/postgres" --version)"
   fact "Node" "$("$W/bin/node" --version) (node_modules/node)"
-  fact "pgkeep bundle" "dist/cli/index.js, $(wc -c < "$CLI_SRC") bytes, sha256 $(sha256sum "$CLI_SRC" | cut -c1-12), commit $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  # index.js is only the launcher: the digest covers every file of dist/cli, so two builds differ here.
+  fact "pgkeep bundle" "dist/cli ($(du -sb "$(dirname "$CLI_SRC")" | cut -f1) bytes, sha256 of its files $(cd "$(dirname "$CLI_SRC")" && sha256sum -- * | sha256sum | cut -c1-12)), commit $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
   fact "pgBackRest" "$(pgbackrest version 2>/dev/null || echo 'not installed')"
   fact "load average at start" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
