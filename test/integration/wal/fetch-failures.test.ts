@@ -101,6 +101,13 @@ describe('restore --latest --start with a bad archived segment in the middle', (
     if (repo) await fsp.rm(repo.dir, { recursive: true, force: true });
   });
 
+  /** Eight bytes flipped in the middle of a stored object. */
+  async function flipMiddle(obj: string): Promise<void> {
+    const buf = await fsp.readFile(obj);
+    for (let i = 0; i < 8; i++) buf[Math.floor(buf.length / 2) + i] ^= 0xff;
+    await fsp.writeFile(obj, buf);
+  }
+
   /** Swap the 4th batch's stored segment for something bad, run `fn`, put the original back. */
   async function withBadSegment(damage: (obj: string) => Promise<void>, fn: () => Promise<void>): Promise<void> {
     const obj = path.join(repo.dir, walKey(segs[3]));
@@ -149,11 +156,7 @@ describe('restore --latest --start with a bad archived segment in the middle', (
 
   it('a damaged segment past the first staged ones: staging during replay stops, wal-fetch fails loudly, nothing is promoted', async () => {
     await withBadSegment(
-      async (obj) => {
-        const buf = await fsp.readFile(obj);
-        for (let i = 0; i < 8; i++) buf[Math.floor(buf.length / 2) + i] ^= 0xff;
-        await fsp.writeFile(obj, buf);
-      },
+      flipMiddle,
       async () => {
         const { log } = await restoreMustFail('fed-flipped', { PGKEEP_RESTORE_STAGE_SEGMENTS: '2' });
         expect(log).toMatch(/FATAL/);
@@ -163,11 +166,7 @@ describe('restore --latest --start with a bad archived segment in the middle', (
 
   it('bytes flipped in the stored .zst: wal-fetch stops recovery (FATAL), nothing is promoted', async () => {
     await withBadSegment(
-      async (obj) => {
-        const buf = await fsp.readFile(obj);
-        for (let i = 0; i < 8; i++) buf[Math.floor(buf.length / 2) + i] ^= 0xff;
-        await fsp.writeFile(obj, buf);
-      },
+      flipMiddle,
       async () => {
         // Staging off: every segment goes through restore_command, as on a long replay.
         const { log } = await restoreMustFail('flipped', { PGKEEP_RESTORE_STAGE_SEGMENTS: '0' });
@@ -179,11 +178,7 @@ describe('restore --latest --start with a bad archived segment in the middle', (
 
   it('bytes flipped, with the segment among the staged ones: the restore fails before starting the server', async () => {
     await withBadSegment(
-      async (obj) => {
-        const buf = await fsp.readFile(obj);
-        for (let i = 0; i < 8; i++) buf[Math.floor(buf.length / 2) + i] ^= 0xff;
-        await fsp.writeFile(obj, buf);
-      },
+      flipMiddle,
       async () => {
         const dir = path.join(work, 'flipped-staged');
         const r = await pgkeep(['restore', '--latest', '--to', dir, '--start', '--port', String(await freePort())], env);
