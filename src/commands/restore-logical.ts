@@ -119,8 +119,9 @@ export async function restoreLogical(cfg: Config, opts: LogicalRestoreOptions): 
   // Independent look-ups side by side; a repository error is reported before a server one.
   const [cat, server] = await Promise.allSettled([loadCatalog(store), serverFacts(cfg.pgEnv)]);
   if (cat.status === 'rejected') throw cat.reason;
-  if (server.status === 'rejected') throw server.reason;
+  // The backup asked for (unknown, unusable, no such database) is the first thing to report.
   const { backup, dump } = pickLogicalBackup(cat.value, opts.backup, source);
+  if (server.status === 'rejected') throw server.reason;
   const facts = server.value;
   // pg_restore must be at least as new as the pg_dump that wrote the archive.
   const binDir = resolveBinDir(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));

@@ -59,6 +59,27 @@ describe('pgkeep verify', () => {
     expect(text.stdout).toContain(`backup ${full.id}, object base.tar.zst`);
   });
 
+  it('the CLI bundle exits as soon as verify is done, also when a decoding thread never got a WAL frame', async () => {
+    // One WAL segment left, two or more decoding threads: the idle one once held the process
+    // (its message port stayed referenced) and `pgkeep verify` never returned to the workflow.
+    const { pgkeepBundle } = await import('../../helpers/cli.js');
+    const root = damaged();
+    const url = await copyRepo(repo.repoDir, root);
+    const full = (await manifests(root)).find((m: any) => m.type === 'full');
+    const tlDir = path.join(root, 'wal', full.startWal.slice(0, 8));
+    const segs = (await fsp.readdir(tlDir)).filter((f) => /^[0-9A-F]{24}\.zst$/.test(f)).sort();
+    for (const s of segs.filter((x) => x !== `${full.startWal}.zst`)) await fsp.rm(path.join(tlDir, s));
+    const t0 = Date.now();
+    const r = await Promise.race([
+      pgkeepBundle(['verify', '--checksums-only', '--json'], { ...repo.env, PGKEEP_REPO: url }),
+      new Promise<null>((res) => setTimeout(() => res(null), 60_000)),
+    ]);
+    expect(r, 'pgkeep verify did not exit within 60 s').not.toBeNull();
+    expect(r!.code, r!.stderr).toBe(0); // the backups' own WAL (start..stop of the full) is all there
+    expect(JSON.parse(r!.stdout).checked.walSegments).toBeGreaterThanOrEqual(1);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+  });
+
   it('names the gap when a WAL segment in the middle of the chain is deleted', async () => {
     const root = damaged();
     const url = await copyRepo(repo.repoDir, root);
