@@ -5530,9 +5530,10 @@ async function restoreLogical(cfg, opts) {
     const [cat, server] = await Promise.allSettled([(0,repo_catalog.loadCatalog)(store), (0,postgres_client.serverFacts)(cfg.pgEnv)]);
     if (cat.status === 'rejected')
         throw cat.reason;
+    // The backup asked for (unknown, unusable, no such database) is the first thing to report.
+    const { backup, dump } = pickLogicalBackup(cat.value, opts.backup, source);
     if (server.status === 'rejected')
         throw server.reason;
-    const { backup, dump } = pickLogicalBackup(cat.value, opts.backup, source);
     const facts = server.value;
     // pg_restore must be at least as new as the pg_dump that wrote the archive.
     const binDir = (0,pg_tools.resolveBinDir)(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
@@ -6169,11 +6170,13 @@ class DecodeWorker {
     dead;
     constructor(source) {
         this.worker = new external_node_worker_threads_.Worker(source, { eval: true });
-        // Referenced only while it owes a reply: an idle worker must not keep the process alive.
-        this.worker.unref();
         this.worker.on('message', (r) => this.settle(r));
         this.worker.on('error', (e) => this.fail(`the decoding thread failed: ${e.message}`));
         this.worker.on('exit', (code) => this.fail(`the decoding thread exited (${code})`));
+        // Referenced only while it owes a reply: an idle worker must not keep the process alive.
+        // After the listeners: adding a 'message' listener references the worker's port again (a
+        // worker that never got a frame kept `pgkeep verify` from exiting).
+        this.worker.unref();
     }
     post(msg) {
         if (!this.dead)

@@ -46347,9 +46347,10 @@ async function restoreLogical(cfg, opts) {
     const [cat, server] = await Promise.allSettled([catalog_loadCatalog(store), client_serverFacts(cfg.pgEnv)]);
     if (cat.status === 'rejected')
         throw cat.reason;
+    // The backup asked for (unknown, unusable, no such database) is the first thing to report.
+    const { backup, dump } = pickLogicalBackup(cat.value, opts.backup, source);
     if (server.status === 'rejected')
         throw server.reason;
-    const { backup, dump } = pickLogicalBackup(cat.value, opts.backup, source);
     const facts = server.value;
     // pg_restore must be at least as new as the pg_dump that wrote the archive.
     const binDir = pg_tools_resolveBinDir(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));

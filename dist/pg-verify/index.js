@@ -40082,11 +40082,13 @@ class DecodeWorker {
     dead;
     constructor(source) {
         this.worker = new external_node_worker_threads_.Worker(source, { eval: true });
-        // Referenced only while it owes a reply: an idle worker must not keep the process alive.
-        this.worker.unref();
         this.worker.on('message', (r) => this.settle(r));
         this.worker.on('error', (e) => this.fail(`the decoding thread failed: ${e.message}`));
         this.worker.on('exit', (code) => this.fail(`the decoding thread exited (${code})`));
+        // Referenced only while it owes a reply: an idle worker must not keep the process alive.
+        // After the listeners: adding a 'message' listener references the worker's port again (a
+        // worker that never got a frame kept `pgkeep verify` from exiting).
+        this.worker.unref();
     }
     post(msg) {
         if (!this.dead)
