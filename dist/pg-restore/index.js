@@ -45236,7 +45236,7 @@ async function feedLoop(o, scratch) {
     while (next < segs.length && !o.signal.aborted) {
         let waiting;
         try {
-            waiting = (await external_node_fs_.promises.readdir(spool)).filter((n) => /^[0-9A-F]{24}$/.test(n)).length;
+            waiting = (await external_node_fs_.promises.readdir(spool)).filter(segment_isSegmentName).length;
         }
         catch {
             return fed; // the spool is gone: recovery ended and it was cleaned up

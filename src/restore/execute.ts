@@ -25,7 +25,7 @@ import { combineChain } from './combine.js';
 import { recoverySettings, renderAutoConf, restoreCommandLine } from './recovery-settings.js';
 import { timestampToMicros, microsToIso } from './target-time.js';
 import { checkReplayReached, plannedEndText } from './replay-check.js';
-import { formatLsn, parseLsn } from '../wal/segment.js';
+import { formatLsn, isSegmentName, parseLsn } from '../wal/segment.js';
 import { mkdirp } from '../util/mkdirp.js';
 import { checkAgeIdentity } from '../util/age.js';
 import { backupObjectKey } from '../repo/layout.js';
@@ -171,7 +171,7 @@ async function feedLoop(o: Parameters<typeof feedWal>[0], scratch: string): Prom
   while (next < segs.length && !o.signal.aborted) {
     let waiting: number;
     try {
-      waiting = (await fsp.readdir(spool)).filter((n) => /^[0-9A-F]{24}$/.test(n)).length;
+      waiting = (await fsp.readdir(spool)).filter(isSegmentName).length;
     } catch {
       return fed; // the spool is gone: recovery ended and it was cleaned up
     }
