@@ -48,7 +48,13 @@ describe('logical backup', () => {
     env = { ...c.env, PGKEEP_REPO: `file://${repo}` };
     // The CLI bundled as it ships (own output dir, so the committed dist/ is not touched).
     bundleDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-bundle-'));
-    execFileSync('npx', ['ncc', 'build', 'src/cli/index.ts', '-o', bundleDir, '--target', 'es2022', '-q'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    // Once seen in CI (pg17, four majors building at once): ncc exited 0 and left no index.js,
+    // and both bundle tests then failed on a missing module. Build again once if so, then
+    // insist on the file, so a failed build is named here rather than as a 60 s timeout.
+    const build = () => execFileSync('npx', ['ncc', 'build', 'src/cli/index.ts', '-o', bundleDir, '--target', 'es2022', '-q'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    build();
+    if (!existsSync(path.join(bundleDir, 'index.js'))) build();
+    expect(existsSync(path.join(bundleDir, 'index.js')), `ncc left no ${bundleDir}/index.js`).toBe(true);
     writeFileSync(path.join(bundleDir, 'package.json'), '{"type":"module"}\n');
   });
   afterAll(async () => {
