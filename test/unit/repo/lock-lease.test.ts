@@ -24,16 +24,35 @@ function foreign(over: Partial<LockInfo> = {}): LockInfo {
   return { name: 'backup-full', token: 'other', host: 'ephemeral-runner-7', pid: 1234, since: iso(Date.now()), expires: iso(Date.now() + 120_000), ...over };
 }
 
-/** A process killed with SIGKILL and left unreaped (its parent is a `sleep` that never waits). */
+/**
+ * A process killed with SIGKILL and left unreaped. Its parent is perl (Essential on Debian), which
+ * never calls wait(): a `sh -c 'sleep & ...; exec sleep'` parent could reap the child itself when the
+ * kill landed before its exec, and the test then read a /proc entry that was gone (seen in CI).
+ */
 async function zombie(): Promise<{ pid: number; startTicks: string; done: () => void }> {
-  const parent = spawn('sh', ['-c', 'sleep 600 & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d) => r(String(d)))));
-  const stat = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const startTicks = stat()[19];
-  process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 200 && stat()[0] !== 'Z'; i++) await sleep(10);
-  expect(stat()[0]).toBe('Z');
-  return { pid, startTicks, done: () => parent.kill('SIGKILL') };
+  const parent = spawn('perl', ['-e', '$| = 1; my $p = fork(); if (!$p) { sleep 600; exit 0 } print "$p\n"; sleep 600'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  try {
+    let out = '';
+    const pid = await new Promise<number>((resolve, reject) => {
+      parent.once('error', reject);
+      parent.once('exit', (code) => reject(new Error(`zombie parent exited (${code}) before naming its child`)));
+      parent.stdout.on('data', (d) => {
+        out += String(d);
+        if (out.includes('\n')) resolve(Number(out.trim()));
+      });
+    });
+    const stat = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const startTicks = stat()[19];
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 500 && stat()[0] !== 'Z'; i++) await sleep(10);
+    expect(stat()[0]).toBe('Z');
+    return { pid, startTicks, done: () => parent.kill('SIGKILL') };
+  } catch (e) {
+    parent.kill('SIGKILL');
+    throw e;
+  }
 }
 
 describe('lock leases', () => {
