@@ -40,9 +40,15 @@ export function checkDatabaseName(name: string, what: string): void {
 }
 
 export async function databaseExists(env: PgEnv, name: string): Promise<boolean> {
-  return withClient(env, maintenanceDb(env, [name]), async (c) => {
-    const r = await c.query('select 1 from pg_database where datname = $1', [name]);
-    return (r.rowCount ?? 0) > 0;
+  return (await existingDatabases(env, [name])).length > 0;
+}
+
+/** Which of `names` exist, in one query (a multi-database restore checks all its targets at once). */
+export async function existingDatabases(env: PgEnv, names: string[]): Promise<string[]> {
+  if (!names.length) return [];
+  return withClient(env, maintenanceDb(env, names), async (c) => {
+    const r = await c.query<{ datname: string }>('select datname from pg_database where datname = any($1::text[])', [names]);
+    return r.rows.map((x) => x.datname);
   });
 }
 

@@ -35,3 +35,14 @@ export function parseNameList(text: string, what: string, separators = ','): str
   flush();
   return items;
 }
+
+/** The inverse of parseNameList: names written so that it reads them back (for hints that show a command line). */
+export function formatNameList(names: string[]): string {
+  return names
+    .map((n) => {
+      const chars = [...n];
+      // Commas and backslashes always; whitespace at either end, which parseNameList would trim.
+      return chars.map((ch, i) => (ch === ',' || ch === '\\' || (/\s/.test(ch) && (i === 0 || i === chars.length - 1)) ? `\\${ch}` : ch)).join('');
+    })
+    .join(',');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNameList } from '../../../src/util/name-list.js';
+import { formatNameList, parseNameList } from '../../../src/util/name-list.js';
 
 describe('parseNameList (--databases, the databases input)', () => {
   it.each([
@@ -21,5 +21,11 @@ describe('parseNameList (--databases, the databases input)', () => {
 
   it('refuses a lone trailing backslash, naming the flag', () => {
     expect(() => parseNameList('core\\', '--databases')).toThrow(/--databases ends with a lone backslash/);
+  });
+
+  it('formatNameList writes names that parseNameList reads back unchanged (hints that show --databases)', () => {
+    const names = ['core', 'a,b', 'back\\slash', ' padded ', 'in ner', `it's "Ops" | ü`, 'tail\\ '];
+    expect(parseNameList(formatNameList(names), '--databases')).toEqual(names);
+    expect(formatNameList(['core', 'a,b'])).toBe('core,a\\,b');
   });
 });
