@@ -24,6 +24,7 @@ import { VERSION } from '../version.js';
 import { AGE_SUFFIX, ageRecipients } from '../util/age.js';
 import { zstdWorkersFor } from '../config/settings.js';
 import { ParallelZstd } from './parallel-zstd.js';
+import { probeZstdCli, startToolThroughZstd, type ZstdDumpRun } from './zstd-cli-dump.js';
 
 export const GLOBALS_KIND = 'globals';
 export const DUMP_KIND = 'dump';
@@ -77,7 +78,7 @@ function refuseLineBreaks(databases: string[]): string[] {
 
 /** Pipe a running tool's stdout into an object; the tool's own failure wins over the writer's. */
 export async function toolToObject(
-  run: ToolRun,
+  run: ToolRun | ZstdDumpRun,
   store: Store,
   key: string,
   compression: Compression,
@@ -85,9 +86,11 @@ export async function toolToObject(
   encryptFor?: string[],
   zstdWorkers = 0,
 ): Promise<Awaited<ReturnType<typeof writeObject>>> {
-  // zstdWorkers > 0: parallel frames (then age, as for every object: compress before encrypting).
-  const compressWith = compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
-  const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith });
+  // A run through the zstd CLI (zstd-cli-dump.ts) already writes zstd; otherwise zstdWorkers > 0:
+  // parallel frames (then age, as for every object: compress before encrypting).
+  const precompressed = 'sizes' in run;
+  const compressWith = !precompressed && compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
+  const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith, precompressed });
   write.catch(() => run.kill());
   const [w, d] = await Promise.allSettled([write, run.done]);
   if (d.status === 'rejected') {
@@ -97,7 +100,14 @@ export async function toolToObject(
     throw d.reason;
   }
   if (w.status === 'rejected') throw w.reason;
-  return w.value;
+  if (!precompressed) return w.value;
+  // What zstd says it wrote must be what was stored (before age): anything else is a lost byte.
+  const { raw, compressed } = run.sizes();
+  if (compressed !== w.value.rawBytes) {
+    await store.delete(key).catch(() => undefined);
+    throw new PgkeepError('tool-failed', `zstd reported ${compressed} compressed bytes for ${key}, but ${w.value.rawBytes} arrived; nothing was kept.`);
+  }
+  return { ...w.value, rawBytes: raw };
 }
 
 export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<BackupResult> {
@@ -146,21 +156,23 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
     // Every dump gets the whole budget: the thread pool bounds what really runs at once, and the
     // big database, dumped last alone, still compresses on every worker.
     // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
+    // The zstd CLI, fed by pg_dump directly, when there is one (see zstd-cli-dump.ts); else
+    // independent frames on the thread pool. PGKEEP_ZSTD_WORKERS=0: one stream inline (as before).
+    const zstdCli = compression.kind === 'zstd' && cfg.settings.zstdWorkers !== 0 ? probeZstdCli(cfg.settings.noZstdCli) : undefined;
     const zstdWorkers = cfg.settings.zstdWorkers === 0 ? 0 : zstdWorkersFor(cfg.settings, 'client', os.availableParallelism());
-    if (compression.kind === 'zstd') log.info(`dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
+    if (compression.kind === 'zstd')
+      log.info(zstdCli ? `dumps: zstd level ${compression.level}, by ${zstdCli} reading pg_dump's output` : `dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
     const order = await largestFirst(env, databases);
     const dumping = mapLimit(order, cfg.parallel, async (db) => {
       const name = dumpObjectName(db, compression, !!recipients);
-      const p = progress(`dump ${db}`);
-      const w = await toolToObject(
-        startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` }),
-        lock.guard(store),
-        backupObjectKey(backupId, name),
-        compression,
-        (n) => p.add(n),
-        recipients,
-        zstdWorkers,
-      );
+      const toolOpts = { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` };
+      const run =
+        zstdCli && compression.kind === 'zstd'
+          ? startToolThroughZstd(zstdCli, compression.level, binDir, 'pg_dump', ['-Fc', '-Z0'], toolOpts)
+          : startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], toolOpts);
+      // Through the zstd CLI only the stored (compressed) bytes pass here: the progress counts those.
+      const p = progress(zstdCli ? `dump ${db} (compressed)` : `dump ${db}`);
+      const w = await toolToObject(run, lock.guard(store), backupObjectKey(backupId, name), compression, (n) => p.add(n), recipients, zstdWorkers);
       p.done();
       return { name, kind: DUMP_KIND, database: db, ...w } satisfies ManifestObject;
     });

@@ -29,7 +29,14 @@ export async function writeObject(
   key: string,
   source: Readable,
   compression: Compression,
-  opts: { onRawBytes?: (n: number) => void; ifNoneMatch?: boolean; encryptFor?: string[]; compressWith?: Transform } = {},
+  opts: {
+    onRawBytes?: (n: number) => void;
+    ifNoneMatch?: boolean;
+    encryptFor?: string[];
+    compressWith?: Transform;
+    /** `source` is already a zstd stream (the zstd CLI's output): stored as 'zstd'; `rawBytes` then counts its bytes, and the caller knows the true raw size. */
+    precompressed?: boolean;
+  } = {},
 ): Promise<WrittenObject> {
   // Raw bytes are counted, not hashed: the manifest's SHA-256 is of the stored bytes, and hashing
   // the raw stream too cost ~20% of a logical backup's CPU.
@@ -37,7 +44,7 @@ export async function writeObject(
   const stored = new HashCounter();
   // compressWith: a caller's own zstd compressor (the logical backup's parallel frames); it must
   // write a zstd stream, since the object is recorded as 'zstd'.
-  const z = compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : compressor(compression);
+  const z = opts.precompressed ? null : compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : compressor(compression);
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   const stages: NodeJS.ReadWriteStream[] = [raw, ...(z ? [z] : []), ...(opts.encryptFor ? [ageEncryptStream(opts.encryptFor)] : []), stored];
   // The producer pipeline and the store's consumer run together; either failing fails both.
@@ -50,7 +57,7 @@ export async function writeObject(
     throw p.reason;
   }
   if (c.status === 'rejected') throw c.reason;
-  return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' as const } : {}) };
+  return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z || opts.precompressed ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' as const } : {}) };
 }
 
 /** A transform that passes bytes through and fails at the end if size or SHA-256 differ. */

@@ -116,7 +116,7 @@ describe('logical backup', () => {
     const res = JSON.parse(r.stdout);
     expect(res.databases).toEqual(['core', 'keycloak']);
     expect(res.objects.map((o: { name: string }) => o.name)).toEqual(['globals.sql.zst', 'core.dump.zst', 'keycloak.dump.zst']);
-    expect(output.some((l) => /^dump core: [\d.]+ (B|KiB|MiB), [\d.]+ (B|KiB|MiB)\/s/.test(l))).toBe(true);
+    expect(output.some((l) => /^dump core( \(compressed\))?: [\d.]+ (B|KiB|MiB), [\d.]+ (B|KiB|MiB)\/s/.test(l))).toBe(true);
     const list = await run(['list']);
     expect(list.stdout).toContain(res.id);
     expect(list.stdout).toContain('core,keycloak');
@@ -209,6 +209,78 @@ describe('logical backup', () => {
     output.push(r.stdout, r.stderr);
     expect(r.code, r.stderr).toBe(0);
     expect(await tableChecksums(c, 'keycloak_bundle')).toEqual(await tableChecksums(c, 'keycloak'));
+  });
+
+  describe('dumps compressed by the zstd CLI (pg_dump writes into zstd; pgkeep reads only zstd\'s output)', () => {
+    const realZstd = execFileSync('sh', ['-c', 'command -v zstd'], { encoding: 'utf8' }).trim();
+    /** The bundle with `zstd` on PATH replaced by `script` (which gets the real zstd as $REAL). */
+    const withFakeZstd = async (script: string, args: string[]) => {
+      const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-fake-zstd-'));
+      writeFileSync(path.join(dir, 'zstd'), `#!/bin/bash\nREAL=${realZstd}\n${script}\n`, { mode: 0o755 });
+      try {
+        return await bundleRun(args, { PATH: `${dir}:${process.env.PATH}` });
+      } finally {
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+    };
+    const bundleRun = (args: string[], extra: Record<string, string> = {}) =>
+      new Promise<CliResult>((resolve) => {
+        const p = spawn(NODE24, [path.join(bundleDir, 'index.js'), ...args], { cwd: '/', env: { PATH: process.env.PATH, ...env, ...extra } });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.on('data', (d) => (stdout += d));
+        p.stderr.on('data', (d) => (stderr += d));
+        p.on('close', (code) => {
+          output.push(stdout, stderr);
+          resolve({ code: code ?? -1, stdout, stderr });
+        });
+      });
+    /** Decompressed with the zstd CLI: the raw dump's size, and whether pg_restore reads it. */
+    const rawOf = (file: string) => Number(execFileSync('sh', ['-c', `zstd -dc "$1" | wc -c`, 'sh', file], { encoding: 'utf8' }).trim());
+
+    it.each([
+      ['the zstd CLI', {}],
+      ['in-process frames (PGKEEP_NO_ZSTD_CLI=1)', { PGKEEP_NO_ZSTD_CLI: '1' }],
+    ])('stores one zstd stream whose decompressed size is the manifest\'s rawBytes: %s', async (_how, extra) => {
+      const r = await bundleRun(['backup', '--type', 'logical', '--databases', 'grafana', '--json'], extra);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(Object.keys(extra).length ? 'frames at once per dump' : "reading pg_dump's output");
+      const id = JSON.parse(r.stdout).id as string;
+      const m = JSON.parse(await fsp.readFile(path.join(repo, 'backups', id, 'manifest.json'), 'utf8')) as { objects: { name: string; rawBytes: number; bytes: number }[] };
+      const dump = m.objects.find((o) => o.name === 'grafana.dump.zst')!;
+      const file = path.join(repo, 'backups', id, 'grafana.dump.zst');
+      expect((await fsp.stat(file)).size).toBe(dump.bytes);
+      expect(rawOf(file)).toBe(dump.rawBytes);
+      expect(dump.rawBytes).toBeGreaterThan(20000 * 200); // the table "big" alone
+      const toc = execFileSync('sh', ['-c', `zstd -dc "$1" | "$2/pg_restore" -l`, 'sh', file, c.binDir], { encoding: 'utf8' });
+      expect(toc).toMatch(/TABLE DATA public big/);
+    });
+
+    it('a zstd that dies mid-dump fails the backup, naming zstd, and keeps nothing', async () => {
+      const before = await backupFiles(repo);
+      // Passes pgkeep's three-byte probe, then fails on the first real dump.
+      const r = await withFakeZstd(
+        't=$(mktemp); head -c 65536 > "$t"; if [ "$(stat -c %s "$t")" -lt 65536 ]; then exec "$REAL" "$@" < "$t"; fi; rm -f "$t"; echo "zstd: simulated failure" >&2; exit 1',
+        ['backup', '--type', 'logical', '--databases', 'grafana'],
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/zstd compressing pg_dump of database "grafana" exited with code 1: zstd: simulated failure/);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect((await backupFiles(repo)).filter((f) => f.includes('.') && !f.includes('.pgkeep-tmp-'))).toEqual(before.filter((f) => f.includes('.') && !f.includes('.pgkeep-tmp-')));
+      expect(existsSync(path.join(repo, 'locks', 'backup-logical.lock'))).toBe(false);
+    });
+
+    it('a zstd whose output lost a byte on the way is caught (its own count disagrees) and nothing is kept', async () => {
+      const before = await backupFiles(repo);
+      // Past the probe, the real zstd's output loses its last byte; zstd itself exits 0.
+      const r = await withFakeZstd(
+        't=$(mktemp); head -c 65536 > "$t"; if [ "$(stat -c %s "$t")" -lt 65536 ]; then exec "$REAL" "$@" < "$t"; fi; set -o pipefail; cat "$t" - | "$REAL" "$@" | head -c -1; rc=$?; rm -f "$t"; exit $rc',
+        ['backup', '--type', 'logical', '--databases', 'grafana'],
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/zstd reported \d+ compressed bytes for .*grafana\.dump\.zst, but \d+ arrived; nothing was kept/);
+      expect((await backupFiles(repo)).filter((f) => f.includes('.') && !f.includes('.pgkeep-tmp-'))).toEqual(before.filter((f) => f.includes('.') && !f.includes('.pgkeep-tmp-')));
+    });
   });
 
   it('never prints a password', () => {
