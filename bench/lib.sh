@@ -39,6 +39,10 @@ bench_init() {
   free_mb=$(df -Pm "$W" | awk 'NR == 2 {print $4}')
   [ "$free_mb" -ge "$need_mb" ] || log "warning: $free_mb MB free under $W, the run may need about $need_mb MB (set BENCH_DIR elsewhere)"
   cp "$NODE_SRC" "$W/bin/node"; cp -r "$(dirname "$CLI_SRC")" "$W/bin/cli"; CLI="$W/bin/cli/index.js"
+  if [ -n "${BENCH_CLI_BASE:-}" ]; then
+    [ -f "$BENCH_CLI_BASE/index.js" ] || die "BENCH_CLI_BASE=$BENCH_CLI_BASE has no index.js (give a dist/cli directory)."
+    cp -r "$BENCH_CLI_BASE" "$W/bin/cli-base"; CLI_BASE="$W/bin/cli-base/index.js"
+  fi
   chown -R postgres:postgres "$W"
   : > "$W/measures.tsv"; : > "$W/facts.tsv"; : > "$W/lag-summary.tsv"
   trap bench_cleanup EXIT

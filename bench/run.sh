@@ -4,8 +4,9 @@
 # assert timings); a failed command is recorded as failed and the run goes on.
 #
 #   full backup      pgkeep backup --type full  | pgbackrest backup (zst-3, process-max 2) | pg_basebackup -Ft -z -Xs
-#   logical backup   pgkeep backup --type logical | the ticket's serial `pg_dump | gzip`
-#   logical restore  pgkeep restore --logical     | `gunzip | psql` (row counts checked)
+#   logical backup   pgkeep backup --type logical | the ticket's serial `pg_dump | gzip` | a shell
+#                    pipeline, 3 × `pg_dump -Fc -Z0 | zstd -3` in parallel
+#   logical restore  pgkeep restore --logical --databases (one run) | the serial `gunzip | psql` (rows checked)
 #   PITR restore     pgkeep restore --time --start | pgbackrest restore --type=time + pg_ctl start (to promotion, rows checked)
 #   verify           pgkeep verify --checksums-only | pgbackrest verify
 #   WAL archiving    archive_command = pgkeep wal-push, then pgbackrest archive-push, a fresh
@@ -19,7 +20,10 @@
 #   BENCH_PITR_WAL_MB=0 (WAL written between the last backup and the PITR target, in MB:
 #                       restores then measure fetching and replaying it, not only extraction)
 #   BENCH_VARIANTS=1    also pgkeep's other modes: full backup compressed on the server
-#                       (PGKEEP_COMPRESS_AT=server, 2 zstd workers), logical restore --jobs 2
+#                       (PGKEEP_COMPRESS_AT=server, 2 zstd workers), logical restore --jobs 2 and
+#                       one CLI run per database
+#   BENCH_CLI_BASE=DIR  also run another build of the CLI (a dist/cli directory, e.g. from the
+#                       previous commit) as "pgkeep (base)" in the logical phases: before/after, same run
 #   BENCH_QUICK=1       CI smoke: ~20 MB, 1 round, 6 s of WAL load; well under a minute
 #   BENCH_OUT=bench/results  BENCH_DIR (scratch, default a new /tmp dir)  BENCH_KEEP=1 (keep it)
 #   PGBIN=/usr/lib/postgresql/15/bin
@@ -105,12 +109,18 @@ if want logical-backup; then
   log "== logical backup, $ROUNDS round(s)"
   mkdir -p "$W/gz"
   for r in $(seq "$ROUNDS"); do
-    for tool in $(rotate "$r" pgkeep script); do
+    for tool in $(rotate "$r" pgkeep script shell ${BENCH_CLI_BASE:+pgkeep-base}); do
       case $tool in
         pgkeep) timed env PGKEEP_REPO="$LREPO" "$W/bin/node" "$CLI" backup --type logical --databases core,keycloak,grafana --quiet
           record logical-backup "pgkeep backup --type logical" "$r" "stored $(mib_of "$(ls -d "$W"/repo-pgkeep-logical/backups/*/ | tail -1)") MiB" ;;
+        pgkeep-base) timed env PGKEEP_REPO="file://$W/repo-pgkeep-base" "$W/bin/node" "$CLI_BASE" backup --type logical --databases core,keycloak,grafana --quiet
+          record logical-backup "pgkeep (base) backup --type logical" "$r" "stored $(mib_of "$(ls -d "$W"/repo-pgkeep-base/backups/*/ | tail -1)") MiB"
+          rm -rf "$W/repo-pgkeep-base" ;;
         script) timed bash -c "set -o pipefail; for db in ${DBS[*]}; do pg_dump -d \$db | gzip > '$W/gz/'\$db.sql.gz || exit 1; done"
           record logical-backup "script: pg_dump | gzip (serial)" "$r" "stored $(mib_of "$W/gz") MiB" ;;
+        shell) mkdir -p "$W/zst"
+          timed bash -c "set -o pipefail; for db in ${DBS[*]}; do (pg_dump -Fc -Z0 -d \$db | zstd -3 -q -o '$W/zst/'\$db.dump.zst -f) & done; for j in 1 2 3; do wait -n || exit 1; done"
+          record logical-backup "shell: 3 × pg_dump -Fc -Z0 | zstd -3, in parallel" "$r" "stored $(mib_of "$W/zst") MiB"; rm -rf "$W/zst" ;;
       esac
     done
   done
@@ -124,12 +134,16 @@ if want logical-restore; then
   check_rows() { local suffix=$1 db; for db in "${DBS[@]}"; do [ "$(rows_of "$PORT" "${db}$suffix" 2>/dev/null)" = "${EXPECT_ROWS[$db]}" ] || { log "rows differ in ${db}$suffix"; T_OK=0; }; done; }
   drop_all() { local db; for db in "${DBS[@]}"; do psql_at "$PORT" -c "drop database if exists ${db}$1" >/dev/null; done; }
   for r in $(seq "$ROUNDS"); do
-    for tool in $(rotate "$r" pgkeep script ${BENCH_VARIANTS:+pgkeep-jobs}); do
+    for tool in $(rotate "$r" pgkeep script ${BENCH_VARIANTS:+pgkeep-jobs pgkeep-each} ${BENCH_CLI_BASE:+pgkeep-base}); do
       case $tool in
-        pgkeep-jobs) timed env PGKEEP_REPO="$LREPO" bash -c "for db in ${DBS[*]}; do '$W/bin/node' '$CLI' restore --logical --database \$db --into \${db}_pk --jobs 2 --quiet || exit 1; done"
-          check_rows _pk; record logical-restore "pgkeep restore --logical --jobs 2" "$r"; drop_all _pk ;;
-        pgkeep) timed env PGKEEP_REPO="$LREPO" bash -c "for db in ${DBS[*]}; do '$W/bin/node' '$CLI' restore --logical --database \$db --into \${db}_pk --quiet || exit 1; done"
-          check_rows _pk; record logical-restore "pgkeep restore --logical" "$r"; drop_all _pk ;;
+        pgkeep) timed env PGKEEP_REPO="$LREPO" "$W/bin/node" "$CLI" restore --logical --databases "$(IFS=,; echo "${DBS[*]}")" --quiet
+          check_rows _restore; record logical-restore "pgkeep restore --logical --databases (one run)" "$r"; drop_all _restore ;;
+        pgkeep-jobs) timed env PGKEEP_REPO="$LREPO" "$W/bin/node" "$CLI" restore --logical --databases "$(IFS=,; echo "${DBS[*]}")" --jobs 2 --quiet
+          check_rows _restore; record logical-restore "pgkeep restore --logical --databases --jobs 2" "$r"; drop_all _restore ;;
+        pgkeep-each) timed env PGKEEP_REPO="$LREPO" bash -c "for db in ${DBS[*]}; do '$W/bin/node' '$CLI' restore --logical --database \$db --into \${db}_pk --quiet || exit 1; done"
+          check_rows _pk; record logical-restore "pgkeep restore --logical, one run per database" "$r"; drop_all _pk ;;
+        pgkeep-base) timed env PGKEEP_REPO="$LREPO" bash -c "for db in ${DBS[*]}; do '$W/bin/node' '$CLI_BASE' restore --logical --database \$db --into \${db}_pk --quiet || exit 1; done"
+          check_rows _pk; record logical-restore "pgkeep (base) restore --logical, one run per database" "$r"; drop_all _pk ;;
         script) timed bash -c "set -o pipefail; for db in ${DBS[*]}; do createdb \${db}_gz && gunzip -c '$W/gz/'\$db.sql.gz | psql -X -q -v ON_ERROR_STOP=1 -d \${db}_gz >/dev/null || exit 1; done"
           check_rows _gz; record logical-restore "script: gunzip | psql (serial)" "$r"; drop_all _gz ;;
       esac
