@@ -535,7 +535,7 @@ const SETTINGS = {
     PGKEEP_WAL_PREFETCH: int({ name: 'PGKEEP_WAL_PREFETCH', doc: 'segments `wal-fetch` fetches ahead into `pg_wal/pgkeep-prefetch/` (0 = off)', min: 0, max: 256, default: 8, defaultText: '8', commands: ['wal-fetch'] }),
     PGKEEP_WAL_FETCH_PARALLEL: int({ name: 'PGKEEP_WAL_FETCH_PARALLEL', doc: 'prefetch downloads at once', min: 1, max: 64, default: 4, defaultText: '4', commands: ['wal-fetch'] }),
     PGKEEP_RESTORE_STAGE_SEGMENTS: int({ name: 'PGKEEP_RESTORE_STAGE_SEGMENTS', doc: 'WAL segments fetched while the base backup extracts (0 = none); with `--start` and in drills, also how many are kept staged ahead of replay while the server recovers', min: 0, max: 1_000_000, default: 64, defaultText: '64', commands: ['restore', 'verify'] }),
-    PGKEEP_NO_ZSTD_CLI: bool({ name: 'PGKEEP_NO_ZSTD_CLI', doc: 'decompress base backups and logical dumps in-process even when the `zstd` CLI is on PATH', default: false, defaultText: 'off', commands: ['restore', 'verify'] }),
+    PGKEEP_NO_ZSTD_CLI: bool({ name: 'PGKEEP_NO_ZSTD_CLI', doc: 'use no `zstd` CLI even when it is on PATH: logical dumps are compressed, and base backups and dumps decompressed, in-process', default: false, defaultText: 'off', commands: ['backup', 'restore', 'verify'] }),
     PGKEEP_NODE_PATH: str({ name: 'PGKEEP_NODE_PATH', doc: 'Node written into `restore_command` (absolute; one the PostgreSQL server user can read)', form: 'absolute path', defaultText: 'the running one', commands: ['restore', 'verify'] }),
     PGKEEP_CLI_PATH: str({ name: 'PGKEEP_CLI_PATH', doc: '`dist/cli/index.js` written into `restore_command`', form: 'absolute path', defaultText: 'the running one', commands: ['restore', 'verify'] }),
     PGKEEP_RESTORE_ARCHIVE_MODE: oneOf({ name: 'PGKEEP_RESTORE_ARCHIVE_MODE', doc: 'deprecated: `off` is the default (a restored cluster never archives); `preserve` means `--new-primary`', values: ['off', 'preserve'], default: 'off', defaultText: '`off`', deprecated: true, commands: ['restore'] }),
@@ -2871,7 +2871,7 @@ const defaultIo = {
 async function commandTable(name) {
     if (name === 'wal-push' || name === 'wal-fetch')
         return (await Promise.all(/* import() */[__nccwpck_require__.e(807), __nccwpck_require__.e(261)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2261))).WAL_COMMANDS;
-    return (await Promise.all(/* import() */[__nccwpck_require__.e(816), __nccwpck_require__.e(225), __nccwpck_require__.e(807), __nccwpck_require__.e(334), __nccwpck_require__.e(974)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9974))).COMMANDS;
+    return (await Promise.all(/* import() */[__nccwpck_require__.e(816), __nccwpck_require__.e(225), __nccwpck_require__.e(807), __nccwpck_require__.e(334), __nccwpck_require__.e(911)]).then(__nccwpck_require__.bind(__nccwpck_require__, 4911))).COMMANDS;
 }
 function usage(commands) {
     const lines = Object.entries(commands).map(([name, c]) => `  pgkeep ${name.padEnd(9)} ${c.synopsis}`);

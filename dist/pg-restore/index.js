@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9670);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(443);
 // pg-restore action entry point (bundled to dist/pg-restore/index.js).
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9670:
+/***/ 443:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28561,7 +28561,7 @@ var util_log = __nccwpck_require__(9906);
 // Optional helper programs (e.g. the zstd CLI) found on PATH; absence is normal, not an error.
 
 
-function findExecutable(name, searchPath = process.env.PATH ?? '') {
+function find_executable_findExecutable(name, searchPath = process.env.PATH ?? '') {
     for (const dir of searchPath.split(':')) {
         if (!dir)
             continue;
@@ -28615,7 +28615,7 @@ function pg_tools_resolveBinDir(explicit, serverMajor) {
     if (fit)
         return fit.dir;
     // Fall back to PATH (e.g. Homebrew, containers with tools on PATH).
-    const onPath = findExecutable('pg_dump');
+    const onPath = find_executable_findExecutable('pg_dump');
     if (onPath)
         return external_node_path_default().dirname(onPath);
     throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
@@ -28667,7 +28667,7 @@ function pg_tools_startTool(binDir, tool, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (code === 0)
                 return resolve();
-            reject(toolError(opts.what ?? tool, code, signal, stderr));
+            reject(pg_tools_toolError(opts.what ?? tool, code, signal, stderr));
         });
     });
     return { child, stdout: child.stdout, stdin: child.stdin, done, kill: () => child.kill('SIGTERM') };
@@ -28680,7 +28680,7 @@ async function runTool(binDir, tool, args, opts = {}) {
     await r.done;
     return Buffer.concat(chunks).toString('utf8');
 }
-function toolError(what, code, signal, stderr) {
+function pg_tools_toolError(what, code, signal, stderr) {
     const msg = (0,redact/* redact */.E$)(stderr.trim().split('\n').filter(Boolean).slice(-6).join(' | '));
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     return new util_errors/* PgkeepError */.$Z('tool-failed', `${what} ${how}${msg ? `: ${msg}` : '.'}`, hintFor(stderr));
@@ -39284,7 +39284,7 @@ async function object_io_writeObject(store, key, source, compression, opts = {})
     const stored = new HashCounter();
     // compressWith: a caller's own zstd compressor (the logical backup's parallel frames); it must
     // write a zstd stream, since the object is recorded as 'zstd'.
-    const z = compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : compressor(compression);
+    const z = opts.precompressed ? null : compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : compressor(compression);
     const out = new PassThrough({ highWaterMark: 1 << 20 });
     const stages = [raw, ...(z ? [z] : []), ...(opts.encryptFor ? [ageEncryptStream(opts.encryptFor)] : []), stored];
     // The producer pipeline and the store's consumer run together; either failing fails both.
@@ -39298,7 +39298,7 @@ async function object_io_writeObject(store, key, source, compression, opts = {})
     }
     if (c.status === 'rejected')
         throw c.reason;
-    return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' } : {}) };
+    return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z || opts.precompressed ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' } : {}) };
 }
 /** A transform that passes bytes through and fails at the end if size or SHA-256 differ. */
 function verifyingStream(expected, what) {
@@ -39996,7 +39996,7 @@ const SETTINGS = {
     PGKEEP_WAL_PREFETCH: settings_int({ name: 'PGKEEP_WAL_PREFETCH', doc: 'segments `wal-fetch` fetches ahead into `pg_wal/pgkeep-prefetch/` (0 = off)', min: 0, max: 256, default: 8, defaultText: '8', commands: ['wal-fetch'] }),
     PGKEEP_WAL_FETCH_PARALLEL: settings_int({ name: 'PGKEEP_WAL_FETCH_PARALLEL', doc: 'prefetch downloads at once', min: 1, max: 64, default: 4, defaultText: '4', commands: ['wal-fetch'] }),
     PGKEEP_RESTORE_STAGE_SEGMENTS: settings_int({ name: 'PGKEEP_RESTORE_STAGE_SEGMENTS', doc: 'WAL segments fetched while the base backup extracts (0 = none); with `--start` and in drills, also how many are kept staged ahead of replay while the server recovers', min: 0, max: 1_000_000, default: 64, defaultText: '64', commands: ['restore', 'verify'] }),
-    PGKEEP_NO_ZSTD_CLI: bool({ name: 'PGKEEP_NO_ZSTD_CLI', doc: 'decompress base backups and logical dumps in-process even when the `zstd` CLI is on PATH', default: false, defaultText: 'off', commands: ['restore', 'verify'] }),
+    PGKEEP_NO_ZSTD_CLI: bool({ name: 'PGKEEP_NO_ZSTD_CLI', doc: 'use no `zstd` CLI even when it is on PATH: logical dumps are compressed, and base backups and dumps decompressed, in-process', default: false, defaultText: 'off', commands: ['backup', 'restore', 'verify'] }),
     PGKEEP_NODE_PATH: str({ name: 'PGKEEP_NODE_PATH', doc: 'Node written into `restore_command` (absolute; one the PostgreSQL server user can read)', form: 'absolute path', defaultText: 'the running one', commands: ['restore', 'verify'] }),
     PGKEEP_CLI_PATH: str({ name: 'PGKEEP_CLI_PATH', doc: '`dist/cli/index.js` written into `restore_command`', form: 'absolute path', defaultText: 'the running one', commands: ['restore', 'verify'] }),
     PGKEEP_RESTORE_ARCHIVE_MODE: oneOf({ name: 'PGKEEP_RESTORE_ARCHIVE_MODE', doc: 'deprecated: `off` is the default (a restored cluster never archives); `preserve` means `--new-primary`', values: ['off', 'preserve'], default: 'off', defaultText: '`off`', deprecated: true, commands: ['restore'] }),
@@ -41428,7 +41428,7 @@ function findCombineTool(pgBinDir, backupMajor, searchPath) {
         const dirs = installedBinDirs();
         for (const d of dirs.filter((d) => d.major === need))
             candidates.push(external_node_path_default().join(d.dir, COMBINE_TOOL));
-        const onPath = findExecutable(COMBINE_TOOL, searchPath);
+        const onPath = find_executable_findExecutable(COMBINE_TOOL, searchPath);
         if (onPath)
             candidates.push(onPath);
     }
@@ -44437,7 +44437,7 @@ async function extractTarObject(store, backupId, obj, dir, opts = {}) {
     // zstd → age on the way in, so age comes off first; a missing identity throws before any read.
     const decrypt = obj.encryption === 'age' ? age_ageDecryptStream(what) : undefined;
     const stored = await store.get(layout_backupObjectKey(backupId, obj.name));
-    const zstdCli = obj.compression === 'zstd' && opts.zstdCli !== false ? findExecutable('zstd') : undefined;
+    const zstdCli = obj.compression === 'zstd' && opts.zstdCli !== false ? find_executable_findExecutable('zstd') : undefined;
     let bytes = 0;
     // Every tar header passes the guard before tar sees it: an entry that could land outside the
     // directory stops the stream (and the restore) instead of being written. It counts the raw
@@ -45570,14 +45570,14 @@ function pipeThroughZstd(zstdPath, startConsumer, open, what, onBytes) {
     let stderr = '';
     zstd.stderr.on('data', (c) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
     const exited = new Promise((resolve, reject) => {
-        zstd.on('error', (e) => reject(toolError(`zstd -d of ${what} (${zstdPath}: ${e.message})`, null, null, '')));
+        zstd.on('error', (e) => reject(pg_tools_toolError(`zstd -d of ${what} (${zstdPath}: ${e.message})`, null, null, '')));
         zstd.on('close', (code, signal) => {
             if (code === 0)
                 return resolve();
             // Its reader gone: SIGPIPE, or (SIGPIPE ignored; Node's stdio are socket pairs) a write error.
             if (signal === 'SIGPIPE' || (code !== null && /write error/i.test(stderr)))
                 return reject(Object.assign(new Error(`the reader of ${what} closed its input`), { code: 'EPIPE' }));
-            reject(toolError(`zstd -d of ${what}`, code, signal, stderr));
+            reject(pg_tools_toolError(`zstd -d of ${what}`, code, signal, stderr));
         });
     });
     let run;
@@ -45643,9 +45643,15 @@ function checkDatabaseName(name, what) {
         throw new util_errors/* PgkeepError */.$Z('bad-usage', `${what} "${name}" is not a valid database name.`, 'PostgreSQL database names are 1 to 63 bytes.');
 }
 async function databaseExists(env, name) {
-    return client_withClient(env, maintenanceDb(env, [name]), async (c) => {
-        const r = await c.query('select 1 from pg_database where datname = $1', [name]);
-        return (r.rowCount ?? 0) > 0;
+    return (await existingDatabases(env, [name])).length > 0;
+}
+/** Which of `names` exist, in one query (a multi-database restore checks all its targets at once). */
+async function existingDatabases(env, names) {
+    if (!names.length)
+        return [];
+    return client_withClient(env, maintenanceDb(env, names), async (c) => {
+        const r = await c.query('select datname from pg_database where datname = any($1::text[])', [names]);
+        return r.rows.map((x) => x.datname);
     });
 }
 /**
@@ -46046,6 +46052,102 @@ async function superuserOf(c, preferred) {
     throw new util_errors/* PgkeepError */.$Z('no-superuser', `The point-in-time cluster has no superuser among ${names.join(', ')} to dump with.`, 'Run the restore with PGUSER set to a superuser of the backed-up cluster.');
 }
 
+;// CONCATENATED MODULE: ./src/backup/zstd-cli-dump.ts
+// A tool's output compressed by the zstd CLI with its stdin wired to the tool's stdout, so the raw
+// dump never passes through this process: pgkeep reads only the compressed bytes (a fifth of the
+// raw dump on the bench data) to hash, encrypt and store them. On 2 cores the logical backup is
+// CPU-bound (server COPY, pg_dump, compression, and Node relaying raw bytes and framing them), and
+// relaying plus in-process framing cost ~0.5 CPU s of the ~4.5 on the bench's 0.5 GB data set.
+// The raw size for the manifest comes from zstd's own `-vv` summary, exact to the byte; a zstd whose
+// summary cannot be read that way is not used (probeZstdCli), and the in-process path stays.
+
+
+
+
+/** `(230000000 B => 47000000 B, …)`: zstd 1.4–1.5's -vv summary for a stream. */
+const SUMMARY = /\(\s*(\d+) B =>\s*(\d+) B\b/;
+let probed;
+/**
+ * The zstd CLI to compress dumps with, or undefined (not on PATH, disabled, or its summary is not
+ * in the form SUMMARY reads). Checked once per process on three bytes (~5 ms).
+ */
+function zstd_cli_dump_probeZstdCli(disabled) {
+    if (disabled)
+        return undefined;
+    if (probed === undefined) {
+        const file = findExecutable('zstd');
+        probed = null;
+        if (file) {
+            const r = spawnSync(file, ['-1', '-c', '-vv', '--no-progress'], { input: 'abc', timeout: 10_000 });
+            const m = r.status === 0 ? SUMMARY.exec(String(r.stderr)) : null;
+            if (m && Number(m[1]) === 3 && Number(m[2]) === r.stdout.length)
+                probed = file;
+        }
+    }
+    return probed ?? undefined;
+}
+/**
+ * Start `tool` with its stdout going straight into `zstd -LEVEL` (one zstd frame with a content
+ * checksum); the returned run's stdout is zstd's output. `done` settles when both exited: the
+ * tool's own failure is reported first, then zstd's, and a summary that cannot be read fails too
+ * (the manifest would have no true raw size).
+ */
+function zstd_cli_dump_startToolThroughZstd(zstdPath, level, binDir, tool, args, opts) {
+    const dump = startTool(binDir, tool, args, opts);
+    const what = opts.what ?? tool;
+    let zstd;
+    try {
+        // --no-progress: the summary alone, not a status line every few MiB.
+        zstd = spawn(zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdio: [dump.stdout, 'pipe', 'pipe'] });
+    }
+    catch (e) {
+        dump.kill();
+        throw e;
+    }
+    // Both were spawned in this tick, before the tool wrote anything: this process never reads a
+    // byte of the raw dump. Its own end of the pipe is closed, so zstd sees EOF when the tool exits.
+    dump.stdout.destroy();
+    let stderr = '';
+    zstd.stderr.on('data', (c) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
+    let sizes;
+    const zstdDone = new Promise((resolve, reject) => {
+        zstd.on('error', (e) => reject(toolError(`zstd compressing ${what} (${zstdPath}: ${e.message})`, null, null, '')));
+        zstd.on('close', (code, signal) => {
+            if (code !== 0)
+                return reject(toolError(`zstd compressing ${what}`, code, signal, stderr));
+            const m = SUMMARY.exec(stderr);
+            if (!m)
+                return reject(new PgkeepError('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.'));
+            sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
+            resolve();
+        });
+    });
+    const done = Promise.allSettled([dump.done, zstdDone]).then(([d, z]) => {
+        // zstd failing first makes the tool fail on a broken pipe: then zstd's error is the cause.
+        if (z.status === 'rejected' && (d.status === 'fulfilled' || /broken pipe|could not write/i.test(String(d.reason?.message))))
+            throw z.reason;
+        if (d.status === 'rejected')
+            throw d.reason;
+        if (z.status === 'rejected')
+            throw z.reason;
+    });
+    return {
+        child: dump.child,
+        stdout: zstd.stdout,
+        stdin: null,
+        done,
+        kill: () => {
+            dump.kill();
+            zstd.kill('SIGTERM');
+        },
+        sizes: () => {
+            if (!sizes)
+                throw new Error('zstd sizes read before it exited');
+            return sizes;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/backup/logical-backup.ts
 // Logical backups: `pg_dumpall --globals-only` (roles, tablespaces) plus one `pg_dump -Fc -Z0`
 // per database, each streamed through zstd and SHA-256 into the repository. The manifest is
@@ -46053,6 +46155,7 @@ async function superuserOf(c, preferred) {
 // Dumps are compressed as independent zstd frames on the thread pool (parallel-zstd.ts): one
 // zstd stream compressing inline was the bottleneck (pg_dump itself is ~4x faster), and
 // concatenated frames are still one .zst file that `zstd -dc` reads.
+
 
 
 
@@ -46108,9 +46211,11 @@ function refuseLineBreaks(databases) {
 }
 /** Pipe a running tool's stdout into an object; the tool's own failure wins over the writer's. */
 async function toolToObject(run, store, key, compression, onRawBytes, encryptFor, zstdWorkers = 0) {
-    // zstdWorkers > 0: parallel frames (then age, as for every object: compress before encrypting).
-    const compressWith = compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
-    const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith });
+    // A run through the zstd CLI (zstd-cli-dump.ts) already writes zstd; otherwise zstdWorkers > 0:
+    // parallel frames (then age, as for every object: compress before encrypting).
+    const precompressed = 'sizes' in run;
+    const compressWith = !precompressed && compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
+    const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith, precompressed });
     write.catch(() => run.kill());
     const [w, d] = await Promise.allSettled([write, run.done]);
     if (d.status === 'rejected') {
@@ -46122,7 +46227,15 @@ async function toolToObject(run, store, key, compression, onRawBytes, encryptFor
     }
     if (w.status === 'rejected')
         throw w.reason;
-    return w.value;
+    if (!precompressed)
+        return w.value;
+    // What zstd says it wrote must be what was stored (before age): anything else is a lost byte.
+    const { raw, compressed } = run.sizes();
+    if (compressed !== w.value.rawBytes) {
+        await store.delete(key).catch(() => undefined);
+        throw new PgkeepError('tool-failed', `zstd reported ${compressed} compressed bytes for ${key}, but ${w.value.rawBytes} arrived; nothing was kept.`);
+    }
+    return { ...w.value, rawBytes: raw };
 }
 async function logicalBackup(cfg, opts) {
     const started = Date.now();
@@ -46160,14 +46273,22 @@ async function logicalBackup(cfg, opts) {
         // Every dump gets the whole budget: the thread pool bounds what really runs at once, and the
         // big database, dumped last alone, still compresses on every worker.
         // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
+        // The zstd CLI, fed by pg_dump directly, when there is one (see zstd-cli-dump.ts); else
+        // independent frames on the thread pool. PGKEEP_ZSTD_WORKERS=0: one stream inline (as before).
+        const zstdCli = compression.kind === 'zstd' && cfg.settings.zstdWorkers !== 0 ? probeZstdCli(cfg.settings.noZstdCli) : undefined;
         const zstdWorkers = cfg.settings.zstdWorkers === 0 ? 0 : zstdWorkersFor(cfg.settings, 'client', os.availableParallelism());
         if (compression.kind === 'zstd')
-            log.info(`dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
+            log.info(zstdCli ? `dumps: zstd level ${compression.level}, by ${zstdCli} reading pg_dump's output` : `dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
         const order = await largestFirst(env, databases);
         const dumping = mapLimit(order, cfg.parallel, async (db) => {
             const name = dumpObjectName(db, compression, !!recipients);
-            const p = progress(`dump ${db}`);
-            const w = await toolToObject(startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` }), lock.guard(store), backupObjectKey(backupId, name), compression, (n) => p.add(n), recipients, zstdWorkers);
+            const toolOpts = { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` };
+            const run = zstdCli && compression.kind === 'zstd'
+                ? startToolThroughZstd(zstdCli, compression.level, binDir, 'pg_dump', ['-Fc', '-Z0'], toolOpts)
+                : startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], toolOpts);
+            // Through the zstd CLI only the stored (compressed) bytes pass here: the progress counts those.
+            const p = progress(zstdCli ? `dump ${db} (compressed)` : `dump ${db}`);
+            const w = await toolToObject(run, lock.guard(store), backupObjectKey(backupId, name), compression, (n) => p.add(n), recipients, zstdWorkers);
             p.done();
             return { name, kind: DUMP_KIND, database: db, ...w };
         });
@@ -46263,13 +46384,70 @@ async function deleteBackupObjects(store, id) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/util/name-list.ts
+// Lists of database names on the command line and in action inputs. Names may hold anything
+// PostgreSQL allows in a quoted identifier (quotes, spaces, newlines, non-ASCII letters), and
+// commas too: a backslash makes the next character literal (`a\,b` is the one name "a,b",
+// `\\` a backslash, `\ ` a space kept at an end). Unescaped whitespace around an item is
+// trimmed so `core, keycloak` works.
+
+/**
+ * Split `text` on `separators` (default `,`; the action input also takes newlines).
+ * A trailing lone backslash is refused rather than guessed at.
+ */
+function name_list_parseNameList(text, what, separators = ',') {
+    const items = [];
+    // Per item: its characters and whether each was escaped (escaped whitespace is never trimmed).
+    let cur = [];
+    const flush = () => {
+        let a = 0;
+        let b = cur.length;
+        while (a < b && !cur[a].esc && /\s/.test(cur[a].ch))
+            a++;
+        while (b > a && !cur[b - 1].esc && /\s/.test(cur[b - 1].ch))
+            b--;
+        const name = cur.slice(a, b).map((c) => c.ch).join('');
+        if (name)
+            items.push(name);
+        cur = [];
+    };
+    const chars = [...text];
+    for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i];
+        if (ch === '\\') {
+            if (i + 1 >= chars.length)
+                throw new PgkeepError('bad-usage', `${what} ends with a lone backslash: ${JSON.stringify(text)}.`, 'A backslash makes the next character part of the name: write a\\,b for a database named "a,b" and \\\\ for a backslash.');
+            cur.push({ ch: chars[++i], esc: true });
+        }
+        else if (separators.includes(ch))
+            flush();
+        else
+            cur.push({ ch, esc: false });
+    }
+    flush();
+    return items;
+}
+/** The inverse of parseNameList: names written so that it reads them back (for hints that show a command line). */
+function name_list_formatNameList(names) {
+    return names
+        .map((n) => {
+        const chars = [...n];
+        // Commas and backslashes always; whitespace at either end, which parseNameList would trim.
+        return chars.map((ch, i) => (ch === ',' || ch === '\\' || (/\s/.test(ch) && (i === 0 || i === chars.length - 1)) ? `\\${ch}` : ch)).join('');
+    })
+        .join(',');
+}
+
 ;// CONCATENATED MODULE: ./src/commands/restore-logical.ts
-// `pgkeep restore --logical`: one database from a logical backup into a new database.
-// Order: pick the backup, check the target, verify the dump's checksum, then (and only then)
-// create missing roles, create the database (the source's encoding and locale) and stream
-// pg_restore, then give it the source's owner, comment, grants, connection limit and settings
-// (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), all read from the dump itself — so
-// backups taken before pgkeep restored them get them too. --dry-run stops at the plan.
+// `pgkeep restore --logical`: databases from a logical backup into new databases — one
+// (--database, optionally --into) or several of the same backup in one run (--databases, each
+// into <db>_restore, cfg.parallel at a time, largest dump first).
+// Order: pick the backup, check the targets, verify every dump's checksum, then (and only then)
+// create missing roles (once), create each database (the source's encoding and locale) and
+// stream pg_restore, then give it the source's owner, comment, grants, connection limit and
+// settings (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), all read from the dump itself —
+// so backups taken before pgkeep restored them get them too. --dry-run stops at the plan.
+// Everything that can refuse does so for all databases together, before anything is created.
 
 
 
@@ -46288,17 +46466,25 @@ async function deleteBackupObjects(store, id) {
 
 
 
-/** The logical backup to restore `database` from: an id, or the newest logical backup that has it. */
-function pickLogicalBackup(cat, ref, database) {
+
+const quoted = (names) => names.map((n) => `"${n}"`).join(', ');
+/**
+ * The logical backup to restore `databases` from: an id, or the newest logical backup that has
+ * all of them; with each one's dump, in the order asked.
+ */
+function pickLogicalBackupFor(cat, ref, databases) {
+    const one = databases.length === 1;
+    const has = (b, db) => b.objects.some((o) => o.kind === DUMP_KIND && o.database === db);
     let backup;
     if (ref === 'latest') {
         const logical = cat.backups.filter((b) => b.type === 'logical');
         if (!logical.length)
             throw new util_errors/* PgkeepError */.$Z('no-backup', 'The repository has no logical backup yet.', 'Run pgkeep backup --type logical first.');
-        const having = logical.filter((b) => b.objects.some((o) => o.kind === DUMP_KIND && o.database === database));
+        const having = logical.filter((b) => databases.every((db) => has(b, db)));
         if (!having.length) {
             const newest = logical[logical.length - 1];
-            throw new util_errors/* PgkeepError */.$Z('unknown-database', `No logical backup contains database "${database}".`, `The newest logical backup ${newest.id} has: ${(newest.databases ?? []).join(', ') || 'no databases'}.`);
+            const lacks = databases.filter((db) => !has(newest, db));
+            throw new util_errors/* PgkeepError */.$Z('unknown-database', one ? `No logical backup contains database "${databases[0]}".` : `No logical backup contains all of ${quoted(databases)}.`, `The newest logical backup ${newest.id} has: ${(newest.databases ?? []).join(', ') || 'no databases'}.${one ? '' : ` It lacks ${quoted(lacks)}; restore the others with --databases, or pick a backup with --backup.`}`);
         }
         backup = having[having.length - 1];
     }
@@ -46307,10 +46493,15 @@ function pickLogicalBackup(cat, ref, database) {
         if (backup.type !== 'logical')
             throw new util_errors/* PgkeepError */.$Z('wrong-backup-type', `Backup ${backup.id} is a ${backup.type} backup, not a logical one.`, 'Pick a logical backup (pgkeep list), or restore it with pgkeep restore --to DIR.');
     }
-    const dump = backup.objects.find((o) => o.kind === DUMP_KIND && o.database === database);
-    if (!dump)
-        throw new util_errors/* PgkeepError */.$Z('unknown-database', `Backup ${backup.id} does not contain database "${database}".`, `It has: ${(backup.databases ?? []).join(', ') || 'no databases'}.`);
-    return { backup, dump };
+    const lacks = databases.filter((db) => !has(backup, db));
+    if (lacks.length)
+        throw new util_errors/* PgkeepError */.$Z('unknown-database', one ? `Backup ${backup.id} does not contain database "${lacks[0]}".` : `Backup ${backup.id} does not contain ${lacks.length > 1 ? 'databases' : 'database'} ${quoted(lacks)}.`, `It has: ${(backup.databases ?? []).join(', ') || 'no databases'}.`);
+    return { backup, dumps: databases.map((db) => backup.objects.find((o) => o.kind === DUMP_KIND && o.database === db)) };
+}
+/** The logical backup to restore `database` from: an id, or the newest logical backup that has it. */
+function pickLogicalBackup(cat, ref, database) {
+    const { backup, dumps } = pickLogicalBackupFor(cat, ref, [database]);
+    return { backup, dump: dumps[0] };
 }
 /** The backup's role definitions (globals.sql), checksum-verified. */
 async function readBackupRoles(store, backup) {
@@ -46319,6 +46510,172 @@ async function readBackupRoles(store, backup) {
         return { roles: [] };
     const sql = (await streams_streamToBuffer(await openObject(store, layout_backupObjectKey(backup.id, object.name), object))).toString('utf8');
     return { roles: parseGlobalsRoles(sql), object };
+}
+const restore_logical_settle = (p) => (p.catch(() => undefined), p);
+/**
+ * Everything that can refuse, for all databases together and before anything is created: names,
+ * the backup, the targets, and (started here, awaited by executeLogicalPlan) each dump's
+ * checksum and database properties. A dry run reads no dump.
+ */
+async function planLogicalRestore(cfg, requested, o) {
+    const one = requested.length === 1;
+    const sources = requested.map((r) => r.source);
+    for (const { source, into } of requested) {
+        checkDatabaseName(source, o.flag);
+        checkDatabaseName(into, one ? '--into' : `Target of "${source}"`);
+        if (into === source)
+            throw new util_errors/* PgkeepError */.$Z('refuse-source', `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`, `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`);
+        if (PROTECTED_DATABASES.includes(into))
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
+        // --databases a,a_restore: a's target is a database this same run restores from.
+        if (sources.includes(into))
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore "${source}" into "${into}": "${into}" is also one of the databases being restored.`, `Restore "${source}" in a run of its own with --into another name.`);
+    }
+    const store = open_store_openStore(cfg);
+    // Independent look-ups side by side; a repository error is reported before a server one.
+    const [cat, server] = await Promise.allSettled([catalog_loadCatalog(store), client_serverFacts(cfg.pgEnv)]);
+    if (cat.status === 'rejected')
+        throw cat.reason;
+    // The backup asked for (unknown, unusable, missing a database) is the first thing to report.
+    const { backup, dumps } = pickLogicalBackupFor(cat.value, o.backup, sources);
+    if (server.status === 'rejected')
+        throw server.reason;
+    const facts = server.value;
+    // pg_restore must be at least as new as the pg_dump that wrote the archive.
+    const binDir = pg_tools_resolveBinDir(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
+    // What touches no server starts now, beside the look-ups below: each dump's checksum, and each
+    // database's own properties from the archive's head (two short pg_restore runs). The checksum
+    // still decides first (its failure is the one reported), and nothing reaches the server before
+    // every dump passed.
+    const targets = requested.map(({ source, into }, i) => {
+        const dump = dumps[i];
+        const key = layout_backupObjectKey(backup.id, dump.name);
+        return {
+            source,
+            into,
+            dump,
+            key,
+            exists: false,
+            verified: o.dryRun ? undefined : restore_logical_settle(verifyObject(store, key, dump)),
+            properties: o.dryRun ? undefined : restore_logical_settle(readDatabaseProperties(binDir, () => openObject(store, key, dump), into)),
+        };
+    });
+    if (!o.dryRun)
+        pgRestoreMajor(binDir);
+    const [ex, rs] = await Promise.allSettled([
+        existingDatabases(cfg.pgEnv, targets.map((t) => t.into)),
+        readBackupRoles(store, backup).then(async (r) => ({ ...r, missing: await missingRoles(cfg.pgEnv, r.roles) })),
+    ]);
+    if (ex.status === 'rejected')
+        throw ex.reason;
+    for (const t of targets)
+        t.exists = ex.value.includes(t.into);
+    const taken = targets.filter((t) => t.exists).map((t) => t.into);
+    if (taken.length && !o.replace)
+        throw one
+            ? new util_errors/* PgkeepError */.$Z('target-exists', `Database "${taken[0]}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${taken[0]}" first (only "${taken[0]}" is dropped).`)
+            : new util_errors/* PgkeepError */.$Z('target-exists', `${taken.length > 1 ? 'Databases' : 'Database'} ${quoted(taken)} already ${taken.length > 1 ? 'exist' : 'exists'}; a restore never overwrites, so none of ${quoted(sources)} was restored.`, `Drop or rename ${taken.length > 1 ? 'them' : 'it'}, leave ${taken.length > 1 ? 'their databases' : 'its database'} out of --databases, or pass --replace to drop the targets first (only the <database>_restore targets are dropped).`);
+    if (rs.status === 'rejected')
+        throw rs.reason;
+    const { roles, object: globals, missing } = rs.value;
+    const jobs = o.jobs && o.jobs > 1 ? o.jobs : undefined;
+    // Largest first: the longest restore starts at once instead of running alone at the end.
+    const ordered = [...targets].sort((a, b) => b.dump.rawBytes - a.dump.rawBytes);
+    const rolesLine = missing.length
+        ? `create missing role(s) from ${globals?.name}: ${missing.map((r) => r.name).join(', ')} (existing roles are not altered)`
+        : `roles: every role in the backup exists already (${roles.length}); none is created or altered`;
+    const loadLine = (t) => jobs
+        ? `stage the dump in a private temp file (${(0,util_log/* formatBytes */.z3)(t.dump.rawBytes)} on local disk) and run pg_restore -j ${jobs} into "${t.into}"`
+        : `stream the dump into pg_restore -d "${t.into}"`;
+    const propertiesLine = (t) => `then give "${t.into}" what "${t.source}" had as a database in the dump: owner, comment, grants (GRANT/REVOKE … ON DATABASE), connection limit, template flag, ALTER DATABASE … SET and ALTER ROLE … IN DATABASE … SET`;
+    const taken1 = (t) => `${(0,util_log/* formatBytes */.z3)(t.dump.bytes)} stored, ${(0,util_log/* formatBytes */.z3)(t.dump.rawBytes)} raw`;
+    const backupLine = `backup ${backup.id} (taken ${backup.startTime}, PostgreSQL ${backup.pgVersion})`;
+    const plan = one
+        ? [
+            `${backupLine}, database "${ordered[0].source}": ${ordered[0].dump.name}, ${taken1(ordered[0])}`,
+            `verify size and SHA-256 of ${ordered[0].dump.name} before touching the server`,
+            rolesLine,
+            ...(ordered[0].exists ? [`drop existing database "${ordered[0].into}" (--replace; "${ordered[0].source}" is not touched)`] : []),
+            `create database "${ordered[0].into}" with the encoding and locale "${ordered[0].source}" has in the dump`,
+            loadLine(ordered[0]),
+            propertiesLine(ordered[0]),
+        ]
+        : [
+            `${backupLine}, ${ordered.length} databases: ${sources.join(', ')}`,
+            `verify size and SHA-256 of every dump (${ordered.map((t) => t.dump.name).join(', ')}) before touching the server`,
+            rolesLine,
+            `restore ${Math.min(cfg.parallel, ordered.length)} at a time (PGKEEP_PARALLEL), largest dump first; after a failure no further restore starts, the failed one's new database is dropped and the restored ones stay`,
+            ...ordered.map((t) => `"${t.source}" → "${t.into}": ${t.dump.name}, ${taken1(t)}; ${t.exists ? `drop existing "${t.into}" (--replace), ` : ''}create it with the encoding and locale of "${t.source}" in the dump, ${loadLine(t)}, then give it the owner, comment, grants, connection limit, template flag and settings "${t.source}" had`),
+        ];
+    return { store, backup, binDir, targets: ordered, missing, jobs, plan };
+}
+/** Restore one planned database (its checks have passed): the per-database steps of both paths. */
+async function restoreTarget(cfg, p, t, replace) {
+    const { store, backup } = p;
+    const { dump, key } = t;
+    const zstd = dump.compression === 'zstd' && !cfg.settings.noZstdCli ? find_executable_findExecutable('zstd') : undefined;
+    await restoreDumpInto(cfg.pgEnv, p.binDir, () => openObject(store, key, dump), t.into, {
+        replace,
+        jobs: p.jobs,
+        rawBytes: dump.rawBytes,
+        databaseProperties: true,
+        properties: t.properties,
+        compressed: zstd
+            ? {
+                zstd,
+                what: `${dump.name} of backup ${backup.id}`,
+                rawPerStoredByte: dump.bytes > 0 ? dump.rawBytes / dump.bytes : 0,
+                // The stored bytes, checked again as they stream (a copy changed since the check above
+                // fails the restore), then decrypted; zstd -d does the rest.
+                open: async () => {
+                    const stages = [verifyingStream(dump, key), ...(dump.encryption === 'age' ? [age_ageDecryptStream(key)] : [])];
+                    const out = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
+                    (0,promises_namespaceObject.pipeline)(await store.get(key), ...stages, out).catch((e) => out.destroy(e));
+                    return out;
+                },
+            }
+            : undefined,
+    });
+    util_log/* log */.Rm.info(`restored "${t.source}" from ${backup.id} into "${t.into}"`);
+}
+/**
+ * Run a plan: wait for every dump's checksum (and age header, and properties), create the missing
+ * roles once, then restore `parallel` databases at a time; after a failure none is started.
+ */
+async function executeLogicalPlan(cfg, p, replace, parallel) {
+    for (const l of p.plan)
+        util_log/* log */.Rm.info(`restore plan: ${l}`);
+    for (const t of p.targets)
+        util_log/* log */.Rm.info(`verifying ${t.dump.name} (${(0,util_log/* formatBytes */.z3)(t.dump.bytes)})`);
+    for (const t of p.targets)
+        await t.verified;
+    // A wrong age identity fails here, on the dumps' headers, before the server is touched.
+    for (const t of p.targets)
+        if (t.dump.encryption === 'age')
+            await checkAgeIdentity(await p.store.get(t.key), t.key);
+    for (const t of p.targets)
+        await t.properties;
+    const createdRoles = await createRoles(cfg.pgEnv, p.missing);
+    const outcomes = p.targets.map((t) => ({ t, notStarted: true }));
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+        while (!failed && next < p.targets.length) {
+            const i = next++;
+            const t = p.targets[i];
+            const started = Date.now();
+            try {
+                await restoreTarget(cfg, p, t, replace);
+                outcomes[i] = { t, seconds: (Date.now() - started) / 1000 };
+            }
+            catch (e) {
+                failed = true;
+                outcomes[i] = { t, error: e };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, p.targets.length)) }, worker));
+    return { createdRoles, outcomes };
 }
 async function restoreLogical(cfg, opts) {
     // One database as of a point in time: the cluster is recovered in an ephemeral cluster from a
@@ -46336,65 +46693,11 @@ async function restoreLogical(cfg, opts) {
     const started = Date.now();
     const source = opts.database;
     const into = opts.into ?? `${source}_restore`;
-    checkDatabaseName(source, '--database');
-    checkDatabaseName(into, '--into');
-    if (into === source)
-        throw new util_errors/* PgkeepError */.$Z('refuse-source', `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`, `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`);
-    if (PROTECTED_DATABASES.includes(into))
-        throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
-    const store = open_store_openStore(cfg);
-    // Independent look-ups side by side; a repository error is reported before a server one.
-    const [cat, server] = await Promise.allSettled([catalog_loadCatalog(store), client_serverFacts(cfg.pgEnv)]);
-    if (cat.status === 'rejected')
-        throw cat.reason;
-    // The backup asked for (unknown, unusable, no such database) is the first thing to report.
-    const { backup, dump } = pickLogicalBackup(cat.value, opts.backup, source);
-    if (server.status === 'rejected')
-        throw server.reason;
-    const facts = server.value;
-    // pg_restore must be at least as new as the pg_dump that wrote the archive.
-    const binDir = pg_tools_resolveBinDir(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
-    const key = layout_backupObjectKey(backup.id, dump.name);
-    const openDump = () => openObject(store, key, dump);
-    // What touches no server starts now, beside the look-ups below: the dump's checksum, and the
-    // database's own properties from the archive's head (two short pg_restore runs). The checksum
-    // still decides first (its failure is the one reported), and nothing reaches the server before
-    // it passed. A dry run reads nothing.
-    const settle = (p) => (p.catch(() => undefined), p);
-    const verified = opts.dryRun ? undefined : settle(verifyObject(store, key, dump));
-    const properties = opts.dryRun ? undefined : settle(readDatabaseProperties(binDir, openDump, into));
-    if (!opts.dryRun)
-        pgRestoreMajor(binDir);
-    const [ex, rs] = await Promise.allSettled([
-        databaseExists(cfg.pgEnv, into),
-        readBackupRoles(store, backup).then(async (r) => ({ ...r, missing: await missingRoles(cfg.pgEnv, r.roles) })),
-    ]);
-    if (ex.status === 'rejected')
-        throw ex.reason;
-    const exists = ex.value;
-    if (exists && !opts.replace)
-        throw new util_errors/* PgkeepError */.$Z('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
-    if (rs.status === 'rejected')
-        throw rs.reason;
-    const { roles, object: globals, missing } = rs.value;
-    const jobs = opts.jobs && opts.jobs > 1 ? opts.jobs : undefined;
-    const plan = [
-        `backup ${backup.id} (taken ${backup.startTime}, PostgreSQL ${backup.pgVersion}), database "${source}": ${dump.name}, ${(0,util_log/* formatBytes */.z3)(dump.bytes)} stored, ${(0,util_log/* formatBytes */.z3)(dump.rawBytes)} raw`,
-        `verify size and SHA-256 of ${dump.name} before touching the server`,
-        missing.length
-            ? `create missing role(s) from ${globals?.name}: ${missing.map((r) => r.name).join(', ')} (existing roles are not altered)`
-            : `roles: every role in the backup exists already (${roles.length}); none is created or altered`,
-        ...(exists ? [`drop existing database "${into}" (--replace; "${source}" is not touched)`] : []),
-        `create database "${into}" with the encoding and locale "${source}" has in the dump`,
-        jobs
-            ? `stage the dump in a private temp file (${(0,util_log/* formatBytes */.z3)(dump.rawBytes)} on local disk) and run pg_restore -j ${jobs} into "${into}"`
-            : `stream the dump into pg_restore -d "${into}"`,
-        `then give "${into}" what "${source}" had as a database in the dump: owner, comment, grants (GRANT/REVOKE … ON DATABASE), connection limit, template flag, ALTER DATABASE … SET and ALTER ROLE … IN DATABASE … SET`,
-    ];
+    const p = await planLogicalRestore(cfg, [{ source, into }], { ...opts, flag: '--database' });
     const result = (dryRun, createdRoles = []) => ({
         dryRun,
-        backupId: backup.id,
-        plan,
+        backupId: p.backup.id,
+        plan: p.plan,
         target: into,
         database: source,
         createdRoles,
@@ -46402,40 +46705,45 @@ async function restoreLogical(cfg, opts) {
     });
     if (opts.dryRun)
         return result(true);
-    for (const l of plan)
-        util_log/* log */.Rm.info(`restore plan: ${l}`);
-    util_log/* log */.Rm.info(`verifying ${dump.name} (${(0,util_log/* formatBytes */.z3)(dump.bytes)})`);
-    await verified;
-    // A wrong age identity fails here, on the dump's header, before the server is touched.
-    if (dump.encryption === 'age')
-        await checkAgeIdentity(await store.get(key), key);
-    await properties;
-    const created = await createRoles(cfg.pgEnv, missing);
-    const zstd = dump.compression === 'zstd' && !cfg.settings.noZstdCli ? findExecutable('zstd') : undefined;
-    await restoreDumpInto(cfg.pgEnv, binDir, openDump, into, {
-        replace: opts.replace,
-        jobs,
-        rawBytes: dump.rawBytes,
-        databaseProperties: true,
-        properties,
-        compressed: zstd
-            ? {
-                zstd,
-                what: `${dump.name} of backup ${backup.id}`,
-                rawPerStoredByte: dump.bytes > 0 ? dump.rawBytes / dump.bytes : 0,
-                // The stored bytes, checked again as they stream (a copy changed since the check above
-                // fails the restore), then decrypted; zstd -d does the rest.
-                open: async () => {
-                    const stages = [verifyingStream(dump, key), ...(dump.encryption === 'age' ? [age_ageDecryptStream(key)] : [])];
-                    const out = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
-                    (0,promises_namespaceObject.pipeline)(await store.get(key), ...stages, out).catch((e) => out.destroy(e));
-                    return out;
-                },
-            }
-            : undefined,
+    const { createdRoles, outcomes } = await executeLogicalPlan(cfg, p, opts.replace, 1);
+    if (outcomes[0].error !== undefined)
+        throw outcomes[0].error;
+    return result(false, createdRoles);
+}
+/** Several databases of one logical backup, each into `<database>_restore`, in one run. */
+async function restoreLogicalMany(cfg, opts) {
+    const started = Date.now();
+    const sources = [...new Set(opts.databases)];
+    if (!sources.length)
+        throw new PgkeepError('bad-usage', '--databases is empty: expected a comma-separated list such as core,keycloak.');
+    const p = await planLogicalRestore(cfg, sources.map((source) => ({ source, into: `${source}_restore` })), { ...opts, flag: '--databases' });
+    const listed = (done) => p.targets
+        .filter((t) => !done || done.has(t))
+        .map((t) => ({ database: t.source, target: t.into, replaced: t.exists, ...(done ? { durationSeconds: done.get(t) } : {}) }));
+    const result = (dryRun, databases, createdRoles = []) => ({
+        dryRun,
+        backupId: p.backup.id,
+        plan: p.plan,
+        databases,
+        createdRoles,
+        durationSeconds: (Date.now() - started) / 1000,
     });
-    util_log/* log */.Rm.info(`restored "${source}" from ${backup.id} into "${into}"`);
-    return result(false, created);
+    if (opts.dryRun)
+        return result(true, listed());
+    const { createdRoles, outcomes } = await executeLogicalPlan(cfg, p, opts.replace, cfg.parallel);
+    const done = new Map();
+    for (const o of outcomes)
+        if ('seconds' in o)
+            done.set(o.t, o.seconds);
+    const failures = outcomes.filter((o) => o.error !== undefined);
+    if (failures.length) {
+        const notStarted = outcomes.filter((o) => 'notStarted' in o).map((o) => o.t.source);
+        const cause = (e) => describeError(e).replace(/\.$/, '');
+        throw new PgkeepError('restore-failed', `Restoring from backup ${p.backup.id} failed for ${failures.map((f) => `"${f.t.source}" (into "${f.t.into}": ${cause(f.error)})`).join(' and for ')}. ` +
+            `Restored: ${done.size ? [...done.keys()].map((t) => `"${t.source}" into "${t.into}"`).join(', ') : 'none'}` +
+            `${notStarted.length ? `; not started after the failure: ${quoted(notStarted)}` : ''}.`, `A failed restore drops the database it created. Fix the cause and restore the rest with --databases ${formatNameList([...failures.map((f) => f.t.source), ...notStarted])}; the restored databases stay as they are.`);
+    }
+    return result(false, listed(done), createdRoles);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/restore-physical.ts
@@ -49556,50 +49864,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/util/name-list.ts
-// Lists of database names on the command line and in action inputs. Names may hold anything
-// PostgreSQL allows in a quoted identifier (quotes, spaces, newlines, non-ASCII letters), and
-// commas too: a backslash makes the next character literal (`a\,b` is the one name "a,b",
-// `\\` a backslash, `\ ` a space kept at an end). Unescaped whitespace around an item is
-// trimmed so `core, keycloak` works.
-
-/**
- * Split `text` on `separators` (default `,`; the action input also takes newlines).
- * A trailing lone backslash is refused rather than guessed at.
- */
-function name_list_parseNameList(text, what, separators = ',') {
-    const items = [];
-    // Per item: its characters and whether each was escaped (escaped whitespace is never trimmed).
-    let cur = [];
-    const flush = () => {
-        let a = 0;
-        let b = cur.length;
-        while (a < b && !cur[a].esc && /\s/.test(cur[a].ch))
-            a++;
-        while (b > a && !cur[b - 1].esc && /\s/.test(cur[b - 1].ch))
-            b--;
-        const name = cur.slice(a, b).map((c) => c.ch).join('');
-        if (name)
-            items.push(name);
-        cur = [];
-    };
-    const chars = [...text];
-    for (let i = 0; i < chars.length; i++) {
-        const ch = chars[i];
-        if (ch === '\\') {
-            if (i + 1 >= chars.length)
-                throw new PgkeepError('bad-usage', `${what} ends with a lone backslash: ${JSON.stringify(text)}.`, 'A backslash makes the next character part of the name: write a\\,b for a database named "a,b" and \\\\ for a backslash.');
-            cur.push({ ch: chars[++i], esc: true });
-        }
-        else if (separators.includes(ch))
-            flush();
-        else
-            cur.push({ ch, esc: false });
-    }
-    flush();
-    return items;
-}
-
 ;// CONCATENATED MODULE: ./src/actions/action-inputs.ts
 // Reading action inputs with errors that name the input (they become the ::error annotation).
 

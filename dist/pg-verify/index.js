@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3949);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5109);
 // pg-verify action entry point (bundled to dist/pg-verify/index.js).
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28384,7 +28384,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3949:
+/***/ 5109:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28410,7 +28410,7 @@ var util_log = __nccwpck_require__(9906);
 // Optional helper programs (e.g. the zstd CLI) found on PATH; absence is normal, not an error.
 
 
-function findExecutable(name, searchPath = process.env.PATH ?? '') {
+function find_executable_findExecutable(name, searchPath = process.env.PATH ?? '') {
     for (const dir of searchPath.split(':')) {
         if (!dir)
             continue;
@@ -28464,7 +28464,7 @@ function pg_tools_resolveBinDir(explicit, serverMajor) {
     if (fit)
         return fit.dir;
     // Fall back to PATH (e.g. Homebrew, containers with tools on PATH).
-    const onPath = findExecutable('pg_dump');
+    const onPath = find_executable_findExecutable('pg_dump');
     if (onPath)
         return external_node_path_default().dirname(onPath);
     throw new util_errors/* PgkeepError */.$Z('no-pg-tools', `No PostgreSQL client tools${serverMajor ? ` for version ${serverMajor} or newer` : ''} found.`, serverMajor ? `Install postgresql-client-${serverMajor} or set PGKEEP_PG_BINDIR.` : 'Install postgresql-client or set PGKEEP_PG_BINDIR.');
@@ -28516,7 +28516,7 @@ function pg_tools_startTool(binDir, tool, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (code === 0)
                 return resolve();
-            reject(toolError(opts.what ?? tool, code, signal, stderr));
+            reject(pg_tools_toolError(opts.what ?? tool, code, signal, stderr));
         });
     });
     return { child, stdout: child.stdout, stdin: child.stdin, done, kill: () => child.kill('SIGTERM') };
@@ -28529,7 +28529,7 @@ async function runTool(binDir, tool, args, opts = {}) {
     await r.done;
     return Buffer.concat(chunks).toString('utf8');
 }
-function toolError(what, code, signal, stderr) {
+function pg_tools_toolError(what, code, signal, stderr) {
     const msg = (0,redact/* redact */.E$)(stderr.trim().split('\n').filter(Boolean).slice(-6).join(' | '));
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     return new util_errors/* PgkeepError */.$Z('tool-failed', `${what} ${how}${msg ? `: ${msg}` : '.'}`, hintFor(stderr));
@@ -39407,7 +39407,7 @@ async function object_io_writeObject(store, key, source, compression, opts = {})
     const stored = new HashCounter();
     // compressWith: a caller's own zstd compressor (the logical backup's parallel frames); it must
     // write a zstd stream, since the object is recorded as 'zstd'.
-    const z = compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : compressor(compression);
+    const z = opts.precompressed ? null : compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : compressor(compression);
     const out = new PassThrough({ highWaterMark: 1 << 20 });
     const stages = [raw, ...(z ? [z] : []), ...(opts.encryptFor ? [ageEncryptStream(opts.encryptFor)] : []), stored];
     // The producer pipeline and the store's consumer run together; either failing fails both.
@@ -39421,7 +39421,7 @@ async function object_io_writeObject(store, key, source, compression, opts = {})
     }
     if (c.status === 'rejected')
         throw c.reason;
-    return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' } : {}) };
+    return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z || opts.precompressed ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' } : {}) };
 }
 /** A transform that passes bytes through and fails at the end if size or SHA-256 differ. */
 function verifyingStream(expected, what) {
@@ -40437,7 +40437,7 @@ const SETTINGS = {
     PGKEEP_WAL_PREFETCH: settings_int({ name: 'PGKEEP_WAL_PREFETCH', doc: 'segments `wal-fetch` fetches ahead into `pg_wal/pgkeep-prefetch/` (0 = off)', min: 0, max: 256, default: 8, defaultText: '8', commands: ['wal-fetch'] }),
     PGKEEP_WAL_FETCH_PARALLEL: settings_int({ name: 'PGKEEP_WAL_FETCH_PARALLEL', doc: 'prefetch downloads at once', min: 1, max: 64, default: 4, defaultText: '4', commands: ['wal-fetch'] }),
     PGKEEP_RESTORE_STAGE_SEGMENTS: settings_int({ name: 'PGKEEP_RESTORE_STAGE_SEGMENTS', doc: 'WAL segments fetched while the base backup extracts (0 = none); with `--start` and in drills, also how many are kept staged ahead of replay while the server recovers', min: 0, max: 1_000_000, default: 64, defaultText: '64', commands: ['restore', 'verify'] }),
-    PGKEEP_NO_ZSTD_CLI: bool({ name: 'PGKEEP_NO_ZSTD_CLI', doc: 'decompress base backups and logical dumps in-process even when the `zstd` CLI is on PATH', default: false, defaultText: 'off', commands: ['restore', 'verify'] }),
+    PGKEEP_NO_ZSTD_CLI: bool({ name: 'PGKEEP_NO_ZSTD_CLI', doc: 'use no `zstd` CLI even when it is on PATH: logical dumps are compressed, and base backups and dumps decompressed, in-process', default: false, defaultText: 'off', commands: ['backup', 'restore', 'verify'] }),
     PGKEEP_NODE_PATH: str({ name: 'PGKEEP_NODE_PATH', doc: 'Node written into `restore_command` (absolute; one the PostgreSQL server user can read)', form: 'absolute path', defaultText: 'the running one', commands: ['restore', 'verify'] }),
     PGKEEP_CLI_PATH: str({ name: 'PGKEEP_CLI_PATH', doc: '`dist/cli/index.js` written into `restore_command`', form: 'absolute path', defaultText: 'the running one', commands: ['restore', 'verify'] }),
     PGKEEP_RESTORE_ARCHIVE_MODE: oneOf({ name: 'PGKEEP_RESTORE_ARCHIVE_MODE', doc: 'deprecated: `off` is the default (a restored cluster never archives); `preserve` means `--new-primary`', values: ['off', 'preserve'], default: 'off', defaultText: '`off`', deprecated: true, commands: ['restore'] }),
@@ -43274,7 +43274,7 @@ async function extractTarObject(store, backupId, obj, dir, opts = {}) {
     // zstd → age on the way in, so age comes off first; a missing identity throws before any read.
     const decrypt = obj.encryption === 'age' ? age_ageDecryptStream(what) : undefined;
     const stored = await store.get(layout_backupObjectKey(backupId, obj.name));
-    const zstdCli = obj.compression === 'zstd' && opts.zstdCli !== false ? findExecutable('zstd') : undefined;
+    const zstdCli = obj.compression === 'zstd' && opts.zstdCli !== false ? find_executable_findExecutable('zstd') : undefined;
     let bytes = 0;
     // Every tar header passes the guard before tar sees it: an entry that could land outside the
     // directory stops the stream (and the restore) instead of being written. It counts the raw
@@ -43639,6 +43639,102 @@ function checkParentReaches(byTl, hist, start, res) {
 }
 const histName = (tl) => tl.toString(16).toUpperCase().padStart(8, '0') + '.history';
 
+;// CONCATENATED MODULE: ./src/backup/zstd-cli-dump.ts
+// A tool's output compressed by the zstd CLI with its stdin wired to the tool's stdout, so the raw
+// dump never passes through this process: pgkeep reads only the compressed bytes (a fifth of the
+// raw dump on the bench data) to hash, encrypt and store them. On 2 cores the logical backup is
+// CPU-bound (server COPY, pg_dump, compression, and Node relaying raw bytes and framing them), and
+// relaying plus in-process framing cost ~0.5 CPU s of the ~4.5 on the bench's 0.5 GB data set.
+// The raw size for the manifest comes from zstd's own `-vv` summary, exact to the byte; a zstd whose
+// summary cannot be read that way is not used (probeZstdCli), and the in-process path stays.
+
+
+
+
+/** `(230000000 B => 47000000 B, …)`: zstd 1.4–1.5's -vv summary for a stream. */
+const SUMMARY = /\(\s*(\d+) B =>\s*(\d+) B\b/;
+let probed;
+/**
+ * The zstd CLI to compress dumps with, or undefined (not on PATH, disabled, or its summary is not
+ * in the form SUMMARY reads). Checked once per process on three bytes (~5 ms).
+ */
+function zstd_cli_dump_probeZstdCli(disabled) {
+    if (disabled)
+        return undefined;
+    if (probed === undefined) {
+        const file = findExecutable('zstd');
+        probed = null;
+        if (file) {
+            const r = spawnSync(file, ['-1', '-c', '-vv', '--no-progress'], { input: 'abc', timeout: 10_000 });
+            const m = r.status === 0 ? SUMMARY.exec(String(r.stderr)) : null;
+            if (m && Number(m[1]) === 3 && Number(m[2]) === r.stdout.length)
+                probed = file;
+        }
+    }
+    return probed ?? undefined;
+}
+/**
+ * Start `tool` with its stdout going straight into `zstd -LEVEL` (one zstd frame with a content
+ * checksum); the returned run's stdout is zstd's output. `done` settles when both exited: the
+ * tool's own failure is reported first, then zstd's, and a summary that cannot be read fails too
+ * (the manifest would have no true raw size).
+ */
+function zstd_cli_dump_startToolThroughZstd(zstdPath, level, binDir, tool, args, opts) {
+    const dump = startTool(binDir, tool, args, opts);
+    const what = opts.what ?? tool;
+    let zstd;
+    try {
+        // --no-progress: the summary alone, not a status line every few MiB.
+        zstd = spawn(zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdio: [dump.stdout, 'pipe', 'pipe'] });
+    }
+    catch (e) {
+        dump.kill();
+        throw e;
+    }
+    // Both were spawned in this tick, before the tool wrote anything: this process never reads a
+    // byte of the raw dump. Its own end of the pipe is closed, so zstd sees EOF when the tool exits.
+    dump.stdout.destroy();
+    let stderr = '';
+    zstd.stderr.on('data', (c) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
+    let sizes;
+    const zstdDone = new Promise((resolve, reject) => {
+        zstd.on('error', (e) => reject(toolError(`zstd compressing ${what} (${zstdPath}: ${e.message})`, null, null, '')));
+        zstd.on('close', (code, signal) => {
+            if (code !== 0)
+                return reject(toolError(`zstd compressing ${what}`, code, signal, stderr));
+            const m = SUMMARY.exec(stderr);
+            if (!m)
+                return reject(new PgkeepError('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.'));
+            sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
+            resolve();
+        });
+    });
+    const done = Promise.allSettled([dump.done, zstdDone]).then(([d, z]) => {
+        // zstd failing first makes the tool fail on a broken pipe: then zstd's error is the cause.
+        if (z.status === 'rejected' && (d.status === 'fulfilled' || /broken pipe|could not write/i.test(String(d.reason?.message))))
+            throw z.reason;
+        if (d.status === 'rejected')
+            throw d.reason;
+        if (z.status === 'rejected')
+            throw z.reason;
+    });
+    return {
+        child: dump.child,
+        stdout: zstd.stdout,
+        stdin: null,
+        done,
+        kill: () => {
+            dump.kill();
+            zstd.kill('SIGTERM');
+        },
+        sizes: () => {
+            if (!sizes)
+                throw new Error('zstd sizes read before it exited');
+            return sizes;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/backup/logical-backup.ts
 // Logical backups: `pg_dumpall --globals-only` (roles, tablespaces) plus one `pg_dump -Fc -Z0`
 // per database, each streamed through zstd and SHA-256 into the repository. The manifest is
@@ -43646,6 +43742,7 @@ const histName = (tl) => tl.toString(16).toUpperCase().padStart(8, '0') + '.hist
 // Dumps are compressed as independent zstd frames on the thread pool (parallel-zstd.ts): one
 // zstd stream compressing inline was the bottleneck (pg_dump itself is ~4x faster), and
 // concatenated frames are still one .zst file that `zstd -dc` reads.
+
 
 
 
@@ -43701,9 +43798,11 @@ function refuseLineBreaks(databases) {
 }
 /** Pipe a running tool's stdout into an object; the tool's own failure wins over the writer's. */
 async function toolToObject(run, store, key, compression, onRawBytes, encryptFor, zstdWorkers = 0) {
-    // zstdWorkers > 0: parallel frames (then age, as for every object: compress before encrypting).
-    const compressWith = compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
-    const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith });
+    // A run through the zstd CLI (zstd-cli-dump.ts) already writes zstd; otherwise zstdWorkers > 0:
+    // parallel frames (then age, as for every object: compress before encrypting).
+    const precompressed = 'sizes' in run;
+    const compressWith = !precompressed && compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
+    const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith, precompressed });
     write.catch(() => run.kill());
     const [w, d] = await Promise.allSettled([write, run.done]);
     if (d.status === 'rejected') {
@@ -43715,7 +43814,15 @@ async function toolToObject(run, store, key, compression, onRawBytes, encryptFor
     }
     if (w.status === 'rejected')
         throw w.reason;
-    return w.value;
+    if (!precompressed)
+        return w.value;
+    // What zstd says it wrote must be what was stored (before age): anything else is a lost byte.
+    const { raw, compressed } = run.sizes();
+    if (compressed !== w.value.rawBytes) {
+        await store.delete(key).catch(() => undefined);
+        throw new PgkeepError('tool-failed', `zstd reported ${compressed} compressed bytes for ${key}, but ${w.value.rawBytes} arrived; nothing was kept.`);
+    }
+    return { ...w.value, rawBytes: raw };
 }
 async function logicalBackup(cfg, opts) {
     const started = Date.now();
@@ -43753,14 +43860,22 @@ async function logicalBackup(cfg, opts) {
         // Every dump gets the whole budget: the thread pool bounds what really runs at once, and the
         // big database, dumped last alone, still compresses on every worker.
         // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
+        // The zstd CLI, fed by pg_dump directly, when there is one (see zstd-cli-dump.ts); else
+        // independent frames on the thread pool. PGKEEP_ZSTD_WORKERS=0: one stream inline (as before).
+        const zstdCli = compression.kind === 'zstd' && cfg.settings.zstdWorkers !== 0 ? probeZstdCli(cfg.settings.noZstdCli) : undefined;
         const zstdWorkers = cfg.settings.zstdWorkers === 0 ? 0 : zstdWorkersFor(cfg.settings, 'client', os.availableParallelism());
         if (compression.kind === 'zstd')
-            log.info(`dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
+            log.info(zstdCli ? `dumps: zstd level ${compression.level}, by ${zstdCli} reading pg_dump's output` : `dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
         const order = await largestFirst(env, databases);
         const dumping = mapLimit(order, cfg.parallel, async (db) => {
             const name = dumpObjectName(db, compression, !!recipients);
-            const p = progress(`dump ${db}`);
-            const w = await toolToObject(startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` }), lock.guard(store), backupObjectKey(backupId, name), compression, (n) => p.add(n), recipients, zstdWorkers);
+            const toolOpts = { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` };
+            const run = zstdCli && compression.kind === 'zstd'
+                ? startToolThroughZstd(zstdCli, compression.level, binDir, 'pg_dump', ['-Fc', '-Z0'], toolOpts)
+                : startTool(binDir, 'pg_dump', ['-Fc', '-Z0'], toolOpts);
+            // Through the zstd CLI only the stored (compressed) bytes pass here: the progress counts those.
+            const p = progress(zstdCli ? `dump ${db} (compressed)` : `dump ${db}`);
+            const w = await toolToObject(run, lock.guard(store), backupObjectKey(backupId, name), compression, (n) => p.add(n), recipients, zstdWorkers);
             p.done();
             return { name, kind: DUMP_KIND, database: db, ...w };
         });
@@ -44872,7 +44987,7 @@ function findCombineTool(pgBinDir, backupMajor, searchPath) {
         const dirs = installedBinDirs();
         for (const d of dirs.filter((d) => d.major === need))
             candidates.push(external_node_path_default().join(d.dir, COMBINE_TOOL));
-        const onPath = findExecutable(COMBINE_TOOL, searchPath);
+        const onPath = find_executable_findExecutable(COMBINE_TOOL, searchPath);
         if (onPath)
             candidates.push(onPath);
     }
@@ -46565,14 +46680,14 @@ function pipeThroughZstd(zstdPath, startConsumer, open, what, onBytes) {
     let stderr = '';
     zstd.stderr.on('data', (c) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
     const exited = new Promise((resolve, reject) => {
-        zstd.on('error', (e) => reject(toolError(`zstd -d of ${what} (${zstdPath}: ${e.message})`, null, null, '')));
+        zstd.on('error', (e) => reject(pg_tools_toolError(`zstd -d of ${what} (${zstdPath}: ${e.message})`, null, null, '')));
         zstd.on('close', (code, signal) => {
             if (code === 0)
                 return resolve();
             // Its reader gone: SIGPIPE, or (SIGPIPE ignored; Node's stdio are socket pairs) a write error.
             if (signal === 'SIGPIPE' || (code !== null && /write error/i.test(stderr)))
                 return reject(Object.assign(new Error(`the reader of ${what} closed its input`), { code: 'EPIPE' }));
-            reject(toolError(`zstd -d of ${what}`, code, signal, stderr));
+            reject(pg_tools_toolError(`zstd -d of ${what}`, code, signal, stderr));
         });
     });
     let run;
@@ -46638,9 +46753,15 @@ function checkDatabaseName(name, what) {
         throw new util_errors/* PgkeepError */.$Z('bad-usage', `${what} "${name}" is not a valid database name.`, 'PostgreSQL database names are 1 to 63 bytes.');
 }
 async function databaseExists(env, name) {
-    return withClient(env, maintenanceDb(env, [name]), async (c) => {
-        const r = await c.query('select 1 from pg_database where datname = $1', [name]);
-        return (r.rowCount ?? 0) > 0;
+    return (await existingDatabases(env, [name])).length > 0;
+}
+/** Which of `names` exist, in one query (a multi-database restore checks all its targets at once). */
+async function existingDatabases(env, names) {
+    if (!names.length)
+        return [];
+    return withClient(env, maintenanceDb(env, names), async (c) => {
+        const r = await c.query('select datname from pg_database where datname = any($1::text[])', [names]);
+        return r.rows.map((x) => x.datname);
     });
 }
 /**
@@ -50842,6 +50963,16 @@ function name_list_parseNameList(text, what, separators = ',') {
     }
     flush();
     return items;
+}
+/** The inverse of parseNameList: names written so that it reads them back (for hints that show a command line). */
+function formatNameList(names) {
+    return names
+        .map((n) => {
+        const chars = [...n];
+        // Commas and backslashes always; whitespace at either end, which parseNameList would trim.
+        return chars.map((ch, i) => (ch === ',' || ch === '\\' || (/\s/.test(ch) && (i === 0 || i === chars.length - 1)) ? `\\${ch}` : ch)).join('');
+    })
+        .join(',');
 }
 
 ;// CONCATENATED MODULE: ./src/actions/action-inputs.ts

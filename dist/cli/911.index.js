@@ -1,8 +1,8 @@
-export const id = 974;
-export const ids = [974,439,551];
+export const id = 911;
+export const ids = [911,439,551];
 export const modules = {
 
-/***/ 9974:
+/***/ 4911:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -523,7 +523,7 @@ async function writeObject(store, key, source, compression, opts = {}) {
     const stored = new streams/* HashCounter */.Vf();
     // compressWith: a caller's own zstd compressor (the logical backup's parallel frames); it must
     // write a zstd stream, since the object is recorded as 'zstd'.
-    const z = compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : (0,streams/* compressor */.e)(compression);
+    const z = opts.precompressed ? null : compression.kind === 'zstd' && opts.compressWith ? opts.compressWith : (0,streams/* compressor */.e)(compression);
     const out = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
     const stages = [raw, ...(z ? [z] : []), ...(opts.encryptFor ? [(0,age/* ageEncryptStream */.FW)(opts.encryptFor)] : []), stored];
     // The producer pipeline and the store's consumer run together; either failing fails both.
@@ -537,7 +537,7 @@ async function writeObject(store, key, source, compression, opts = {}) {
     }
     if (c.status === 'rejected')
         throw c.reason;
-    return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' } : {}) };
+    return { bytes: stored.bytes, rawBytes: raw.bytes, sha256: stored.sha256, compression: z || opts.precompressed ? 'zstd' : 'none', ...(opts.encryptFor ? { encryption: 'age' } : {}) };
 }
 /** A transform that passes bytes through and fails at the end if size or SHA-256 differ. */
 function verifyingStream(expected, what) {
@@ -676,6 +676,106 @@ class ParallelZstd extends external_node_stream_.Transform {
     }
 }
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __webpack_require__(1421);
+// EXTERNAL MODULE: ./src/util/find-executable.ts
+var find_executable = __webpack_require__(5414);
+;// CONCATENATED MODULE: ./src/backup/zstd-cli-dump.ts
+// A tool's output compressed by the zstd CLI with its stdin wired to the tool's stdout, so the raw
+// dump never passes through this process: pgkeep reads only the compressed bytes (a fifth of the
+// raw dump on the bench data) to hash, encrypt and store them. On 2 cores the logical backup is
+// CPU-bound (server COPY, pg_dump, compression, and Node relaying raw bytes and framing them), and
+// relaying plus in-process framing cost ~0.5 CPU s of the ~4.5 on the bench's 0.5 GB data set.
+// The raw size for the manifest comes from zstd's own `-vv` summary, exact to the byte; a zstd whose
+// summary cannot be read that way is not used (probeZstdCli), and the in-process path stays.
+
+
+
+
+/** `(230000000 B => 47000000 B, …)`: zstd 1.4–1.5's -vv summary for a stream. */
+const SUMMARY = /\(\s*(\d+) B =>\s*(\d+) B\b/;
+let probed;
+/**
+ * The zstd CLI to compress dumps with, or undefined (not on PATH, disabled, or its summary is not
+ * in the form SUMMARY reads). Checked once per process on three bytes (~5 ms).
+ */
+function probeZstdCli(disabled) {
+    if (disabled)
+        return undefined;
+    if (probed === undefined) {
+        const file = (0,find_executable/* findExecutable */.o)('zstd');
+        probed = null;
+        if (file) {
+            const r = (0,external_node_child_process_.spawnSync)(file, ['-1', '-c', '-vv', '--no-progress'], { input: 'abc', timeout: 10_000 });
+            const m = r.status === 0 ? SUMMARY.exec(String(r.stderr)) : null;
+            if (m && Number(m[1]) === 3 && Number(m[2]) === r.stdout.length)
+                probed = file;
+        }
+    }
+    return probed ?? undefined;
+}
+/**
+ * Start `tool` with its stdout going straight into `zstd -LEVEL` (one zstd frame with a content
+ * checksum); the returned run's stdout is zstd's output. `done` settles when both exited: the
+ * tool's own failure is reported first, then zstd's, and a summary that cannot be read fails too
+ * (the manifest would have no true raw size).
+ */
+function startToolThroughZstd(zstdPath, level, binDir, tool, args, opts) {
+    const dump = (0,pg_tools.startTool)(binDir, tool, args, opts);
+    const what = opts.what ?? tool;
+    let zstd;
+    try {
+        // --no-progress: the summary alone, not a status line every few MiB.
+        zstd = (0,external_node_child_process_.spawn)(zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdio: [dump.stdout, 'pipe', 'pipe'] });
+    }
+    catch (e) {
+        dump.kill();
+        throw e;
+    }
+    // Both were spawned in this tick, before the tool wrote anything: this process never reads a
+    // byte of the raw dump. Its own end of the pipe is closed, so zstd sees EOF when the tool exits.
+    dump.stdout.destroy();
+    let stderr = '';
+    zstd.stderr.on('data', (c) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
+    let sizes;
+    const zstdDone = new Promise((resolve, reject) => {
+        zstd.on('error', (e) => reject((0,pg_tools.toolError)(`zstd compressing ${what} (${zstdPath}: ${e.message})`, null, null, '')));
+        zstd.on('close', (code, signal) => {
+            if (code !== 0)
+                return reject((0,pg_tools.toolError)(`zstd compressing ${what}`, code, signal, stderr));
+            const m = SUMMARY.exec(stderr);
+            if (!m)
+                return reject(new util_errors/* PgkeepError */.$Z('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.'));
+            sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
+            resolve();
+        });
+    });
+    const done = Promise.allSettled([dump.done, zstdDone]).then(([d, z]) => {
+        // zstd failing first makes the tool fail on a broken pipe: then zstd's error is the cause.
+        if (z.status === 'rejected' && (d.status === 'fulfilled' || /broken pipe|could not write/i.test(String(d.reason?.message))))
+            throw z.reason;
+        if (d.status === 'rejected')
+            throw d.reason;
+        if (z.status === 'rejected')
+            throw z.reason;
+    });
+    return {
+        child: dump.child,
+        stdout: zstd.stdout,
+        stdin: null,
+        done,
+        kill: () => {
+            dump.kill();
+            zstd.kill('SIGTERM');
+        },
+        sizes: () => {
+            if (!sizes)
+                throw new Error('zstd sizes read before it exited');
+            return sizes;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/backup/logical-backup.ts
 // Logical backups: `pg_dumpall --globals-only` (roles, tablespaces) plus one `pg_dump -Fc -Z0`
 // per database, each streamed through zstd and SHA-256 into the repository. The manifest is
@@ -683,6 +783,7 @@ class ParallelZstd extends external_node_stream_.Transform {
 // Dumps are compressed as independent zstd frames on the thread pool (parallel-zstd.ts): one
 // zstd stream compressing inline was the bottleneck (pg_dump itself is ~4x faster), and
 // concatenated frames are still one .zst file that `zstd -dc` reads.
+
 
 
 
@@ -738,9 +839,11 @@ function refuseLineBreaks(databases) {
 }
 /** Pipe a running tool's stdout into an object; the tool's own failure wins over the writer's. */
 async function toolToObject(run, store, key, compression, onRawBytes, encryptFor, zstdWorkers = 0) {
-    // zstdWorkers > 0: parallel frames (then age, as for every object: compress before encrypting).
-    const compressWith = compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
-    const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith });
+    // A run through the zstd CLI (zstd-cli-dump.ts) already writes zstd; otherwise zstdWorkers > 0:
+    // parallel frames (then age, as for every object: compress before encrypting).
+    const precompressed = 'sizes' in run;
+    const compressWith = !precompressed && compression.kind === 'zstd' && zstdWorkers > 0 ? new ParallelZstd(compression.level, zstdWorkers) : undefined;
+    const write = writeObject(store, key, run.stdout, compression, { onRawBytes, encryptFor, compressWith, precompressed });
     write.catch(() => run.kill());
     const [w, d] = await Promise.allSettled([write, run.done]);
     if (d.status === 'rejected') {
@@ -752,7 +855,15 @@ async function toolToObject(run, store, key, compression, onRawBytes, encryptFor
     }
     if (w.status === 'rejected')
         throw w.reason;
-    return w.value;
+    if (!precompressed)
+        return w.value;
+    // What zstd says it wrote must be what was stored (before age): anything else is a lost byte.
+    const { raw, compressed } = run.sizes();
+    if (compressed !== w.value.rawBytes) {
+        await store.delete(key).catch(() => undefined);
+        throw new util_errors/* PgkeepError */.$Z('tool-failed', `zstd reported ${compressed} compressed bytes for ${key}, but ${w.value.rawBytes} arrived; nothing was kept.`);
+    }
+    return { ...w.value, rawBytes: raw };
 }
 async function logicalBackup(cfg, opts) {
     const started = Date.now();
@@ -790,14 +901,22 @@ async function logicalBackup(cfg, opts) {
         // Every dump gets the whole budget: the thread pool bounds what really runs at once, and the
         // big database, dumped last alone, still compresses on every worker.
         // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
+        // The zstd CLI, fed by pg_dump directly, when there is one (see zstd-cli-dump.ts); else
+        // independent frames on the thread pool. PGKEEP_ZSTD_WORKERS=0: one stream inline (as before).
+        const zstdCli = compression.kind === 'zstd' && cfg.settings.zstdWorkers !== 0 ? probeZstdCli(cfg.settings.noZstdCli) : undefined;
         const zstdWorkers = cfg.settings.zstdWorkers === 0 ? 0 : (0,config_settings/* zstdWorkersFor */.Co)(cfg.settings, 'client', external_node_os_default().availableParallelism());
         if (compression.kind === 'zstd')
-            log/* log */.Rm.info(`dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
+            log/* log */.Rm.info(zstdCli ? `dumps: zstd level ${compression.level}, by ${zstdCli} reading pg_dump's output` : `dumps: zstd level ${compression.level}, up to ${zstdWorkers} frames at once per dump`);
         const order = await largestFirst(env, databases);
         const dumping = (0,streams/* mapLimit */.sf)(order, cfg.parallel, async (db) => {
             const name = dumpObjectName(db, compression, !!recipients);
-            const p = (0,log/* progress */.qB)(`dump ${db}`);
-            const w = await toolToObject((0,pg_tools.startTool)(binDir, 'pg_dump', ['-Fc', '-Z0'], { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` }), lock.guard(store), (0,layout/* backupObjectKey */.H)(backupId, name), compression, (n) => p.add(n), recipients, zstdWorkers);
+            const toolOpts = { env: { ...env, PGDATABASE: db }, what: `pg_dump of database "${db}"` };
+            const run = zstdCli && compression.kind === 'zstd'
+                ? startToolThroughZstd(zstdCli, compression.level, binDir, 'pg_dump', ['-Fc', '-Z0'], toolOpts)
+                : (0,pg_tools.startTool)(binDir, 'pg_dump', ['-Fc', '-Z0'], toolOpts);
+            // Through the zstd CLI only the stored (compressed) bytes pass here: the progress counts those.
+            const p = (0,log/* progress */.qB)(zstdCli ? `dump ${db} (compressed)` : `dump ${db}`);
+            const w = await toolToObject(run, lock.guard(store), (0,layout/* backupObjectKey */.H)(backupId, name), compression, (n) => p.add(n), recipients, zstdWorkers);
             p.done();
             return { name, kind: DUMP_KIND, database: db, ...w };
         });
@@ -1974,8 +2093,6 @@ async function writeCurrentTimeline(store, rec) {
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
-// EXTERNAL MODULE: ./src/util/find-executable.ts
-var find_executable = __webpack_require__(5414);
 ;// CONCATENATED MODULE: ./src/repo/backup-chain.ts
 /**
  * Follow `parent` links from `b` back to a full backup. Every link must exist in the catalog,
@@ -3021,6 +3138,16 @@ function parseNameList(text, what, separators = ',') {
     flush();
     return items;
 }
+/** The inverse of parseNameList: names written so that it reads them back (for hints that show a command line). */
+function formatNameList(names) {
+    return names
+        .map((n) => {
+        const chars = [...n];
+        // Commas and backslashes always; whitespace at either end, which parseNameList would trim.
+        return chars.map((ch, i) => (ch === ',' || ch === '\\' || (/\s/.test(ch) && (i === 0 || i === chars.length - 1)) ? `\\${ch}` : ch)).join('');
+    })
+        .join(',');
+}
 
 ;// CONCATENATED MODULE: ./src/cli/commands/backup.ts
 
@@ -4022,8 +4149,6 @@ opts) {
 
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __webpack_require__(3136);
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __webpack_require__(1421);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __webpack_require__(7030);
 var external_node_net_default = /*#__PURE__*/__webpack_require__.n(external_node_net_);
@@ -5043,9 +5168,15 @@ function checkDatabaseName(name, what) {
         throw new util_errors/* PgkeepError */.$Z('bad-usage', `${what} "${name}" is not a valid database name.`, 'PostgreSQL database names are 1 to 63 bytes.');
 }
 async function databaseExists(env, name) {
-    return (0,postgres_client.withClient)(env, maintenanceDb(env, [name]), async (c) => {
-        const r = await c.query('select 1 from pg_database where datname = $1', [name]);
-        return (r.rowCount ?? 0) > 0;
+    return (await existingDatabases(env, [name])).length > 0;
+}
+/** Which of `names` exist, in one query (a multi-database restore checks all its targets at once). */
+async function existingDatabases(env, names) {
+    if (!names.length)
+        return [];
+    return (0,postgres_client.withClient)(env, maintenanceDb(env, names), async (c) => {
+        const r = await c.query('select datname from pg_database where datname = any($1::text[])', [names]);
+        return r.rows.map((x) => x.datname);
     });
 }
 /**
@@ -5447,12 +5578,15 @@ async function superuserOf(c, preferred) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/restore-logical.ts
-// `pgkeep restore --logical`: one database from a logical backup into a new database.
-// Order: pick the backup, check the target, verify the dump's checksum, then (and only then)
-// create missing roles, create the database (the source's encoding and locale) and stream
-// pg_restore, then give it the source's owner, comment, grants, connection limit and settings
-// (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), all read from the dump itself — so
-// backups taken before pgkeep restored them get them too. --dry-run stops at the plan.
+// `pgkeep restore --logical`: databases from a logical backup into new databases — one
+// (--database, optionally --into) or several of the same backup in one run (--databases, each
+// into <db>_restore, cfg.parallel at a time, largest dump first).
+// Order: pick the backup, check the targets, verify every dump's checksum, then (and only then)
+// create missing roles (once), create each database (the source's encoding and locale) and
+// stream pg_restore, then give it the source's owner, comment, grants, connection limit and
+// settings (ALTER DATABASE … SET, ALTER ROLE … IN DATABASE … SET), all read from the dump itself —
+// so backups taken before pgkeep restored them get them too. --dry-run stops at the plan.
+// Everything that can refuse does so for all databases together, before anything is created.
 
 
 
@@ -5471,17 +5605,25 @@ async function superuserOf(c, preferred) {
 
 
 
-/** The logical backup to restore `database` from: an id, or the newest logical backup that has it. */
-function pickLogicalBackup(cat, ref, database) {
+
+const quoted = (names) => names.map((n) => `"${n}"`).join(', ');
+/**
+ * The logical backup to restore `databases` from: an id, or the newest logical backup that has
+ * all of them; with each one's dump, in the order asked.
+ */
+function pickLogicalBackupFor(cat, ref, databases) {
+    const one = databases.length === 1;
+    const has = (b, db) => b.objects.some((o) => o.kind === DUMP_KIND && o.database === db);
     let backup;
     if (ref === 'latest') {
         const logical = cat.backups.filter((b) => b.type === 'logical');
         if (!logical.length)
             throw new util_errors/* PgkeepError */.$Z('no-backup', 'The repository has no logical backup yet.', 'Run pgkeep backup --type logical first.');
-        const having = logical.filter((b) => b.objects.some((o) => o.kind === DUMP_KIND && o.database === database));
+        const having = logical.filter((b) => databases.every((db) => has(b, db)));
         if (!having.length) {
             const newest = logical[logical.length - 1];
-            throw new util_errors/* PgkeepError */.$Z('unknown-database', `No logical backup contains database "${database}".`, `The newest logical backup ${newest.id} has: ${(newest.databases ?? []).join(', ') || 'no databases'}.`);
+            const lacks = databases.filter((db) => !has(newest, db));
+            throw new util_errors/* PgkeepError */.$Z('unknown-database', one ? `No logical backup contains database "${databases[0]}".` : `No logical backup contains all of ${quoted(databases)}.`, `The newest logical backup ${newest.id} has: ${(newest.databases ?? []).join(', ') || 'no databases'}.${one ? '' : ` It lacks ${quoted(lacks)}; restore the others with --databases, or pick a backup with --backup.`}`);
         }
         backup = having[having.length - 1];
     }
@@ -5490,10 +5632,15 @@ function pickLogicalBackup(cat, ref, database) {
         if (backup.type !== 'logical')
             throw new util_errors/* PgkeepError */.$Z('wrong-backup-type', `Backup ${backup.id} is a ${backup.type} backup, not a logical one.`, 'Pick a logical backup (pgkeep list), or restore it with pgkeep restore --to DIR.');
     }
-    const dump = backup.objects.find((o) => o.kind === DUMP_KIND && o.database === database);
-    if (!dump)
-        throw new util_errors/* PgkeepError */.$Z('unknown-database', `Backup ${backup.id} does not contain database "${database}".`, `It has: ${(backup.databases ?? []).join(', ') || 'no databases'}.`);
-    return { backup, dump };
+    const lacks = databases.filter((db) => !has(backup, db));
+    if (lacks.length)
+        throw new util_errors/* PgkeepError */.$Z('unknown-database', one ? `Backup ${backup.id} does not contain database "${lacks[0]}".` : `Backup ${backup.id} does not contain ${lacks.length > 1 ? 'databases' : 'database'} ${quoted(lacks)}.`, `It has: ${(backup.databases ?? []).join(', ') || 'no databases'}.`);
+    return { backup, dumps: databases.map((db) => backup.objects.find((o) => o.kind === DUMP_KIND && o.database === db)) };
+}
+/** The logical backup to restore `database` from: an id, or the newest logical backup that has it. */
+function pickLogicalBackup(cat, ref, database) {
+    const { backup, dumps } = pickLogicalBackupFor(cat, ref, [database]);
+    return { backup, dump: dumps[0] };
 }
 /** The backup's role definitions (globals.sql), checksum-verified. */
 async function readBackupRoles(store, backup) {
@@ -5502,6 +5649,172 @@ async function readBackupRoles(store, backup) {
         return { roles: [] };
     const sql = (await (0,streams/* streamToBuffer */.GV)(await openObject(store, (0,layout/* backupObjectKey */.H)(backup.id, object.name), object))).toString('utf8');
     return { roles: parseGlobalsRoles(sql), object };
+}
+const settle = (p) => (p.catch(() => undefined), p);
+/**
+ * Everything that can refuse, for all databases together and before anything is created: names,
+ * the backup, the targets, and (started here, awaited by executeLogicalPlan) each dump's
+ * checksum and database properties. A dry run reads no dump.
+ */
+async function planLogicalRestore(cfg, requested, o) {
+    const one = requested.length === 1;
+    const sources = requested.map((r) => r.source);
+    for (const { source, into } of requested) {
+        checkDatabaseName(source, o.flag);
+        checkDatabaseName(into, one ? '--into' : `Target of "${source}"`);
+        if (into === source)
+            throw new util_errors/* PgkeepError */.$Z('refuse-source', `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`, `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`);
+        if (PROTECTED_DATABASES.includes(into))
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
+        // --databases a,a_restore: a's target is a database this same run restores from.
+        if (sources.includes(into))
+            throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore "${source}" into "${into}": "${into}" is also one of the databases being restored.`, `Restore "${source}" in a run of its own with --into another name.`);
+    }
+    const store = (0,open_store/* openStore */.C)(cfg);
+    // Independent look-ups side by side; a repository error is reported before a server one.
+    const [cat, server] = await Promise.allSettled([(0,repo_catalog.loadCatalog)(store), (0,postgres_client.serverFacts)(cfg.pgEnv)]);
+    if (cat.status === 'rejected')
+        throw cat.reason;
+    // The backup asked for (unknown, unusable, missing a database) is the first thing to report.
+    const { backup, dumps } = pickLogicalBackupFor(cat.value, o.backup, sources);
+    if (server.status === 'rejected')
+        throw server.reason;
+    const facts = server.value;
+    // pg_restore must be at least as new as the pg_dump that wrote the archive.
+    const binDir = (0,pg_tools.resolveBinDir)(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
+    // What touches no server starts now, beside the look-ups below: each dump's checksum, and each
+    // database's own properties from the archive's head (two short pg_restore runs). The checksum
+    // still decides first (its failure is the one reported), and nothing reaches the server before
+    // every dump passed.
+    const targets = requested.map(({ source, into }, i) => {
+        const dump = dumps[i];
+        const key = (0,layout/* backupObjectKey */.H)(backup.id, dump.name);
+        return {
+            source,
+            into,
+            dump,
+            key,
+            exists: false,
+            verified: o.dryRun ? undefined : settle(verifyObject(store, key, dump)),
+            properties: o.dryRun ? undefined : settle(readDatabaseProperties(binDir, () => openObject(store, key, dump), into)),
+        };
+    });
+    if (!o.dryRun)
+        pgRestoreMajor(binDir);
+    const [ex, rs] = await Promise.allSettled([
+        existingDatabases(cfg.pgEnv, targets.map((t) => t.into)),
+        readBackupRoles(store, backup).then(async (r) => ({ ...r, missing: await missingRoles(cfg.pgEnv, r.roles) })),
+    ]);
+    if (ex.status === 'rejected')
+        throw ex.reason;
+    for (const t of targets)
+        t.exists = ex.value.includes(t.into);
+    const taken = targets.filter((t) => t.exists).map((t) => t.into);
+    if (taken.length && !o.replace)
+        throw one
+            ? new util_errors/* PgkeepError */.$Z('target-exists', `Database "${taken[0]}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${taken[0]}" first (only "${taken[0]}" is dropped).`)
+            : new util_errors/* PgkeepError */.$Z('target-exists', `${taken.length > 1 ? 'Databases' : 'Database'} ${quoted(taken)} already ${taken.length > 1 ? 'exist' : 'exists'}; a restore never overwrites, so none of ${quoted(sources)} was restored.`, `Drop or rename ${taken.length > 1 ? 'them' : 'it'}, leave ${taken.length > 1 ? 'their databases' : 'its database'} out of --databases, or pass --replace to drop the targets first (only the <database>_restore targets are dropped).`);
+    if (rs.status === 'rejected')
+        throw rs.reason;
+    const { roles, object: globals, missing } = rs.value;
+    const jobs = o.jobs && o.jobs > 1 ? o.jobs : undefined;
+    // Largest first: the longest restore starts at once instead of running alone at the end.
+    const ordered = [...targets].sort((a, b) => b.dump.rawBytes - a.dump.rawBytes);
+    const rolesLine = missing.length
+        ? `create missing role(s) from ${globals?.name}: ${missing.map((r) => r.name).join(', ')} (existing roles are not altered)`
+        : `roles: every role in the backup exists already (${roles.length}); none is created or altered`;
+    const loadLine = (t) => jobs
+        ? `stage the dump in a private temp file (${(0,log/* formatBytes */.z3)(t.dump.rawBytes)} on local disk) and run pg_restore -j ${jobs} into "${t.into}"`
+        : `stream the dump into pg_restore -d "${t.into}"`;
+    const propertiesLine = (t) => `then give "${t.into}" what "${t.source}" had as a database in the dump: owner, comment, grants (GRANT/REVOKE … ON DATABASE), connection limit, template flag, ALTER DATABASE … SET and ALTER ROLE … IN DATABASE … SET`;
+    const taken1 = (t) => `${(0,log/* formatBytes */.z3)(t.dump.bytes)} stored, ${(0,log/* formatBytes */.z3)(t.dump.rawBytes)} raw`;
+    const backupLine = `backup ${backup.id} (taken ${backup.startTime}, PostgreSQL ${backup.pgVersion})`;
+    const plan = one
+        ? [
+            `${backupLine}, database "${ordered[0].source}": ${ordered[0].dump.name}, ${taken1(ordered[0])}`,
+            `verify size and SHA-256 of ${ordered[0].dump.name} before touching the server`,
+            rolesLine,
+            ...(ordered[0].exists ? [`drop existing database "${ordered[0].into}" (--replace; "${ordered[0].source}" is not touched)`] : []),
+            `create database "${ordered[0].into}" with the encoding and locale "${ordered[0].source}" has in the dump`,
+            loadLine(ordered[0]),
+            propertiesLine(ordered[0]),
+        ]
+        : [
+            `${backupLine}, ${ordered.length} databases: ${sources.join(', ')}`,
+            `verify size and SHA-256 of every dump (${ordered.map((t) => t.dump.name).join(', ')}) before touching the server`,
+            rolesLine,
+            `restore ${Math.min(cfg.parallel, ordered.length)} at a time (PGKEEP_PARALLEL), largest dump first; after a failure no further restore starts, the failed one's new database is dropped and the restored ones stay`,
+            ...ordered.map((t) => `"${t.source}" → "${t.into}": ${t.dump.name}, ${taken1(t)}; ${t.exists ? `drop existing "${t.into}" (--replace), ` : ''}create it with the encoding and locale of "${t.source}" in the dump, ${loadLine(t)}, then give it the owner, comment, grants, connection limit, template flag and settings "${t.source}" had`),
+        ];
+    return { store, backup, binDir, targets: ordered, missing, jobs, plan };
+}
+/** Restore one planned database (its checks have passed): the per-database steps of both paths. */
+async function restoreTarget(cfg, p, t, replace) {
+    const { store, backup } = p;
+    const { dump, key } = t;
+    const zstd = dump.compression === 'zstd' && !cfg.settings.noZstdCli ? (0,find_executable/* findExecutable */.o)('zstd') : undefined;
+    await restoreDumpInto(cfg.pgEnv, p.binDir, () => openObject(store, key, dump), t.into, {
+        replace,
+        jobs: p.jobs,
+        rawBytes: dump.rawBytes,
+        databaseProperties: true,
+        properties: t.properties,
+        compressed: zstd
+            ? {
+                zstd,
+                what: `${dump.name} of backup ${backup.id}`,
+                rawPerStoredByte: dump.bytes > 0 ? dump.rawBytes / dump.bytes : 0,
+                // The stored bytes, checked again as they stream (a copy changed since the check above
+                // fails the restore), then decrypted; zstd -d does the rest.
+                open: async () => {
+                    const stages = [verifyingStream(dump, key), ...(dump.encryption === 'age' ? [(0,age/* ageDecryptStream */.n3)(key)] : [])];
+                    const out = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
+                    (0,promises_.pipeline)(await store.get(key), ...stages, out).catch((e) => out.destroy(e));
+                    return out;
+                },
+            }
+            : undefined,
+    });
+    log/* log */.Rm.info(`restored "${t.source}" from ${backup.id} into "${t.into}"`);
+}
+/**
+ * Run a plan: wait for every dump's checksum (and age header, and properties), create the missing
+ * roles once, then restore `parallel` databases at a time; after a failure none is started.
+ */
+async function executeLogicalPlan(cfg, p, replace, parallel) {
+    for (const l of p.plan)
+        log/* log */.Rm.info(`restore plan: ${l}`);
+    for (const t of p.targets)
+        log/* log */.Rm.info(`verifying ${t.dump.name} (${(0,log/* formatBytes */.z3)(t.dump.bytes)})`);
+    for (const t of p.targets)
+        await t.verified;
+    // A wrong age identity fails here, on the dumps' headers, before the server is touched.
+    for (const t of p.targets)
+        if (t.dump.encryption === 'age')
+            await (0,age/* checkAgeIdentity */.Qh)(await p.store.get(t.key), t.key);
+    for (const t of p.targets)
+        await t.properties;
+    const createdRoles = await createRoles(cfg.pgEnv, p.missing);
+    const outcomes = p.targets.map((t) => ({ t, notStarted: true }));
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+        while (!failed && next < p.targets.length) {
+            const i = next++;
+            const t = p.targets[i];
+            const started = Date.now();
+            try {
+                await restoreTarget(cfg, p, t, replace);
+                outcomes[i] = { t, seconds: (Date.now() - started) / 1000 };
+            }
+            catch (e) {
+                failed = true;
+                outcomes[i] = { t, error: e };
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, p.targets.length)) }, worker));
+    return { createdRoles, outcomes };
 }
 async function restoreLogical(cfg, opts) {
     // One database as of a point in time: the cluster is recovered in an ephemeral cluster from a
@@ -5519,65 +5832,11 @@ async function restoreLogical(cfg, opts) {
     const started = Date.now();
     const source = opts.database;
     const into = opts.into ?? `${source}_restore`;
-    checkDatabaseName(source, '--database');
-    checkDatabaseName(into, '--into');
-    if (into === source)
-        throw new util_errors/* PgkeepError */.$Z('refuse-source', `Refusing to restore into "${into}": it is the database being restored, and a restore never overwrites its source.`, `Restore into ${source}_restore (the default), check it, then run pgkeep swap ${source}.`);
-    if (PROTECTED_DATABASES.includes(into))
-        throw new util_errors/* PgkeepError */.$Z('bad-usage', `Refusing to restore into "${into}": it is a system database.`, 'Choose another --into name.');
-    const store = (0,open_store/* openStore */.C)(cfg);
-    // Independent look-ups side by side; a repository error is reported before a server one.
-    const [cat, server] = await Promise.allSettled([(0,repo_catalog.loadCatalog)(store), (0,postgres_client.serverFacts)(cfg.pgEnv)]);
-    if (cat.status === 'rejected')
-        throw cat.reason;
-    // The backup asked for (unknown, unusable, no such database) is the first thing to report.
-    const { backup, dump } = pickLogicalBackup(cat.value, opts.backup, source);
-    if (server.status === 'rejected')
-        throw server.reason;
-    const facts = server.value;
-    // pg_restore must be at least as new as the pg_dump that wrote the archive.
-    const binDir = (0,pg_tools.resolveBinDir)(cfg.pgBinDir, Math.max(facts.major, Math.floor(backup.pgVersionNum / 10000)));
-    const key = (0,layout/* backupObjectKey */.H)(backup.id, dump.name);
-    const openDump = () => openObject(store, key, dump);
-    // What touches no server starts now, beside the look-ups below: the dump's checksum, and the
-    // database's own properties from the archive's head (two short pg_restore runs). The checksum
-    // still decides first (its failure is the one reported), and nothing reaches the server before
-    // it passed. A dry run reads nothing.
-    const settle = (p) => (p.catch(() => undefined), p);
-    const verified = opts.dryRun ? undefined : settle(verifyObject(store, key, dump));
-    const properties = opts.dryRun ? undefined : settle(readDatabaseProperties(binDir, openDump, into));
-    if (!opts.dryRun)
-        pgRestoreMajor(binDir);
-    const [ex, rs] = await Promise.allSettled([
-        databaseExists(cfg.pgEnv, into),
-        readBackupRoles(store, backup).then(async (r) => ({ ...r, missing: await missingRoles(cfg.pgEnv, r.roles) })),
-    ]);
-    if (ex.status === 'rejected')
-        throw ex.reason;
-    const exists = ex.value;
-    if (exists && !opts.replace)
-        throw new util_errors/* PgkeepError */.$Z('target-exists', `Database "${into}" already exists; a restore never overwrites it.`, `Choose another name with --into, or pass --replace to drop "${into}" first (only "${into}" is dropped).`);
-    if (rs.status === 'rejected')
-        throw rs.reason;
-    const { roles, object: globals, missing } = rs.value;
-    const jobs = opts.jobs && opts.jobs > 1 ? opts.jobs : undefined;
-    const plan = [
-        `backup ${backup.id} (taken ${backup.startTime}, PostgreSQL ${backup.pgVersion}), database "${source}": ${dump.name}, ${(0,log/* formatBytes */.z3)(dump.bytes)} stored, ${(0,log/* formatBytes */.z3)(dump.rawBytes)} raw`,
-        `verify size and SHA-256 of ${dump.name} before touching the server`,
-        missing.length
-            ? `create missing role(s) from ${globals?.name}: ${missing.map((r) => r.name).join(', ')} (existing roles are not altered)`
-            : `roles: every role in the backup exists already (${roles.length}); none is created or altered`,
-        ...(exists ? [`drop existing database "${into}" (--replace; "${source}" is not touched)`] : []),
-        `create database "${into}" with the encoding and locale "${source}" has in the dump`,
-        jobs
-            ? `stage the dump in a private temp file (${(0,log/* formatBytes */.z3)(dump.rawBytes)} on local disk) and run pg_restore -j ${jobs} into "${into}"`
-            : `stream the dump into pg_restore -d "${into}"`,
-        `then give "${into}" what "${source}" had as a database in the dump: owner, comment, grants (GRANT/REVOKE … ON DATABASE), connection limit, template flag, ALTER DATABASE … SET and ALTER ROLE … IN DATABASE … SET`,
-    ];
+    const p = await planLogicalRestore(cfg, [{ source, into }], { ...opts, flag: '--database' });
     const result = (dryRun, createdRoles = []) => ({
         dryRun,
-        backupId: backup.id,
-        plan,
+        backupId: p.backup.id,
+        plan: p.plan,
         target: into,
         database: source,
         createdRoles,
@@ -5585,40 +5844,45 @@ async function restoreLogical(cfg, opts) {
     });
     if (opts.dryRun)
         return result(true);
-    for (const l of plan)
-        log/* log */.Rm.info(`restore plan: ${l}`);
-    log/* log */.Rm.info(`verifying ${dump.name} (${(0,log/* formatBytes */.z3)(dump.bytes)})`);
-    await verified;
-    // A wrong age identity fails here, on the dump's header, before the server is touched.
-    if (dump.encryption === 'age')
-        await (0,age/* checkAgeIdentity */.Qh)(await store.get(key), key);
-    await properties;
-    const created = await createRoles(cfg.pgEnv, missing);
-    const zstd = dump.compression === 'zstd' && !cfg.settings.noZstdCli ? (0,find_executable/* findExecutable */.o)('zstd') : undefined;
-    await restoreDumpInto(cfg.pgEnv, binDir, openDump, into, {
-        replace: opts.replace,
-        jobs,
-        rawBytes: dump.rawBytes,
-        databaseProperties: true,
-        properties,
-        compressed: zstd
-            ? {
-                zstd,
-                what: `${dump.name} of backup ${backup.id}`,
-                rawPerStoredByte: dump.bytes > 0 ? dump.rawBytes / dump.bytes : 0,
-                // The stored bytes, checked again as they stream (a copy changed since the check above
-                // fails the restore), then decrypted; zstd -d does the rest.
-                open: async () => {
-                    const stages = [verifyingStream(dump, key), ...(dump.encryption === 'age' ? [(0,age/* ageDecryptStream */.n3)(key)] : [])];
-                    const out = new external_node_stream_.PassThrough({ highWaterMark: 1 << 20 });
-                    (0,promises_.pipeline)(await store.get(key), ...stages, out).catch((e) => out.destroy(e));
-                    return out;
-                },
-            }
-            : undefined,
+    const { createdRoles, outcomes } = await executeLogicalPlan(cfg, p, opts.replace, 1);
+    if (outcomes[0].error !== undefined)
+        throw outcomes[0].error;
+    return result(false, createdRoles);
+}
+/** Several databases of one logical backup, each into `<database>_restore`, in one run. */
+async function restoreLogicalMany(cfg, opts) {
+    const started = Date.now();
+    const sources = [...new Set(opts.databases)];
+    if (!sources.length)
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', '--databases is empty: expected a comma-separated list such as core,keycloak.');
+    const p = await planLogicalRestore(cfg, sources.map((source) => ({ source, into: `${source}_restore` })), { ...opts, flag: '--databases' });
+    const listed = (done) => p.targets
+        .filter((t) => !done || done.has(t))
+        .map((t) => ({ database: t.source, target: t.into, replaced: t.exists, ...(done ? { durationSeconds: done.get(t) } : {}) }));
+    const result = (dryRun, databases, createdRoles = []) => ({
+        dryRun,
+        backupId: p.backup.id,
+        plan: p.plan,
+        databases,
+        createdRoles,
+        durationSeconds: (Date.now() - started) / 1000,
     });
-    log/* log */.Rm.info(`restored "${source}" from ${backup.id} into "${into}"`);
-    return result(false, created);
+    if (opts.dryRun)
+        return result(true, listed());
+    const { createdRoles, outcomes } = await executeLogicalPlan(cfg, p, opts.replace, cfg.parallel);
+    const done = new Map();
+    for (const o of outcomes)
+        if ('seconds' in o)
+            done.set(o.t, o.seconds);
+    const failures = outcomes.filter((o) => o.error !== undefined);
+    if (failures.length) {
+        const notStarted = outcomes.filter((o) => 'notStarted' in o).map((o) => o.t.source);
+        const cause = (e) => (0,util_errors/* describeError */.Uc)(e).replace(/\.$/, '');
+        throw new util_errors/* PgkeepError */.$Z('restore-failed', `Restoring from backup ${p.backup.id} failed for ${failures.map((f) => `"${f.t.source}" (into "${f.t.into}": ${cause(f.error)})`).join(' and for ')}. ` +
+            `Restored: ${done.size ? [...done.keys()].map((t) => `"${t.source}" into "${t.into}"`).join(', ') : 'none'}` +
+            `${notStarted.length ? `; not started after the failure: ${quoted(notStarted)}` : ''}.`, `A failed restore drops the database it created. Fix the cause and restore the rest with --databases ${formatNameList([...failures.map((f) => f.t.source), ...notStarted])}; the restored databases stay as they are.`);
+    }
+    return result(false, listed(done), createdRoles);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/restore-physical.ts
@@ -5775,14 +6039,19 @@ async function declareNewPrimary(store, plan, timeline, confirmed, switchLsn) {
 
 
 
+
 const restoreCommand = {
     synopsis: '--time <ISO-8601> | --lsn <LSN> | --latest | --immediate  --to <pgdata dir> [--timeline N|latest|current] [--new-primary] [--backup <id>] [--tablespace-map OLD=NEW]… [--dry-run] [--start --port P] [--json]\n' +
-        '            --logical --database <name> [--backup <id>|latest] [--into <name>] [--replace] [--time <ISO-8601>] [--jobs N] [--dry-run]',
+        '            --logical --database <name> [--backup <id>|latest] [--into <name>] [--replace] [--time <ISO-8601>] [--jobs N] [--dry-run]\n' +
+        '            --logical --databases <a,b,c> [--backup <id>|latest] [--replace] [--jobs N] [--dry-run]',
     help: 'Physical: writes a data directory that replays WAL to the target and promotes when started with pg_ctl -D DIR start.\n' +
         '  It follows the current timeline (the newest backup\'s, or the one a --new-primary restore declared); --timeline picks another.\n' +
         '  The restored cluster is a copy that never archives (archive_mode = off) unless --new-primary: then it archives on its new timeline and becomes current.\n' +
         '  --start starts it, waits for promotion and fails unless replay reached the planned end.\n' +
-        'Logical: restores one database into <name>_restore (or --into), never over an existing database unless --replace.',
+        'Logical: restores one database into <name>_restore (or --into), never over an existing database unless --replace.\n' +
+        '  --databases restores several databases of one logical backup in one run, each into <name>_restore (no --into, no --time),\n' +
+        '  PGKEEP_PARALLEL at a time, largest first (names as for backup --databases: a\\,b is "a,b"). Every check (backup with all of\n' +
+        '  them, targets, checksums) passes for all before anything is created; a failed database is dropped, the others stay.',
     options: {
         time: { type: 'string' },
         lsn: { type: 'string' },
@@ -5795,6 +6064,7 @@ const restoreCommand = {
         port: { type: 'string' },
         logical: { type: 'boolean' },
         database: { type: 'string' },
+        databases: { type: 'string' },
         into: { type: 'string' },
         replace: { type: 'boolean' },
         jobs: { type: 'string' },
@@ -5807,29 +6077,42 @@ const restoreCommand = {
         let r;
         if (flags.logical) {
             const database = str(flags, 'database');
-            if (!database)
-                throw new util_errors/* PgkeepError */.$Z('bad-usage', 'pgkeep restore --logical needs --database <name>.', 'Example: pgkeep restore --logical --database core');
+            const dbs = str(flags, 'databases');
+            if (database !== undefined && dbs !== undefined)
+                throw new util_errors/* PgkeepError */.$Z('bad-usage', '--database and --databases do not go together: give one database with --database (and optionally --into), or several with --databases.', 'Example: pgkeep restore --logical --databases core,keycloak,grafana');
+            if (!database && dbs === undefined)
+                throw new util_errors/* PgkeepError */.$Z('bad-usage', 'pgkeep restore --logical needs --database <name> (or --databases a,b,c).', 'Example: pgkeep restore --logical --database core');
             for (const f of ['lsn', 'latest', 'immediate', 'to', 'start', 'port', 'tablespace-map', 'new-primary', 'timeline'])
                 if (flags[f] !== undefined)
                     throw new util_errors/* PgkeepError */.$Z('bad-usage', `--${f} does not apply to a logical restore.`);
             const jobs = str(flags, 'jobs');
             if (jobs !== undefined && !/^[1-9]\d?$/.test(jobs))
                 throw new util_errors/* PgkeepError */.$Z('bad-usage', `--jobs="${jobs}" is not valid: expected a number from 1 to 99.`);
-            r = await restoreLogical(cfg, {
-                database,
-                backup: str(flags, 'backup') ?? 'latest',
-                into: str(flags, 'into'),
-                replace: flags.replace === true,
-                dryRun,
-                time: str(flags, 'time'),
-                jobs: jobs ? Number(jobs) : undefined,
-            });
+            if (dbs !== undefined) {
+                for (const f of ['into', 'time'])
+                    if (flags[f] !== undefined)
+                        throw new util_errors/* PgkeepError */.$Z('bad-usage', `--${f} does not apply to --databases: each database is restored from the logical backup into <name>_restore.`, f === 'into' ? 'Restore a database into another name in a run of its own: pgkeep restore --logical --database X --into NAME.' : 'Restore a database as of an instant in a run of its own: pgkeep restore --logical --database X --time T.');
+                const databases = parseNameList(dbs, '--databases');
+                if (!databases.length)
+                    throw new util_errors/* PgkeepError */.$Z('bad-usage', '--databases is empty: expected a comma-separated list such as core,keycloak.', 'A database whose name holds a comma is written with a backslash: a\\,b.');
+                r = await restoreLogicalMany(cfg, { databases, backup: str(flags, 'backup') ?? 'latest', replace: flags.replace === true, dryRun, jobs: jobs ? Number(jobs) : undefined });
+            }
+            else
+                r = await restoreLogical(cfg, {
+                    database: database,
+                    backup: str(flags, 'backup') ?? 'latest',
+                    into: str(flags, 'into'),
+                    replace: flags.replace === true,
+                    dryRun,
+                    time: str(flags, 'time'),
+                    jobs: jobs ? Number(jobs) : undefined,
+                });
         }
         else {
             const given = ['time', 'lsn', 'latest', 'immediate'].filter((k) => flags[k] !== undefined);
             if (given.length !== 1)
                 throw new util_errors/* PgkeepError */.$Z('bad-usage', given.length ? `Give only one restore target, not --${given.join(' and --')}.` : 'pgkeep restore needs a target: --time, --lsn, --latest or --immediate (or --logical --database X).', 'Example: pgkeep restore --time 2025-11-08T14:30:00Z --to /var/lib/postgresql/restore');
-            for (const f of ['database', 'into', 'replace', 'jobs'])
+            for (const f of ['database', 'databases', 'into', 'replace', 'jobs'])
                 if (flags[f] !== undefined)
                     throw new util_errors/* PgkeepError */.$Z('bad-usage', `--${f} applies only to a logical restore (add --logical).`);
             const to = str(flags, 'to');
@@ -5854,9 +6137,12 @@ const restoreCommand = {
                 newPrimary: flags['new-primary'] === true,
             });
         }
+        const many = r.databases;
         const text = [
             ...(r.dryRun ? ['Dry run: nothing was written. Plan:', ...r.plan.map((l) => `  ${l}`)] : []),
-            ...(r.dryRun ? [] : [`Restored backup ${r.backupId}${r.recoveredTo ? ` to ${r.recoveredTo}` : ''}${r.target ? ` into ${r.target}` : ''} in ${r.durationSeconds.toFixed(1)} s.`]),
+            ...(r.dryRun || many ? [] : [`Restored backup ${r.backupId}${r.recoveredTo ? ` to ${r.recoveredTo}` : ''}${r.target ? ` into ${r.target}` : ''} in ${r.durationSeconds.toFixed(1)} s.`]),
+            ...(many && !r.dryRun ? [`Restored backup ${r.backupId} into ${many.length} databases in ${r.durationSeconds.toFixed(1)} s:`] : []),
+            ...(many ? many.map((d) => `  ${d.database} → ${d.target}${d.replaced ? ' (replaced)' : ''}${d.durationSeconds !== undefined ? ` in ${d.durationSeconds.toFixed(1)} s` : ''}`) : []),
             ...(!r.dryRun && r.started
                 ? [`Running on port ${r.started.port}, timeline ${r.started.timeline}; replay ended at ${r.started.reachedLsn ?? '?'}, as planned.${r.newPrimary ? ' It is the new primary (archiving on).' : ' It is a copy (archive_mode = off).'}`]
                 : []),
