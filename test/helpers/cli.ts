@@ -24,12 +24,15 @@ export async function pgkeep(args: string[], env: Record<string, string | undefi
   return { code, stdout, stderr };
 }
 
-/** The built bundle as a child process, with exactly the env given (plus PATH). */
+/**
+ * The built bundle as a child process, with exactly the env given (plus PATH, and TMPDIR so its
+ * temp files, e.g. wal-pull's spool, land in the test run's own directory, removed at the end).
+ */
 export function pgkeepBundle(args: string[], env: Record<string, string | undefined>, cwd = '/'): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(NODE24, [CLI_BUNDLE, ...args], {
       cwd,
-      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+      env: { PATH: process.env.PATH, ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}), ...env } as NodeJS.ProcessEnv,
     });
     let stdout = '';
     let stderr = '';
