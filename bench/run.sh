@@ -19,8 +19,9 @@
 #   BENCH_WAL_SECONDS=40 BENCH_WAL_RATE=30 (pgbench tx/s, ≈1 MB of WAL each) BENCH_WAL_CLIENTS=4
 #   BENCH_PITR_WAL_MB=0 (WAL written between the last backup and the PITR target, in MB:
 #                       restores then measure fetching and replaying it, not only extraction)
-#   BENCH_VARIANTS=1    also pgkeep's other modes: full backup compressed on the server
-#                       (PGKEEP_COMPRESS_AT=server, 2 zstd workers), logical restore --jobs 2 and
+#   BENCH_VARIANTS=1    also pgkeep's other modes: full backup compressed on the runner
+#                       (PGKEEP_COMPRESS_AT=client; the default, auto, compresses in the
+#                       walsender here: same host, PostgreSQL built with zstd), logical restore --jobs 2 and
 #                       one CLI run per database
 #   BENCH_CLI_BASE=DIR  also run another build of the CLI (a dist/cli directory, e.g. from the
 #                       previous commit) as "pgkeep (base)" in the logical phases: before/after, same run
@@ -88,10 +89,10 @@ fi
 if want full-backup; then
   log "== full backup, $ROUNDS round(s)"
   for r in $(seq "$ROUNDS"); do
-    for tool in $(rotate "$r" pgkeep pgbackrest basebackup-z ${BENCH_VARIANTS:+pgkeep-server}); do
+    for tool in $(rotate "$r" pgkeep pgbackrest basebackup-z ${BENCH_VARIANTS:+pgkeep-client}); do
       case $tool in
-        pgkeep-server) timed env PGKEEP_REPO="$REPO" PGKEEP_COMPRESS_AT=server PGKEEP_ZSTD_WORKERS=2 "$W/bin/node" "$CLI" backup --type full --checkpoint fast --quiet
-          record full-backup "pgkeep backup --type full, zstd on the server (2 workers)" "$r" ;;
+        pgkeep-client) timed env PGKEEP_REPO="$REPO" PGKEEP_COMPRESS_AT=client "$W/bin/node" "$CLI" backup --type full --checkpoint fast --quiet
+          record full-backup "pgkeep backup --type full, zstd on the runner (PGKEEP_COMPRESS_AT=client)" "$r" ;;
         pgkeep) timed env PGKEEP_REPO="$REPO" "$W/bin/node" "$CLI" backup --type full --checkpoint fast --quiet
           record full-backup "pgkeep backup --type full" "$r" "stored $(mib_of "$(ls -d "$W"/repo-pgkeep/backups/*/ | tail -1)") MiB" ;;
         pgbackrest) timed runuser -u postgres -- "${BR[@]}" --type=full backup

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LocalCluster } from '../../../src/postgres/local-cluster.js';
 import { runTool } from '../../../src/postgres/pg-tools.js';
+import { setLogSink } from '../../../src/util/log.js';
 import { backupObjectKey, manifestKey, walKey } from '../../../src/repo/layout.js';
 import { checkPreflight, type PhysicalPreflight } from '../../../src/backup/physical-backup.js';
 import { parseSegmentName, segmentName } from '../../../src/wal/segment.js';
@@ -122,12 +123,41 @@ describe('physical full backup (BASE_BACKUP stream, WAL from archive_command)', 
     expect(await restored.serverLog()).toMatch(/restored log file "[0-9A-F]{24}" from archive/);
   });
 
+  it('compresses in the walsender when the server is on this host and has zstd (auto), else on the runner; every mode passes pg_verifybackup', async () => {
+    const hasZstd = /--with-zstd\b|zstd=enabled/.test(await c.psql("select setting from pg_config where name = 'CONFIGURE'"));
+    const modes: [string | undefined, 'client' | 'server'][] = [[undefined, hasZstd ? 'server' : 'client'], ['client', 'client'], ...(hasZstd ? ([['server', 'server']] as [string, 'server'][]) : [])];
+    for (const [setting, expected] of modes) {
+      const logged: string[] = [];
+      setLogSink((l) => logged.push(l));
+      const r = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], { ...env, ...(setting ? { PGKEEP_COMPRESS_AT: setting } : {}) }).finally(() =>
+        setLogSink((l) => process.stderr.write(l + '\n')),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      // auto says why it chose; an explicit setting is just obeyed.
+      expect(logged.join('\n')).toContain(`zstd level 1 on the ${expected}${setting ? ',' : ` (auto: ${hasZstd ? 'the server is on this host' : 'the server is built without zstd'}),`}`);
+      const id = JSON.parse(r.stdout).id as string;
+      const m = JSON.parse(await fsp.readFile(path.join(repo.dir, manifestKey(id)), 'utf8'));
+      expect(m.extra.compressedOn).toBe(expected);
+      // rawBytes is the tar's true size, also when the server compressed it (from its PROGRESS counts).
+      const base = m.objects.find((o: { name: string }) => o.name === 'base.tar.zst');
+      const tarBytes = Number(execFileSync('sh', ['-c', 'zstd -dc "$1" | wc -c', 'sh', path.join(repo.dir, backupObjectKey(id, 'base.tar.zst'))], { encoding: 'utf8' }).trim());
+      expect(base.rawBytes).toBe(tarBytes);
+      // Every file of the data directory against the server's own manifest (sizes and checksums).
+      const dir = path.join(work, `verify-${setting ?? 'auto'}`);
+      await fsp.mkdir(dir, { recursive: true });
+      extractBase(path.join(repo.dir, backupObjectKey(id, 'base.tar.zst')), dir);
+      expect(await runTool(binDir(), 'pg_verifybackup', ['-n', dir], { what: 'pg_verifybackup' })).toMatch(/successfully verified/);
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('after kill -9 during a backup: no manifest, not listed, and the next backup works', async () => {
     await c.psql(`create table big(id int, v text); insert into big select g, md5(g::text) || repeat('x', 300) from generate_series(1, 500000) g`, 'core');
+    const earlier = await fsp.readdir(path.join(repo.dir, 'backups'));
     const child = spawn(NODE24, [CLI_BUNDLE, 'backup', '--type', 'full', '--checkpoint', 'fast'], { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
     let id = '';
     await waitFor('the backup to start writing', async () => {
-      const ids = (await fsp.readdir(path.join(repo.dir, 'backups')).catch(() => [] as string[])).filter((d) => d !== firstId);
+      const ids = (await fsp.readdir(path.join(repo.dir, 'backups')).catch(() => [] as string[])).filter((d) => !earlier.includes(d));
       if (!ids.length) return false;
       id = ids[0];
       const files = await fsp.readdir(path.join(repo.dir, 'backups', id)).catch(() => [] as string[]);

@@ -66,7 +66,7 @@ describe('typed tuning settings (Config.settings)', () => {
   it('fills the declared defaults', () => {
     const s = loadConfig(REPO).settings;
     expect({ ...s }).toEqual({
-      compressAt: 'client',
+      compressAt: 'auto',
       zstdWorkers: undefined,
       maxRateKb: undefined,
       walWaitSeconds: 120,
@@ -102,7 +102,7 @@ describe('typed tuning settings (Config.settings)', () => {
     expect(refused(() => cfg.settings.walPrefetch).message).toBe('PGKEEP_WAL_PREFETCH="999" is not valid: expected a whole number from 0 to 256.');
     expect(refused(() => cfg.settings.zstdWorkers).message).toBe('PGKEEP_ZSTD_WORKERS="lots" is not valid: expected a whole number from 0 to 64.');
     expect(refused(() => tuningSettings({ PGKEEP_MAX_RATE_KB: '8' }).maxRateKb).message).toBe('PGKEEP_MAX_RATE_KB="8" is not valid: expected a whole number from 32 to 1048576.');
-    expect(refused(() => tuningSettings({ PGKEEP_COMPRESS_AT: 'gpu' }).compressAt).message).toBe('PGKEEP_COMPRESS_AT="gpu" is not valid: expected one of client, server.');
+    expect(refused(() => tuningSettings({ PGKEEP_COMPRESS_AT: 'gpu' }).compressAt).message).toBe('PGKEEP_COMPRESS_AT="gpu" is not valid: expected one of auto, client, server.');
     expect(refused(() => tuningSettings({ PGKEEP_NO_ZSTD_CLI: 'maybe' }).noZstdCli).message).toBe('PGKEEP_NO_ZSTD_CLI="maybe" is not valid: expected true or false.');
     expect(refused(() => tuningSettings({ PGKEEP_RESTORE_STAGE_SEGMENTS: '-1' }).restoreStageSegments).message).toMatch(/^PGKEEP_RESTORE_STAGE_SEGMENTS="-1" is not valid: expected a whole number from 0 to 1000000\.$/);
     // The runner needs one compression worker at least (the walsender may run inline).
