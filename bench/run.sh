@@ -120,7 +120,7 @@ if want logical-backup; then
         script) timed bash -c "set -o pipefail; for db in ${DBS[*]}; do pg_dump -d \$db | gzip > '$W/gz/'\$db.sql.gz || exit 1; done"
           record logical-backup "script: pg_dump | gzip (serial)" "$r" "stored $(mib_of "$W/gz") MiB" ;;
         shell) mkdir -p "$W/zst"
-          timed bash -c "set -o pipefail; for db in ${DBS[*]}; do (pg_dump -Fc -Z0 -d \$db | zstd -3 -q -o '$W/zst/'\$db.dump.zst -f) & done; for j in 1 2 3; do wait -n || exit 1; done"
+          timed bash -c "set -o pipefail; p=(); for db in ${DBS[*]}; do (pg_dump -Fc -Z0 -d \$db | zstd -3 -q -o '$W/zst/'\$db.dump.zst -f) & p+=(\$!); done; for j in \${p[*]}; do wait \$j || exit 1; done"
           record logical-backup "shell: 3 × pg_dump -Fc -Z0 | zstd -3, in parallel" "$r" "stored $(mib_of "$W/zst") MiB"; rm -rf "$W/zst" ;;
       esac
     done
