@@ -8,7 +8,9 @@ import { copyFileSync, chmodSync, cpSync, mkdtempSync, existsSync, linkSync, ren
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chownForServer } from '../../src/postgres/local-cluster.js';
+import { withClient } from '../../src/postgres/client.js';
+import { chownForServer, type LocalCluster } from '../../src/postgres/local-cluster.js';
+import { walKey } from '../../src/repo/layout.js';
 import { CLI_BUNDLE, NODE24 } from './cli.js';
 
 let copied: { node: string; bundle: string } | undefined;
@@ -71,6 +73,24 @@ export function archivingSettings(repoUrl: string, extra: Record<string, string 
 /** restore_command that fetches through `pgkeep wal-fetch`. */
 export function restoreCommand(repoUrl: string): string {
   return cliCommand(`wal-fetch --repo ${q(repoUrl)} %f %p`);
+}
+
+/**
+ * pg_switch_wal() on a server, `on`: a started LocalCluster (through its psql) or a restored copy
+ * listening on a port; then wait (60 s at most) until `repoDir` holds the segment it closed, under
+ * `key` (walKeyEncrypted for an encrypting archive_command). Returns the segment's name.
+ */
+export async function switchWalAndWait(on: LocalCluster | number, repoDir: string, key: (seg: string) => string = walKey): Promise<string> {
+  const seg =
+    typeof on === 'number'
+      ? ((await withClient({ PGHOST: '127.0.0.1', PGPORT: String(on), PGUSER: 'postgres' }, 'postgres', (cl) => cl.query('select pg_walfile_name(pg_switch_wal()) as s'))).rows[0].s as string)
+      : (await on.psql('select pg_walfile_name(pg_switch_wal())')).trim();
+  const end = Date.now() + 60_000;
+  while (!existsSync(path.join(repoDir, key(seg)))) {
+    if (Date.now() > end) throw new Error(`segment ${seg} was not archived (no ${key(seg)} in ${repoDir})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return seg;
 }
 
 /** Extract a stored base.tar.zst (zstd + tar, standard tools only) into `dir`. */

@@ -1,8 +1,9 @@
 // Test PostgreSQL: a real cluster per test file (initdb + pg_ctl on a free port, fsync off),
 // started as the postgres OS user when the tests run as root.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { LocalCluster } from '../../src/postgres/local-cluster.js';
-import { toolMajor } from '../../src/postgres/pg-tools.js';
+import { LocalCluster, serverRunAs } from '../../src/postgres/local-cluster.js';
+import { runTool, toolMajor } from '../../src/postgres/pg-tools.js';
 import { describeServer, serverBinDir } from './pg-servers.js';
 
 /** The major this run tests (vitest.config.ts runs the server suites once per supported major). */
@@ -16,6 +17,15 @@ export async function startCluster(settings: Record<string, string | number | bo
   const c = await LocalCluster.create({ binDir: binDir(), settings });
   await c.start();
   return c;
+}
+
+/**
+ * Stop the server a test restored into `dir` (`-m immediate`: the copy is thrown away), if one
+ * runs there. Never fails: it runs in afterAll after a test that may have failed half-way.
+ */
+export async function stopDataDir(dir: string, bin = binDir(), runAs = serverRunAs()): Promise<void> {
+  if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
+  await runTool(bin, 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...runAs, what: 'pg_ctl stop' }).catch(() => undefined);
 }
 
 /** Checksum of every table's rows in a database (order-independent), for before/after comparison. */

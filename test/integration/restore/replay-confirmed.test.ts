@@ -6,41 +6,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { LocalCluster, freePort, serverRunAs } from '../../../src/postgres/local-cluster.js';
+import { LocalCluster, freePort } from '../../../src/postgres/local-cluster.js';
 import { withClient } from '../../../src/postgres/client.js';
-import { runTool } from '../../../src/postgres/pg-tools.js';
 import { walKey } from '../../../src/repo/layout.js';
-import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { startArchivingCluster, type ArchivingCluster } from '../../helpers/archiving-cluster.js';
 import { pgkeep, pgkeepBundle } from '../../helpers/cli.js';
 import { run as runRestoreAction } from '../../../src/actions/pg-restore/run.js';
-import { binDir, startCluster } from '../../helpers/pg.js';
+import { stopDataDir as stopDir } from '../../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('replay is confirmed to reach the planned end', () => {
+  let setup: ArchivingCluster;
   let c: LocalCluster;
   let repo: { dir: string; url: string };
   let env: Record<string, string>;
   let work: string;
+  let running: string[];
   let lastSeg = '';
-  const running: string[] = [];
-
-  async function switchAndWait(): Promise<string> {
-    const seg = (await c.psql('select pg_walfile_name(pg_switch_wal())')).trim();
-    const end = Date.now() + 60_000;
-    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
-      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
-      await sleep(100);
-    }
-    return seg;
-  }
-
-  async function stopDir(dir: string): Promise<void> {
-    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
-    await runTool(binDir(), 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
-  }
 
   /** A copy of the repository (ownership kept: the server's restore_command reads it). */
   async function copyRepo(name: string): Promise<string> {
@@ -63,26 +47,19 @@ describe('replay is confirmed to reach the planned end', () => {
   }
 
   beforeAll(async () => {
-    repo = await makeServerRepo();
-    c = await startCluster(archivingSettings(repo.url));
-    const cli = serverReadableCli();
-    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle };
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-replay-'));
-    await fsp.chmod(work, 0o755);
+    setup = await startArchivingCluster({ workPrefix: 'pgkeep-replay-' });
+    ({ cluster: c, repo, env, work, running } = setup);
     await c.psql('create table t(id int primary key)');
     const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
     expect(b.code, b.stderr).toBe(0);
     for (let i = 0; i < 5; i++) {
       await c.psql(`insert into t select generate_series(${i * 1000 + 1}, ${(i + 1) * 1000})`);
-      lastSeg = await switchAndWait();
+      lastSeg = await setup.switchAndWait();
     }
   });
 
   afterAll(async () => {
-    for (const d of running) await stopDir(d);
-    await c?.destroy();
-    await fsp.rm(work, { recursive: true, force: true });
-    await fsp.rm(repo.dir, { recursive: true, force: true });
+    await setup?.destroy();
   });
 
   it('restore --latest --start reaches the planned end and says where (5,000 rows)', async () => {

@@ -6,24 +6,23 @@
 // each restored cluster (production rows 1..N, copy rows from 100001, new-primary rows from 200001).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, promises as fsp } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { LocalCluster, freePort, serverRunAs } from '../../../src/postgres/local-cluster.js';
+import { LocalCluster, freePort } from '../../../src/postgres/local-cluster.js';
 import { withClient } from '../../../src/postgres/client.js';
-import { runTool } from '../../../src/postgres/pg-tools.js';
 import { walKey } from '../../../src/repo/layout.js';
-import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { startArchivingCluster, type ArchivingCluster } from '../../helpers/archiving-cluster.js';
 import { pgkeep } from '../../helpers/cli.js';
-import { binDir, startCluster } from '../../helpers/pg.js';
+import { stopDataDir as stopDir } from '../../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a restore never changes what later restores bring back', () => {
+  let setup: ArchivingCluster;
   let c: LocalCluster;
   let repo: { dir: string; url: string };
   let env: Record<string, string>;
   let work: string;
-  const running: string[] = [];
+  let running: string[];
 
   const conn = (port: number) => ({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' });
   const sql = (port: number, q: string) => withClient(conn(port), 'postgres', (cl) => cl.query(q));
@@ -34,17 +33,6 @@ describe('a restore never changes what later restores bring back', () => {
     );
     const x = r.rows[0];
     return { production: x.p, copy: x.c, newPrimary: x.n, max: x.m };
-  }
-
-  /** pg_switch_wal() on a server and wait until the repository holds the segment it closed. */
-  async function switchAndWait(port: number): Promise<string> {
-    const seg = (await sql(port, 'select pg_walfile_name(pg_switch_wal()) as s')).rows[0].s as string;
-    const end = Date.now() + 60_000;
-    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
-      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
-      await sleep(100);
-    }
-    return seg;
   }
 
   /** After a switch in a restored copy: wait until its archiver has nothing left to do (or never had). */
@@ -58,11 +46,6 @@ describe('a restore never changes what later restores bring back', () => {
     }
   }
 
-  async function stopDir(dir: string): Promise<void> {
-    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
-    await runTool(binDir(), 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
-  }
-
   async function restore(name: string, args: string[]): Promise<{ port: number; dir: string; out: any }> {
     const dir = path.join(work, name);
     const port = await freePort();
@@ -73,26 +56,19 @@ describe('a restore never changes what later restores bring back', () => {
   }
 
   beforeAll(async () => {
-    repo = await makeServerRepo();
-    c = await startCluster(archivingSettings(repo.url));
-    const cli = serverReadableCli();
     // No PGKEEP_RESTORE_ARCHIVE_MODE: the default is what is under test.
-    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle };
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-isolation-'));
-    await fsp.chmod(work, 0o755);
+    setup = await startArchivingCluster({ workPrefix: 'pgkeep-isolation-' });
+    ({ cluster: c, repo, env, work, running } = setup);
     await c.psql('create table t(id int primary key)');
     await c.psql('insert into t select generate_series(1, 1000)');
     const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
     expect(b.code, b.stderr).toBe(0);
     await c.psql('insert into t select generate_series(1001, 2000)');
-    await switchAndWait(c.port);
+    await setup.switchAndWait(c.port);
   });
 
   afterAll(async () => {
-    for (const d of running) await stopDir(d);
-    await c?.destroy();
-    await fsp.rm(work, { recursive: true, force: true });
-    await fsp.rm(repo.dir, { recursive: true, force: true });
+    await setup?.destroy();
   });
 
   it('a copy written to after restore --latest --start archives nothing; the next --latest restores production', async () => {
@@ -104,7 +80,7 @@ describe('a restore never changes what later restores bring back', () => {
     await archiverIdle(copy.dir);
 
     await c.psql('insert into t select generate_series(2001, 3000)');
-    await switchAndWait(c.port);
+    await setup.switchAndWait(c.port);
 
     const again = await restore('again', ['--latest']);
     expect(await counts(again.port)).toEqual({ production: 3000, copy: 0, newPrimary: 0, max: 3000 });
@@ -130,14 +106,14 @@ describe('a restore never changes what later restores bring back', () => {
     const np = await restore('new-primary', ['--latest', '--new-primary']);
     expect(np.out.started.timeline).toBe(2);
     await sql(np.port, 'insert into t select generate_series(200001, 200500)');
-    await switchAndWait(np.port);
+    await setup.switchAndWait(np.port);
     expect(existsSync(path.join(repo.dir, walKey('00000002.history')))).toBe(true);
     const rec = JSON.parse(await fsp.readFile(path.join(repo.dir, 'timeline.json'), 'utf8'));
     expect(rec).toMatchObject({ format: 1, timeline: 2, parentTimeline: 1, confirmed: 'promoted' });
     await stopDir(np.dir);
     // Production (the old primary) goes on writing on timeline 1.
     await c.psql('insert into t select generate_series(3001, 3500)');
-    await switchAndWait(c.port);
+    await setup.switchAndWait(c.port);
 
     const current = await restore('follows-current', ['--latest']);
     expect(current.out.targetTimeline).toBe(2);

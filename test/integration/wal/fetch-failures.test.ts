@@ -7,42 +7,24 @@
 // recovery.signal still there, no new timeline), not at any post-promotion check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, promises as fsp } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { LocalCluster, freePort, serverRunAs } from '../../../src/postgres/local-cluster.js';
+import { LocalCluster, freePort } from '../../../src/postgres/local-cluster.js';
 import { withClient } from '../../../src/postgres/client.js';
-import { runTool } from '../../../src/postgres/pg-tools.js';
 import { walKey } from '../../../src/repo/layout.js';
-import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { startArchivingCluster, type ArchivingCluster } from '../../helpers/archiving-cluster.js';
 import { pgkeep } from '../../helpers/cli.js';
 import { setLogSink } from '../../../src/util/log.js';
-import { binDir, startCluster } from '../../helpers/pg.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { stopDataDir as stopDir } from '../../helpers/pg.js';
 
 describe('restore --latest --start with a bad archived segment in the middle', () => {
+  let setup: ArchivingCluster;
   let c: LocalCluster;
   let repo: { dir: string; url: string };
   let env: Record<string, string>;
   let work: string;
+  let running: string[];
   /** The segment each batch was switched out of (batch i's rows end in segs[i]). */
   const segs: string[] = [];
-  const running: string[] = [];
-
-  async function switchAndWait(): Promise<string> {
-    const seg = (await c.psql(`select pg_walfile_name(pg_switch_wal())`)).trim();
-    const end = Date.now() + 60_000;
-    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
-      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
-      await sleep(100);
-    }
-    return seg;
-  }
-
-  async function stopDir(dir: string): Promise<void> {
-    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
-    await runTool(binDir(), 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
-  }
 
   /** Rows of a restored cluster still listening on `port`, or null when none is. */
   async function rowsOn(port: number): Promise<number | null> {
@@ -78,27 +60,20 @@ describe('restore --latest --start with a bad archived segment in the middle', (
   }
 
   beforeAll(async () => {
-    repo = await makeServerRepo();
-    c = await startCluster(archivingSettings(repo.url));
-    const cli = serverReadableCli();
-    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle, PGKEEP_RESTORE_ARCHIVE_MODE: 'off' };
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-fetchfail-'));
-    await fsp.chmod(work, 0o755);
+    setup = await startArchivingCluster({ workPrefix: 'pgkeep-fetchfail-', env: { PGKEEP_RESTORE_ARCHIVE_MODE: 'off' } });
+    ({ cluster: c, repo, env, work, running } = setup);
     await c.psql('create table t(id int primary key, pad text)');
     const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
     expect(b.stderr).not.toMatch(/pgkeep backup:/);
     for (let i = 0; i < 6; i++) {
       await c.psql(`insert into t select g, repeat('x', 100) from generate_series(${i * 1000 + 1}, ${(i + 1) * 1000}) g`);
-      segs.push(await switchAndWait());
+      segs.push(await setup.switchAndWait());
       console.log(`batch ${i + 1}: ${segs[i]} archived`);
     }
   }, 180_000);
 
   afterAll(async () => {
-    for (const d of running) await stopDir(d);
-    await c?.destroy();
-    if (work) await fsp.rm(work, { recursive: true, force: true });
-    if (repo) await fsp.rm(repo.dir, { recursive: true, force: true });
+    await setup?.destroy();
   });
 
   /** Eight bytes flipped in the middle of a stored object. */
