@@ -10,7 +10,7 @@ export const Inputs = {
   webhookUrl: 'webhook-url',
   ageRecipients: 'age-recipients',
   ageIdentity: 'age-identity',
-  // pg-backup
+  // pg-backup (databases: pg-restore too)
   type: 'type',
   databases: 'databases',
   checkpoint: 'checkpoint',
@@ -47,7 +47,7 @@ export const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, I
 
 export const ACTION_INPUTS = {
   'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],
-  'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.tablespaceMap, Inputs.timeline, Inputs.newPrimary, Inputs.start, Inputs.backup, ...COMMON_INPUTS],
+  'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.databases, Inputs.tablespaceMap, Inputs.timeline, Inputs.newPrimary, Inputs.start, Inputs.backup, ...COMMON_INPUTS],
   'pg-verify': [Inputs.mode, Inputs.backup, Inputs.maxAgeHours, ...COMMON_INPUTS],
 } as const;
 

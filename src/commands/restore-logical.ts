@@ -33,7 +33,7 @@ import {
 import { DUMP_KIND, GLOBALS_KIND } from '../backup/logical-backup.js';
 import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/store.js';
-import { PgkeepError, describeError } from '../util/errors.js';
+import { PgkeepError, describeError, isPgkeepError } from '../util/errors.js';
 import { formatBytes, log } from '../util/log.js';
 import { formatNameList } from '../util/name-list.js';
 import { streamToBuffer } from '../util/streams.js';
@@ -72,6 +72,26 @@ export interface RestoredDatabase {
   replaced: boolean;
   /** Time of this database's own restore (absent in a dry run). */
   durationSeconds?: number;
+  /** Only in a LogicalRestoreManyError: this database's restore failed, for this cause (one sentence, no hint). */
+  failed?: string;
+  /** Only in a LogicalRestoreManyError: not started, because another database failed first. */
+  notStarted?: boolean;
+}
+
+/**
+ * A --databases run that failed once restores had started: the one-paragraph error, plus what
+ * became of each database (restored, failed with its cause, not started) for callers that show
+ * it as a table (the pg-restore action's summary).
+ */
+export class LogicalRestoreManyError extends PgkeepError {
+  constructor(
+    readonly backupId: string,
+    readonly databases: RestoredDatabase[],
+    message: string,
+    hint: string,
+  ) {
+    super('restore-failed', message, hint);
+  }
 }
 
 const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
@@ -385,8 +405,15 @@ export async function restoreLogicalMany(cfg: Config, opts: LogicalRestoreManyOp
   if (failures.length) {
     const notStarted = outcomes.filter((o) => 'notStarted' in o).map((o) => o.t.source);
     const cause = (e: unknown) => describeError(e).replace(/\.$/, '');
-    throw new PgkeepError(
-      'restore-failed',
+    const each: RestoredDatabase[] = outcomes.map((o) => ({
+      database: o.t.source,
+      target: o.t.into,
+      replaced: o.t.exists,
+      ...('seconds' in o ? { durationSeconds: o.seconds } : o.error !== undefined ? { failed: isPgkeepError(o.error) ? o.error.message.replace(/\.$/, '') : cause(o.error) } : { notStarted: true }),
+    }));
+    throw new LogicalRestoreManyError(
+      p.backup.id,
+      each,
       `Restoring from backup ${p.backup.id} failed for ${failures.map((f) => `"${f.t.source}" (into "${f.t.into}": ${cause(f.error)})`).join(' and for ')}. ` +
         `Restored: ${done.size ? [...done.keys()].map((t) => `"${t.source}" into "${t.into}"`).join(', ') : 'none'}` +
         `${notStarted.length ? `; not started after the failure: ${quoted(notStarted)}` : ''}.`,

@@ -13,6 +13,10 @@ export interface SummaryInput {
   /** Key facts in order: [label, value]; values are escaped. */
   facts: [string, string | number | undefined][];
   databases?: string[];
+  /** Logical restore of several databases: one row each; `result` is seconds, "not started" or "failed: <cause>". */
+  databaseRestores?: { database: string; into: string; result: string }[];
+  /** Header of the `into` column ("Restored into", or "Into (planned)" in a dry run). */
+  databaseRestoresInto?: string;
   /** Objects written (backup): name, raw and stored bytes. */
   objects?: { name: string; rawBytes: number; bytes: number }[];
   window?: RecoveryWindow;
@@ -46,6 +50,12 @@ export function renderJobSummary(s: SummaryInput): string {
   }
   if (s.facts.length) out.push(table(s.facts));
   if (s.databases?.length) out.push(`<p><strong>Databases:</strong> ${s.databases.map((d) => `<code>${e(d)}</code>`).join(', ')}</p>\n`);
+  if (s.databaseRestores?.length)
+    out.push(
+      `<table>\n<tr><th>Database</th><th>${e(s.databaseRestoresInto ?? 'Restored into')}</th><th>Seconds</th></tr>\n${s.databaseRestores
+        .map((d) => `<tr><td><code>${e(d.database)}</code></td><td><code>${e(d.into)}</code></td><td>${e(d.result)}</td></tr>`)
+        .join('\n')}\n</table>\n`,
+    );
   if (s.objects?.length)
     out.push(
       `<details><summary>${s.objects.length} object(s)</summary>\n<table>\n<tr><th>Object</th><th>Raw</th><th>Stored</th></tr>\n${s.objects

@@ -26,6 +26,8 @@ export interface RunRecord {
   durationSeconds?: number;
   rtoSeconds?: number;
   recoveredTo?: string;
+  /** Logical restore: the databases restored (or asked for, when it failed). */
+  databases?: string[];
   dryRun?: boolean;
   window?: RecoveryWindow;
   /** Message + hint, already redacted. */

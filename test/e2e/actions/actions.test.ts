@@ -28,9 +28,10 @@ describe('actions as a runner runs them', () => {
   let env: Record<string, string>;
   let backupId: string;
   let before: Record<string, string>;
+  let beforeOdd: Record<string, string>;
 
   beforeAll(async () => {
-    c = await startCluster();
+    c = await startCluster({ allow_in_place_tablespaces: 'on' });
     await c.psql('create database shop');
     await c.psql(`create database "${ODD_DB.replace(/"/g, '""')}"`);
     await c.psql(
@@ -38,7 +39,14 @@ describe('actions as a runner runs them', () => {
        insert into orders select g, 'item ' || g, g * 1.25 from generate_series(1, 5000) g;`,
       'shop',
     );
+    await c.psql(`create table notes(id int primary key, body text); insert into notes select g, 'note ' || g from generate_series(1, 300) g;`, ODD_DB);
+    // broken: its table sits in a tablespace dropped after the backup, so its pg_restore fails
+    // (SET default_tablespace); the largest dump, so restores of several databases start with it.
+    await c.psql(`create tablespace gone location ''`);
+    await c.psql('create database broken');
+    await c.psql(`create table t(id int primary key, pad text) tablespace gone; insert into t select g, repeat('x', 300) from generate_series(1, 3000) g`, 'broken');
     before = await tableChecksums(c, 'shop');
+    beforeOdd = await tableChecksums(c, ODD_DB);
     repo = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-actions-repo-'));
     gh = await startFakeGitHub('o/r');
     env = {
@@ -169,6 +177,81 @@ describe('actions as a runner runs them', () => {
     expect(r.outputs['backup-id']).toBe(backupId);
     expect(await tableChecksums(c, 'shop_restored')).toEqual(before);
     expect(r.summary).toContain('<tr><th align="left">Restored into</th><td>shop_restored</td></tr>');
+  });
+
+  const restoreTargets = async () =>
+    (await c.psql(`select string_agg(datname, ',' order by datname) from pg_database where datname like '%\\_restore'`)).trim();
+  // The per-database table of the summary: [database, into, result] per row.
+  const databaseRows = (summary: string) =>
+    [...summary.matchAll(/<tr><td><code>([^<]*)<\/code><\/td><td><code>([^<]*)<\/code><\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => m.slice(1));
+
+  it('pg-restore refuses databases with target (or database) in one paragraph naming the input, and creates nothing', async () => {
+    for (const [inputs, bad] of [
+      [{ databases: 'shop,broken', target: 'shop_copy' }, /^::error::Input "target" is "shop_copy": expected nothing when databases is set: each database in databases is restored from the logical backup into <database>_restore\. Hint: Give one database/m],
+      [{ databases: 'shop', database: 'shop' }, /^::error::Input "database" is "shop": expected nothing when databases is set/m],
+      [{ databases: 'shop', latest: 'true' }, /^::error::Input "latest" is "true": expected nothing when databases is set/m],
+    ] as const) {
+      const r = await runAction('pg-restore', inputs, env);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toMatch(bad);
+      // One paragraph: a single ::error line, no line break (%0A) and no stack inside it.
+      const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).not.toMatch(/%0A|\bat \S+ \(/);
+      expect(r.summary).toContain('Not read');
+      expect(r.outputs).toEqual({});
+    }
+    expect(await restoreTargets()).toBe('');
+  });
+
+  it('pg-restore databases: a database that fails is named in the summary table, the one not started after it too; nothing stays', async () => {
+    await c.psql('alter table t set tablespace pg_default', 'broken');
+    await c.psql('drop tablespace gone');
+    const r = await runAction('pg-restore', { databases: 'shop,broken' }, { ...env, PGKEEP_PARALLEL: '1' });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/^::error::Restoring from backup \S+ failed for "broken" \(into "broken_restore": .*gone.*not started after the failure: "shop"/m);
+    expect(r.outputs['backup-id']).toBe(backupId);
+    const rows = databaseRows(r.summary);
+    expect(rows.map(([db, into]) => `${db}→${into}`)).toEqual(['broken→broken_restore', 'shop→shop_restore']);
+    expect(rows[0][2]).toMatch(/^failed: .*gone/);
+    expect(rows[1][2]).toBe('not started');
+    // The failed database was dropped, the one not started never created.
+    expect(await restoreTargets()).toBe('');
+  });
+
+  it('pg-restore databases: dry run shows one planned row per database and creates nothing', async () => {
+    const r = await runAction('pg-restore', { databases: `shop, ${ODD_DB}`, 'dry-run': 'true' }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    expect(r.outputs['backup-id']).toBe(backupId);
+    expect(r.summary).toContain('<tr><th>Database</th><th>Into (planned)</th><th>Seconds</th></tr>');
+    expect(databaseRows(r.summary)).toHaveLength(2);
+    for (const row of databaseRows(r.summary)) expect(row[2]).toBe('dry run');
+    expect(r.summary).toContain('Restore plan (dry run: nothing was written)');
+    expect(await restoreTargets()).toBe('');
+  });
+
+  it('pg-restore databases restores several databases of the backup, each with identical table checksums; summary rows and status record', async () => {
+    const r = await runAction('pg-restore', { databases: `shop,${ODD_DB}`, 'github-token': 'ghs_faketoken123' }, env);
+    expect(r.stdout).not.toMatch(/::error::/);
+    expect(r.code).toBe(0);
+    expect(r.outputs['backup-id']).toBe(backupId);
+    // As a logical restore of one database: the backup itself, no point in time.
+    expect(r.outputs['recovered-to']).toBeUndefined();
+    // Ground truth: every restored database holds what its source held at the backup.
+    expect(await tableChecksums(c, 'shop_restore')).toEqual(before);
+    expect(await tableChecksums(c, `${ODD_DB}_restore`)).toEqual(beforeOdd);
+    expect(Object.keys(beforeOdd)).toEqual(['public.notes']);
+    // Summary: one row per database (largest dump first), its own seconds; the odd name escaped.
+    expect(r.summary).toContain('pgkeep restore (logical, 2 databases)');
+    expect(r.summary).toContain('<tr><th>Database</th><th>Restored into</th><th>Seconds</th></tr>');
+    const rows = databaseRows(r.summary);
+    expect(rows.map(([db, into]) => `${db}→${into}`)).toEqual(['shop→shop_restore', 'odd&lt;b&gt;&amp;&quot;db→odd&lt;b&gt;&amp;&quot;db_restore']);
+    for (const [, , secs] of rows) expect(secs).toMatch(/^\d+\.\d$/);
+    expect(r.summary).not.toContain('odd<b>');
+    // Status record: the run and the databases it restored.
+    const status = JSON.parse(gh.filesAt('pgkeep-status')['status.json']);
+    expect(status.runs.at(-1)).toMatchObject({ action: 'restore', kind: 'logical', ok: true, backupId, databases: ['shop', ODD_DB], dryRun: false });
   });
 
   it('pg-verify check passes on the intact repository', async () => {

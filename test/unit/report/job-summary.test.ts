@@ -24,6 +24,27 @@ describe('job summary', () => {
     expect(html).toContain('<li><code>id&lt;1&gt;</code> <code>o&amp;</code> &lt;script&gt;</li>');
   });
 
+  it('a restore of several databases gets one escaped row per database: into and seconds, or why not', () => {
+    const html = renderJobSummary({
+      title: 'pgkeep restore (logical, 3 databases)',
+      ok: false,
+      now,
+      facts: [],
+      databaseRestores: [
+        { database: 'core', into: 'core_restore', result: '12.5' },
+        { database: 'a<b>', into: 'a<b>_restore', result: 'failed: tablespace "<gone>" does not exist' },
+        { database: 'c&d', into: 'c&d_restore', result: 'not started' },
+      ],
+    });
+    expect(html).toContain('<tr><th>Database</th><th>Restored into</th><th>Seconds</th></tr>');
+    expect(html).toContain('<tr><td><code>core</code></td><td><code>core_restore</code></td><td>12.5</td></tr>');
+    expect(html).toContain('<tr><td><code>a&lt;b&gt;</code></td><td><code>a&lt;b&gt;_restore</code></td><td>failed: tablespace &quot;&lt;gone&gt;&quot; does not exist</td></tr>');
+    expect(html).toContain('<tr><td><code>c&amp;d</code></td><td><code>c&amp;d_restore</code></td><td>not started</td></tr>');
+    expect(html).not.toMatch(/<(b|gone)>/);
+    const dry = renderJobSummary({ title: 't', ok: true, now, facts: [], databaseRestores: [{ database: 'core', into: 'core_restore', result: 'dry run' }], databaseRestoresInto: 'Into (planned)' });
+    expect(dry).toContain('<tr><th>Database</th><th>Into (planned)</th><th>Seconds</th></tr>');
+  });
+
   it('shows the backup id in a table row, the recovery window with its age, and omits empty facts', () => {
     const html = renderJobSummary({
       title: 'pgkeep backup (full)',
