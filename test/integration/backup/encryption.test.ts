@@ -9,16 +9,14 @@ import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
-import { LocalCluster, freePort, serverRunAs } from '../../../src/postgres/local-cluster.js';
+import { LocalCluster, freePort } from '../../../src/postgres/local-cluster.js';
 import { withClient } from '../../../src/postgres/client.js';
-import { runTool } from '../../../src/postgres/pg-tools.js';
 import { walKeyEncrypted } from '../../../src/repo/layout.js';
-import { cliCommand, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { cliCommand, makeServerRepo, serverReadableCli, switchWalAndWait } from '../../helpers/archiving.js';
 import { pgkeep } from '../../helpers/cli.js';
-import { binDir, startCluster } from '../../helpers/pg.js';
+import { binDir, startCluster, stopDataDir as stopDir } from '../../helpers/pg.js';
 
 const MARKER = 'PGKEEP-SECRET-MARKER-4b1d9e';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function allFiles(dir: string): Promise<string[]> {
   return (await fsp.readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
@@ -34,21 +32,6 @@ describe('client-side encryption (age)', () => {
   let fullId = '';
   let logicalId = '';
   const running: string[] = [];
-
-  async function switchAndWait(): Promise<string> {
-    const seg = (await c.psql(`select pg_walfile_name(pg_switch_wal())`)).trim();
-    const end = Date.now() + 60_000;
-    while (!existsSync(path.join(repo.dir, walKeyEncrypted(seg)))) {
-      if (Date.now() > end) throw new Error(`segment ${seg} was not archived (encrypted)`);
-      await sleep(100);
-    }
-    return seg;
-  }
-
-  async function stopDir(dir: string): Promise<void> {
-    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
-    await runTool(binDir(), 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
-  }
 
   beforeAll(async () => {
     identity = await generateIdentity();
@@ -71,7 +54,7 @@ describe('client-side encryption (age)', () => {
     logicalId = JSON.parse(l.stdout).id;
     // Rows only WAL replay brings back.
     await c.psql(`insert into s select g, '${MARKER}' || g from generate_series(201, 250) g`, 'core');
-    await switchAndWait();
+    await switchWalAndWait(c, repo.dir, walKeyEncrypted);
   });
 
   afterAll(async () => {

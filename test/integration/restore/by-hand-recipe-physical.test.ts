@@ -12,13 +12,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownForServer, freePort, serverRunAs, type LocalCluster } from '../../../src/postgres/local-cluster.js';
 import { withClient } from '../../../src/postgres/client.js';
-import { runTool } from '../../../src/postgres/pg-tools.js';
 import { walKey } from '../../../src/repo/layout.js';
 import { parseTargetTime } from '../../../src/restore/target-time.js';
 import { setLogSink } from '../../../src/util/log.js';
-import { archivingSettings, makeServerRepo } from '../../helpers/archiving.js';
+import { archivingSettings, makeServerRepo, switchWalAndWait } from '../../helpers/archiving.js';
 import { pgkeep } from '../../helpers/cli.js';
-import { binDir, REPO_ROOT, serverLabel, startCluster } from '../../helpers/pg.js';
+import { binDir, REPO_ROOT, serverLabel, startCluster, stopDataDir as stopDir } from '../../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TOOLS = ['zstd', 'tar', 'cut', 'bash'];
@@ -79,16 +78,6 @@ describe.skipIf(missing.length > 0)(`physical by-hand restore recipe, zstd + tar
     }
   }
 
-  async function switchAndWait(): Promise<string> {
-    const seg = (await c.psql(`select pg_walfile_name(pg_switch_wal())`)).trim();
-    const end = Date.now() + 60_000;
-    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
-      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
-      await sleep(100);
-    }
-    return seg;
-  }
-
   /** `YYYY-MM-DD HH:MM:SS.ffffff+00`, the README's form of recovery_target_time. */
   function pgTime(micros: bigint): string {
     const d = new Date(Number(micros / 1000n));
@@ -124,11 +113,6 @@ describe.skipIf(missing.length > 0)(`physical by-hand restore recipe, zstd + tar
     return withClient({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, 'postgres', async (cl) => (await cl.query(sql)).rows as T[]);
   }
 
-  async function stopDir(dir: string): Promise<void> {
-    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
-    await runTool(binDir(), 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
-  }
-
   const idsUpTo = (micros: bigint) => commits.filter((x) => x.micros <= micros).map((x) => x.id);
 
   beforeAll(async () => {
@@ -144,9 +128,9 @@ describe.skipIf(missing.length > 0)(`physical by-hand restore recipe, zstd + tar
     expect(b.code, b.stderr).toBe(0);
     backupId = JSON.parse(b.stdout).id;
     await commitRows([6, 7, 8, 9, 10]);
-    damaged = await switchAndWait();
+    damaged = await switchWalAndWait(c, repo.dir);
     await commitRows([11, 12, 13, 14, 15]);
-    await switchAndWait();
+    await switchWalAndWait(c, repo.dir);
     // The server's OS user restores: restore_command runs as that user, so it reads the
     // repository (the backup objects were written by the test's root user, mode 0640).
     await chownForServer(repo.dir);

@@ -13,9 +13,10 @@ import { runTool, toolMajor } from '../../../src/postgres/pg-tools.js';
 import { backupObjectKey, walKey } from '../../../src/repo/layout.js';
 import { microsToIso, parseTargetTime } from '../../../src/restore/target-time.js';
 import { parseSegmentName, segmentName } from '../../../src/wal/segment.js';
-import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { serverReadableCli } from '../../helpers/archiving.js';
+import { startArchivingCluster, type ArchivingCluster } from '../../helpers/archiving-cluster.js';
 import { pgkeep } from '../../helpers/cli.js';
-import { binDir, PG_MAJOR, startCluster } from '../../helpers/pg.js';
+import { binDir, PG_MAJOR, stopDataDir as stopDir } from '../../helpers/pg.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,6 +27,7 @@ interface Commit {
 }
 
 describe('point-in-time restore (physical)', () => {
+  let setup: ArchivingCluster;
   let c: LocalCluster;
   let repo: { dir: string; url: string };
   let env: Record<string, string>;
@@ -34,7 +36,7 @@ describe('point-in-time restore (physical)', () => {
   let stopWal = '';
   const commits: Commit[] = [];
   let lsnAfter8 = '';
-  const running: string[] = [];
+  let running: string[];
   const copies: string[] = [];
 
   async function commitRows(ids: number[], on: LocalCluster = c): Promise<Commit[]> {
@@ -55,25 +57,10 @@ describe('point-in-time restore (physical)', () => {
     return out;
   }
 
-  async function switchAndWait(on: LocalCluster = c): Promise<string> {
-    const seg = (await on.psql(`select pg_walfile_name(pg_switch_wal())`)).trim();
-    const end = Date.now() + 60_000;
-    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
-      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
-      await sleep(100);
-    }
-    return seg;
-  }
-
   async function rowsIn(port: number): Promise<number[]> {
     return withClient({ PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, 'postgres', async (cl) =>
       (await cl.query<{ id: number }>('select id from t order by id')).rows.map((r) => r.id),
     );
-  }
-
-  async function stopDir(dir: string): Promise<void> {
-    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
-    await runTool(binDir(), 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
   }
 
   /** pgkeep restore --start on a free port; returns the rows the restored cluster holds. */
@@ -90,15 +77,10 @@ describe('point-in-time restore (physical)', () => {
   }
 
   beforeAll(async () => {
-    repo = await makeServerRepo();
-    c = await startCluster({ ...archivingSettings(repo.url), track_commit_timestamp: 'on' });
-    // restore_command runs the server-readable copies (dist/ may be rebuilt while tests run).
-    const cli = serverReadableCli();
     // Restored copies must not archive into the repository (new timelines), except where a
     // test wants exactly that.
-    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle, PGKEEP_RESTORE_ARCHIVE_MODE: 'off' };
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-pitr-'));
-    await fsp.chmod(work, 0o755);
+    setup = await startArchivingCluster({ workPrefix: 'pgkeep-pitr-', settings: { track_commit_timestamp: 'on' }, env: { PGKEEP_RESTORE_ARCHIVE_MODE: 'off' } });
+    ({ cluster: c, repo, env, work, running } = setup);
     await c.psql('create table t(id int primary key, at timestamptz)');
     commits.push(...(await commitRows([1, 2, 3, 4, 5])));
     const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
@@ -108,16 +90,13 @@ describe('point-in-time restore (physical)', () => {
     commits.push(...(await commitRows([6, 7, 8])));
     lsnAfter8 = (await c.psql('select pg_current_wal_insert_lsn()')).trim();
     commits.push(...(await commitRows([9, 10])));
-    await switchAndWait();
+    await setup.switchAndWait();
     commits.push(...(await commitRows([11, 12, 13, 14, 15])));
-    await switchAndWait();
+    await setup.switchAndWait();
   });
 
   afterAll(async () => {
-    for (const d of running) await stopDir(d);
-    await c?.destroy();
-    await fsp.rm(work, { recursive: true, force: true });
-    await fsp.rm(repo.dir, { recursive: true, force: true });
+    await setup?.destroy();
     for (const d of copies) await fsp.rm(d, { recursive: true, force: true });
   });
 
@@ -316,7 +295,7 @@ describe('point-in-time restore (physical)', () => {
     const on = { psql: (sql: string) => runTool(binDir(), 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c', sql], { env: { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' }, what: 'psql' }) } as unknown as LocalCluster;
     expect((await on.psql('select timeline_id from pg_control_checkpoint()')).trim()).toBe('2');
     const more = await commitRows([101, 102, 103], on);
-    const seg = await switchAndWait(on);
+    const seg = await setup.switchAndWait(on);
     expect(seg.startsWith('00000002')).toBe(true);
     expect(existsSync(path.join(repo.dir, walKey('00000002.history')))).toBe(true);
     await stopDir(first.dir);

@@ -5,19 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readlinkSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { LocalCluster, freePort, serverRunAs } from '../../../src/postgres/local-cluster.js';
 import { withClient } from '../../../src/postgres/client.js';
-import { runTool } from '../../../src/postgres/pg-tools.js';
-import { walKey } from '../../../src/repo/layout.js';
-import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { startArchivingCluster, type ArchivingCluster } from '../../helpers/archiving-cluster.js';
 import { pgkeep } from '../../helpers/cli.js';
-import { binDir, startCluster } from '../../helpers/pg.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('tablespaces (physical backup and restore)', () => {
+  let setup: ArchivingCluster;
   let c: LocalCluster;
   let repo: { dir: string; url: string };
   let env: Record<string, string>;
@@ -26,24 +21,13 @@ describe('tablespaces (physical backup and restore)', () => {
   let oid = 0;
   let backupId = '';
   let expected = '';
-  const running: string[] = [];
+  let running: string[];
 
   const sum = `select count(*)::text || ':' || md5(string_agg(id::text || v, ',' order by id)) from t`;
 
-  async function switchAndWait(): Promise<void> {
-    const seg = (await c.psql(`select pg_walfile_name(pg_switch_wal())`)).trim();
-    const end = Date.now() + 60_000;
-    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
-      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
-      await sleep(100);
-    }
-  }
-
   beforeAll(async () => {
-    repo = await makeServerRepo();
-    work = await fsp.mkdtemp(path.join(os.tmpdir(), 'pgkeep-tblspc-'));
-    await fsp.chmod(work, 0o755);
-    c = await startCluster(archivingSettings(repo.url));
+    setup = await startArchivingCluster({ workPrefix: 'pgkeep-tblspc-', env: { PGKEEP_RESTORE_ARCHIVE_MODE: 'off' } });
+    ({ cluster: c, repo, env, work, running } = setup);
     tsDir = path.join(work, 'fast');
     await fsp.mkdir(tsDir, { mode: 0o700 });
     const runAs = serverRunAs();
@@ -52,24 +36,17 @@ describe('tablespaces (physical backup and restore)', () => {
     oid = Number((await c.psql(`select oid from pg_tablespace where spcname = 'fast'`)).trim());
     await c.psql(`create table t(id int primary key using index tablespace fast, v text) tablespace fast`);
     await c.psql(`insert into t select g, repeat('x', 200) || g from generate_series(1, 20000) g`);
-    const cli = serverReadableCli();
-    env = { ...c.env, PGKEEP_REPO: repo.url, PGKEEP_NODE_PATH: cli.node, PGKEEP_CLI_PATH: cli.bundle, PGKEEP_RESTORE_ARCHIVE_MODE: 'off' };
     const b = await pgkeep(['backup', '--type', 'full', '--checkpoint', 'fast', '--json'], env);
     expect(b.stderr).not.toMatch(/pgkeep backup:/);
     backupId = JSON.parse(b.stdout).id;
     // Written after the backup, into the tablespace: only WAL replay brings these back.
     await c.psql(`insert into t select g, 'after ' || g from generate_series(20001, 25000) g; update t set v = 'changed' where id % 9 = 0`);
     expected = (await c.psql(sum)).trim();
-    await switchAndWait();
+    await setup.switchAndWait();
   });
 
   afterAll(async () => {
-    for (const d of running)
-      if (existsSync(path.join(d, 'postmaster.pid')))
-        await runTool(binDir(), 'pg_ctl', ['-D', d, '-m', 'immediate', '-w', 'stop'], { ...serverRunAs(), what: 'pg_ctl stop' }).catch(() => undefined);
-    await c?.destroy();
-    await fsp.rm(work, { recursive: true, force: true });
-    await fsp.rm(repo.dir, { recursive: true, force: true });
+    await setup?.destroy();
   });
 
   it('stores the tablespace as its own object with its OID and location', async () => {
