@@ -16,11 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, LocalCluster } from '../../../src/postgres/local-cluster.js';
 import { withClient } from '../../../src/postgres/client.js';
-import { runTool } from '../../../src/postgres/pg-tools.js';
-import { walKey } from '../../../src/repo/layout.js';
 import { microsToIso, parseTargetTime } from '../../../src/restore/target-time.js';
-import { archivingSettings, makeServerRepo, serverReadableCli } from '../../helpers/archiving.js';
+import { archivingSettings, makeServerRepo, serverReadableCli, switchWalAndWait } from '../../helpers/archiving.js';
 import { pgkeep } from '../../helpers/cli.js';
+import { stopDataDir } from '../../helpers/pg.js';
 import { incrementalPg } from '../../helpers/pg17.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,14 +62,7 @@ describe.skipIf(!pg)('point-in-time restore from a PostgreSQL ≥ 17 incremental
   }
   const commit = (id: number) => commits.find((x) => x.id === id)!;
 
-  async function switchAndWait(): Promise<void> {
-    const seg = (await c.psql('select pg_walfile_name(pg_switch_wal())')).trim();
-    const end = Date.now() + 60_000;
-    while (!existsSync(path.join(repo.dir, walKey(seg)))) {
-      if (Date.now() > end) throw new Error(`segment ${seg} was not archived`);
-      await sleep(100);
-    }
-  }
+  const switchAndWait = () => switchWalAndWait(c, repo.dir);
 
   async function backup(type: 'full' | 'incr'): Promise<string> {
     const r = await pgkeep(['backup', '--type', type, '--checkpoint', 'fast', '--json'], env);
@@ -81,10 +73,8 @@ describe.skipIf(!pg)('point-in-time restore from a PostgreSQL ≥ 17 incremental
     return out.id;
   }
 
-  async function stopDir(dir: string): Promise<void> {
-    if (!existsSync(path.join(dir, 'postmaster.pid'))) return;
-    await runTool(pg!.server, 'pg_ctl', ['-D', dir, '-m', 'immediate', '-w', 'stop'], { ...(c.runAs ?? {}), what: 'pg_ctl stop' }).catch(() => undefined);
-  }
+  /** The incremental fixture's own major stops it, not the run's binDir(). */
+  const stopDir = (dir: string) => stopDataDir(dir, pg!.server, c.runAs);
 
   /** Sibling entries of `dir` that look like a left-over staging directory. */
   async function stagingLeftovers(dir: string): Promise<string[]> {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { rejection } from '../../helpers/rejection.js';
 import { startS3, type TestS3 } from '../../helpers/s3.js';
 import { startFaultProxy, type FaultProxy } from '../../helpers/fault-proxy.js';
 import { parseRepoUrl, type S3RepoLocation } from '../../../src/config/repo-url.js';
@@ -48,14 +49,6 @@ async function proxied(over: Parameters<TestS3['settings']>[0] = {}): Promise<{ 
   };
 }
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-async function rejection(p: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as PgkeepError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('S3 store through injected faults', () => {
   it('a WAL push survives throttling and 5xx answers (SDK standard retries, jittered backoff)', async () => {

@@ -16,6 +16,7 @@ import { MirrorStore } from '../../../src/storage/mirror-store.js';
 import { S3Store } from '../../../src/storage/s3-store.js';
 import type { Store } from '../../../src/storage/store.js';
 import { PgkeepError } from '../../../src/util/errors.js';
+import { rejection } from '../../helpers/rejection.js';
 import { startS3, type TestS3 } from '../../helpers/s3.js';
 
 const MiB = 1024 * 1024;
@@ -49,15 +50,6 @@ async function sha256Of(s: NodeJS.ReadableStream): Promise<{ sha256: string; byt
     bytes += (c as Buffer).length;
   }
   return { sha256: h.digest('hex'), bytes };
-}
-
-async function rejection(p: Promise<unknown>): Promise<PgkeepError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as PgkeepError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Every S3 command the store sends, with its input and the server's HTTP status. */
