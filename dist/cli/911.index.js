@@ -5642,6 +5642,20 @@ async function superuserOf(c, preferred) {
 
 
 
+/**
+ * A --databases run that failed once restores had started: the one-paragraph error, plus what
+ * became of each database (restored, failed with its cause, not started) for callers that show
+ * it as a table (the pg-restore action's summary).
+ */
+class LogicalRestoreManyError extends util_errors/* PgkeepError */.$Z {
+    backupId;
+    databases;
+    constructor(backupId, databases, message, hint) {
+        super('restore-failed', message, hint);
+        this.backupId = backupId;
+        this.databases = databases;
+    }
+}
 const quoted = (names) => names.map((n) => `"${n}"`).join(', ');
 /**
  * The logical backup to restore `databases` from: an id, or the newest logical backup that has
@@ -5914,7 +5928,13 @@ async function restoreLogicalMany(cfg, opts) {
     if (failures.length) {
         const notStarted = outcomes.filter((o) => 'notStarted' in o).map((o) => o.t.source);
         const cause = (e) => (0,util_errors/* describeError */.Uc)(e).replace(/\.$/, '');
-        throw new util_errors/* PgkeepError */.$Z('restore-failed', `Restoring from backup ${p.backup.id} failed for ${failures.map((f) => `"${f.t.source}" (into "${f.t.into}": ${cause(f.error)})`).join(' and for ')}. ` +
+        const each = outcomes.map((o) => ({
+            database: o.t.source,
+            target: o.t.into,
+            replaced: o.t.exists,
+            ...('seconds' in o ? { durationSeconds: o.seconds } : o.error !== undefined ? { failed: (0,util_errors/* isPgkeepError */.pu)(o.error) ? o.error.message.replace(/\.$/, '') : cause(o.error) } : { notStarted: true }),
+        }));
+        throw new LogicalRestoreManyError(p.backup.id, each, `Restoring from backup ${p.backup.id} failed for ${failures.map((f) => `"${f.t.source}" (into "${f.t.into}": ${cause(f.error)})`).join(' and for ')}. ` +
             `Restored: ${done.size ? [...done.keys()].map((t) => `"${t.source}" into "${t.into}"`).join(', ') : 'none'}` +
             `${notStarted.length ? `; not started after the failure: ${quoted(notStarted)}` : ''}.`, `A failed restore drops the database it created. Fix the cause and restore the rest with --databases ${formatNameList([...failures.map((f) => f.t.source), ...notStarted])}; the restored databases stay as they are.`);
     }

@@ -46431,7 +46431,7 @@ async function deleteBackupObjects(store, id) {
  * Split `text` on `separators` (default `,`; the action input also takes newlines).
  * A trailing lone backslash is refused rather than guessed at.
  */
-function name_list_parseNameList(text, what, separators = ',') {
+function parseNameList(text, what, separators = ',') {
     const items = [];
     // Per item: its characters and whether each was escaped (escaped whitespace is never trimmed).
     let cur = [];
@@ -46452,7 +46452,7 @@ function name_list_parseNameList(text, what, separators = ',') {
         const ch = chars[i];
         if (ch === '\\') {
             if (i + 1 >= chars.length)
-                throw new PgkeepError('bad-usage', `${what} ends with a lone backslash: ${JSON.stringify(text)}.`, 'A backslash makes the next character part of the name: write a\\,b for a database named "a,b" and \\\\ for a backslash.');
+                throw new util_errors/* PgkeepError */.$Z('bad-usage', `${what} ends with a lone backslash: ${JSON.stringify(text)}.`, 'A backslash makes the next character part of the name: write a\\,b for a database named "a,b" and \\\\ for a backslash.');
             cur.push({ ch: chars[++i], esc: true });
         }
         else if (separators.includes(ch))
@@ -46464,7 +46464,7 @@ function name_list_parseNameList(text, what, separators = ',') {
     return items;
 }
 /** The inverse of parseNameList: names written so that it reads them back (for hints that show a command line). */
-function name_list_formatNameList(names) {
+function formatNameList(names) {
     return names
         .map((n) => {
         const chars = [...n];
@@ -46503,6 +46503,20 @@ function name_list_formatNameList(names) {
 
 
 
+/**
+ * A --databases run that failed once restores had started: the one-paragraph error, plus what
+ * became of each database (restored, failed with its cause, not started) for callers that show
+ * it as a table (the pg-restore action's summary).
+ */
+class LogicalRestoreManyError extends util_errors/* PgkeepError */.$Z {
+    backupId;
+    databases;
+    constructor(backupId, databases, message, hint) {
+        super('restore-failed', message, hint);
+        this.backupId = backupId;
+        this.databases = databases;
+    }
+}
 const quoted = (names) => names.map((n) => `"${n}"`).join(', ');
 /**
  * The logical backup to restore `databases` from: an id, or the newest logical backup that has
@@ -46751,7 +46765,7 @@ async function restoreLogicalMany(cfg, opts) {
     const started = Date.now();
     const sources = [...new Set(opts.databases)];
     if (!sources.length)
-        throw new PgkeepError('bad-usage', '--databases is empty: expected a comma-separated list such as core,keycloak.');
+        throw new util_errors/* PgkeepError */.$Z('bad-usage', '--databases is empty: expected a comma-separated list such as core,keycloak.');
     const p = await planLogicalRestore(cfg, sources.map((source) => ({ source, into: `${source}_restore` })), { ...opts, flag: '--databases' });
     const listed = (done) => p.targets
         .filter((t) => !done || done.has(t))
@@ -46774,8 +46788,14 @@ async function restoreLogicalMany(cfg, opts) {
     const failures = outcomes.filter((o) => o.error !== undefined);
     if (failures.length) {
         const notStarted = outcomes.filter((o) => 'notStarted' in o).map((o) => o.t.source);
-        const cause = (e) => describeError(e).replace(/\.$/, '');
-        throw new PgkeepError('restore-failed', `Restoring from backup ${p.backup.id} failed for ${failures.map((f) => `"${f.t.source}" (into "${f.t.into}": ${cause(f.error)})`).join(' and for ')}. ` +
+        const cause = (e) => (0,util_errors/* describeError */.Uc)(e).replace(/\.$/, '');
+        const each = outcomes.map((o) => ({
+            database: o.t.source,
+            target: o.t.into,
+            replaced: o.t.exists,
+            ...('seconds' in o ? { durationSeconds: o.seconds } : o.error !== undefined ? { failed: (0,util_errors/* isPgkeepError */.pu)(o.error) ? o.error.message.replace(/\.$/, '') : cause(o.error) } : { notStarted: true }),
+        }));
+        throw new LogicalRestoreManyError(p.backup.id, each, `Restoring from backup ${p.backup.id} failed for ${failures.map((f) => `"${f.t.source}" (into "${f.t.into}": ${cause(f.error)})`).join(' and for ')}. ` +
             `Restored: ${done.size ? [...done.keys()].map((t) => `"${t.source}" into "${t.into}"`).join(', ') : 'none'}` +
             `${notStarted.length ? `; not started after the failure: ${quoted(notStarted)}` : ''}.`, `A failed restore drops the database it created. Fix the cause and restore the rest with --databases ${formatNameList([...failures.map((f) => f.t.source), ...notStarted])}; the restored databases stay as they are.`);
     }
@@ -50306,6 +50326,10 @@ function renderJobSummary(s) {
         out.push(table(s.facts));
     if (s.databases?.length)
         out.push(`<p><strong>Databases:</strong> ${s.databases.map((d) => `<code>${e(d)}</code>`).join(', ')}</p>\n`);
+    if (s.databaseRestores?.length)
+        out.push(`<table>\n<tr><th>Database</th><th>${e(s.databaseRestoresInto ?? 'Restored into')}</th><th>Seconds</th></tr>\n${s.databaseRestores
+            .map((d) => `<tr><td><code>${e(d.database)}</code></td><td><code>${e(d.into)}</code></td><td>${e(d.result)}</td></tr>`)
+            .join('\n')}\n</table>\n`);
     if (s.objects?.length)
         out.push(`<details><summary>${s.objects.length} object(s)</summary>\n<table>\n<tr><th>Object</th><th>Raw</th><th>Stored</th></tr>\n${s.objects
             .map((o) => `<tr><td><code>${e(o.name)}</code></td><td>${e((0,util_log/* formatBytes */.z3)(o.rawBytes))}</td><td>${e((0,util_log/* formatBytes */.z3)(o.bytes))}</td></tr>`)
@@ -50820,7 +50844,7 @@ const Inputs = {
     webhookUrl: 'webhook-url',
     ageRecipients: 'age-recipients',
     ageIdentity: 'age-identity',
-    // pg-backup
+    // pg-backup (databases: pg-restore too)
     type: 'type',
     databases: 'databases',
     checkpoint: 'checkpoint',
@@ -50853,7 +50877,7 @@ const DEFAULT_STATUS_BRANCH = 'pgkeep-status';
 const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, Inputs.statusBranch, Inputs.webhookUrl, Inputs.ageRecipients, Inputs.ageIdentity];
 const ACTION_INPUTS = {
     'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],
-    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.tablespaceMap, Inputs.timeline, Inputs.newPrimary, Inputs.start, Inputs.backup, ...COMMON_INPUTS],
+    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.databases, Inputs.tablespaceMap, Inputs.timeline, Inputs.newPrimary, Inputs.start, Inputs.backup, ...COMMON_INPUTS],
     'pg-verify': [Inputs.mode, Inputs.backup, Inputs.maxAgeHours, ...COMMON_INPUTS],
 };
 const ACTION_OUTPUTS = {
@@ -51086,10 +51110,7 @@ function withAgeInputs(env) {
 }
 
 ;// CONCATENATED MODULE: ./src/actions/pg-restore/run.ts
-// pg-restore: `pgkeep restore` as an action. Physical by default (target = empty data
-// directory, timestamp | lsn | latest; timeline, new-primary and start as the CLI flags); logical
-// when `database` is given (target = the new database, default <database>_restore). dry-run
-// prints the plan into the summary and stops.
+
 
 
 
@@ -51099,7 +51120,36 @@ function withAgeInputs(env) {
 
 
 const LSN_RE = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
+// What `databases` leaves no room for: each database goes into <database>_restore from the
+// logical backup itself, as `--databases` on the command line (no --into, no --time, no cluster).
+const NOT_WITH_DATABASES = [Inputs.database, Inputs.target, Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.tablespaceMap, Inputs.timeline, Inputs.newPrimary, Inputs.start];
+/** Several databases (the `databases` input), parsed as the CLI's --databases; checked before any other input. */
+function parseManyInputs(databases) {
+    for (const name of NOT_WITH_DATABASES) {
+        const v = input(name);
+        // The boolean inputs default to "false": only a true one is a conflict (a bad one still says so).
+        const given = v !== undefined && (name === Inputs.latest || name === Inputs.newPrimary || name === Inputs.start ? boolInput(name, false) : true);
+        if (given)
+            throw badInput(name, v, `nothing when databases is set: each database in databases is restored from the logical backup into <database>_restore`, name === Inputs.database || name === Inputs.target || name === Inputs.timestamp
+                ? 'Give one database with database (and target, timestamp) in a step of its own, or several with databases alone.'
+                : 'databases is a logical restore; a physical restore (cluster) is a step of its own without databases.');
+    }
+    return {
+        logical: true,
+        databases,
+        restoreTarget: { kind: 'latest' },
+        backup: input(Inputs.backup),
+        dryRun: boolInput(Inputs.dryRun, false),
+        newPrimary: false,
+        start: false,
+    };
+}
 function parseInputs() {
+    // Same syntax as pgkeep restore --databases (and pg-backup's databases): comma-separated, a
+    // backslash makes the next character part of the name.
+    const databases = listInput(Inputs.databases);
+    if (databases !== undefined)
+        return parseManyInputs(databases);
     const timestamp = timestampInput(Inputs.timestamp);
     const lsn = input(Inputs.lsn);
     if (lsn !== undefined && !LSN_RE.test(lsn))
@@ -51150,13 +51200,60 @@ function parseInputs() {
     return { logical: database !== undefined, database, target, restoreTarget, backup, dryRun, tablespaceMap, timeline, newPrimary, start };
 }
 const run_describeTarget = (t) => (t.kind === 'time' ? t.time : t.kind === 'lsn' ? `LSN ${t.lsn}` : t.kind);
+const dedupe = (names) => [...new Set(names)];
+/**
+ * Several databases of one logical backup: one summary row each (its own seconds, or why it has
+ * none). A run that failed once restores had started still shows the rows, then fails.
+ */
+async function restoreMany(cfg, o, databases) {
+    const started = Date.now();
+    let r;
+    let failed;
+    try {
+        r = await restoreLogicalMany(cfg, { databases, backup: o.backup ?? 'latest', replace: false, dryRun: o.dryRun });
+    }
+    catch (e) {
+        if (!(e instanceof LogicalRestoreManyError))
+            throw e;
+        failed = e;
+    }
+    const each = r?.databases ?? failed.databases;
+    const backupId = r?.backupId ?? failed.backupId;
+    const durationSeconds = r?.durationSeconds ?? (Date.now() - started) / 1000;
+    const dryRun = r?.dryRun ?? false;
+    const result = (d) => d.failed !== undefined ? (0,redact/* redact */.E$)(`failed: ${d.failed}`)
+        : d.notStarted ? 'not started'
+            : d.durationSeconds !== undefined ? d.durationSeconds.toFixed(1)
+                : 'dry run';
+    return {
+        outputs: { [Outputs.backupId]: backupId, [Outputs.recoveredTo]: r?.recoveredTo },
+        record: { backupId, recoveredTo: r?.recoveredTo, databases: dedupe(databases), dryRun, durationSeconds },
+        summary: {
+            facts: [
+                ['Backup id', backupId],
+                ['Kind', `logical (${each.length} databases)`],
+                ['Restore target', 'the backup itself'],
+                ['Recovered to', r?.recoveredTo],
+                ['Dry run', dryRun ? 'yes: nothing was written' : 'no'],
+                ['Duration', (0,util_log/* formatDuration */.a3)(durationSeconds)],
+            ],
+            databaseRestores: each.map((d) => ({ database: d.database, into: d.target, result: result(d) })),
+            databaseRestoresInto: dryRun ? 'Into (planned)' : 'Restored into',
+            plan: r?.plan,
+            planIsDryRun: dryRun,
+        },
+        failure: failed,
+    };
+}
 function run(env = process.env) {
     return runAction({
         action: 'restore',
-        title: (o) => `pgkeep restore${o ? ` (${o.logical ? 'logical' : 'physical'}${o.dryRun ? ', dry run' : ''})` : ''}`,
+        title: (o) => `pgkeep restore${o ? ` (${o.logical ? 'logical' : 'physical'}${o.databases ? `, ${dedupe(o.databases).length} databases` : ''}${o.dryRun ? ', dry run' : ''})` : ''}`,
         parseInputs,
         kind: (o) => (o.logical ? 'logical' : 'physical') + (o.dryRun ? ' dry-run' : ''),
         async execute(cfg, o) {
+            if (o.databases)
+                return restoreMany(cfg, o, o.databases);
             const r = o.logical
                 ? await restoreLogical(cfg, {
                     database: o.database,
@@ -51170,7 +51267,7 @@ function run(env = process.env) {
             const started = r.started;
             return {
                 outputs: { [Outputs.backupId]: r.backupId, [Outputs.recoveredTo]: r.recoveredTo },
-                record: { backupId: r.backupId, recoveredTo: r.recoveredTo, dryRun: r.dryRun, durationSeconds: r.durationSeconds },
+                record: { backupId: r.backupId, recoveredTo: r.recoveredTo, ...(o.database ? { databases: [o.database] } : {}), dryRun: r.dryRun, durationSeconds: r.durationSeconds },
                 summary: {
                     facts: [
                         ['Backup id', r.backupId],

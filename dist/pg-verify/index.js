@@ -51358,6 +51358,10 @@ function renderJobSummary(s) {
         out.push(table(s.facts));
     if (s.databases?.length)
         out.push(`<p><strong>Databases:</strong> ${s.databases.map((d) => `<code>${e(d)}</code>`).join(', ')}</p>\n`);
+    if (s.databaseRestores?.length)
+        out.push(`<table>\n<tr><th>Database</th><th>${e(s.databaseRestoresInto ?? 'Restored into')}</th><th>Seconds</th></tr>\n${s.databaseRestores
+            .map((d) => `<tr><td><code>${e(d.database)}</code></td><td><code>${e(d.into)}</code></td><td>${e(d.result)}</td></tr>`)
+            .join('\n')}\n</table>\n`);
     if (s.objects?.length)
         out.push(`<details><summary>${s.objects.length} object(s)</summary>\n<table>\n<tr><th>Object</th><th>Raw</th><th>Stored</th></tr>\n${s.objects
             .map((o) => `<tr><td><code>${e(o.name)}</code></td><td>${e((0,util_log/* formatBytes */.z3)(o.rawBytes))}</td><td>${e((0,util_log/* formatBytes */.z3)(o.bytes))}</td></tr>`)
@@ -51872,7 +51876,7 @@ const Inputs = {
     webhookUrl: 'webhook-url',
     ageRecipients: 'age-recipients',
     ageIdentity: 'age-identity',
-    // pg-backup
+    // pg-backup (databases: pg-restore too)
     type: 'type',
     databases: 'databases',
     checkpoint: 'checkpoint',
@@ -51905,7 +51909,7 @@ const DEFAULT_STATUS_BRANCH = 'pgkeep-status';
 const COMMON_INPUTS = [Inputs.repo, Inputs.cluster, Inputs.githubToken, Inputs.statusBranch, Inputs.webhookUrl, Inputs.ageRecipients, Inputs.ageIdentity];
 const ACTION_INPUTS = {
     'pg-backup': [Inputs.type, Inputs.databases, Inputs.checkpoint, ...COMMON_INPUTS],
-    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.tablespaceMap, Inputs.timeline, Inputs.newPrimary, Inputs.start, Inputs.backup, ...COMMON_INPUTS],
+    'pg-restore': [Inputs.timestamp, Inputs.lsn, Inputs.latest, Inputs.dryRun, Inputs.target, Inputs.database, Inputs.databases, Inputs.tablespaceMap, Inputs.timeline, Inputs.newPrimary, Inputs.start, Inputs.backup, ...COMMON_INPUTS],
     'pg-verify': [Inputs.mode, Inputs.backup, Inputs.maxAgeHours, ...COMMON_INPUTS],
 };
 const ACTION_OUTPUTS = {
