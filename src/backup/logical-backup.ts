@@ -153,11 +153,10 @@ export async function logicalBackup(cfg: Config, opts: BackupOptions): Promise<B
     });
 
     const compression = dumpCompression(cfg);
-    // Every dump gets the whole budget: the thread pool bounds what really runs at once, and the
-    // big database, dumped last alone, still compresses on every worker.
-    // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
     // The zstd CLI, fed by pg_dump directly, when there is one (see zstd-cli-dump.ts); else
-    // independent frames on the thread pool. PGKEEP_ZSTD_WORKERS=0: one stream inline (as before).
+    // independent frames on the thread pool, every dump with the whole budget (the pool bounds
+    // what really runs at once, and the big database, dumped last alone, still uses every worker).
+    // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
     const zstdCli = compression.kind === 'zstd' && cfg.settings.zstdWorkers !== 0 ? probeZstdCli(cfg.settings.noZstdCli) : undefined;
     const zstdWorkers = cfg.settings.zstdWorkers === 0 ? 0 : zstdWorkersFor(cfg.settings, 'client', os.availableParallelism());
     if (compression.kind === 'zstd')

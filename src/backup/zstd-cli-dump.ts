@@ -5,9 +5,8 @@
 // relaying plus in-process framing cost ~0.5 CPU s of the ~4.5 on the bench's 0.5 GB data set.
 // The raw size for the manifest comes from zstd's own `-vv` summary, exact to the byte; a zstd whose
 // summary cannot be read that way is not used (probeZstdCli), and the in-process path stays.
-import { spawn, spawnSync } from 'node:child_process';
-import type { Readable } from 'node:stream';
-import { startTool, toolError, type ToolOptions, type ToolRun } from '../postgres/pg-tools.js';
+import { spawnSync } from 'node:child_process';
+import { startTool, type ToolOptions, type ToolRun } from '../postgres/pg-tools.js';
 import { PgkeepError } from '../util/errors.js';
 import { findExecutable } from '../util/find-executable.js';
 
@@ -48,10 +47,10 @@ export function probeZstdCli(disabled: boolean): string | undefined {
 export function startToolThroughZstd(zstdPath: string, level: number, binDir: string, tool: string, args: string[], opts: ToolOptions): ZstdDumpRun {
   const dump = startTool(binDir, tool, args, opts);
   const what = opts.what ?? tool;
-  let zstd;
+  let zstd: ToolRun;
   try {
     // --no-progress: the summary alone, not a status line every few MiB.
-    zstd = spawn(zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdio: [dump.stdout as Readable, 'pipe', 'pipe'] });
+    zstd = startTool('', zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdin: dump.stdout, what: `zstd compressing ${what}` });
   } catch (e) {
     dump.kill();
     throw e;
@@ -59,18 +58,11 @@ export function startToolThroughZstd(zstdPath: string, level: number, binDir: st
   // Both were spawned in this tick, before the tool wrote anything: this process never reads a
   // byte of the raw dump. Its own end of the pipe is closed, so zstd sees EOF when the tool exits.
   dump.stdout.destroy();
-  let stderr = '';
-  zstd.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
   let sizes: { raw: number; compressed: number } | undefined;
-  const zstdDone = new Promise<void>((resolve, reject) => {
-    zstd.on('error', (e) => reject(toolError(`zstd compressing ${what} (${zstdPath}: ${e.message})`, null, null, '')));
-    zstd.on('close', (code, signal) => {
-      if (code !== 0) return reject(toolError(`zstd compressing ${what}`, code, signal, stderr));
-      const m = SUMMARY.exec(stderr);
-      if (!m) return reject(new PgkeepError('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.'));
-      sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
-      resolve();
-    });
+  const zstdDone = zstd.done.then(() => {
+    const m = SUMMARY.exec(zstd.stderr());
+    if (!m) throw new PgkeepError('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.');
+    sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
   });
   const done = Promise.allSettled([dump.done, zstdDone]).then(([d, z]) => {
     // zstd failing first makes the tool fail on a broken pipe: then zstd's error is the cause.
@@ -80,13 +72,14 @@ export function startToolThroughZstd(zstdPath: string, level: number, binDir: st
   });
   return {
     child: dump.child,
-    stdout: zstd.stdout!,
+    stdout: zstd.stdout,
     stdin: null,
     done,
     kill: () => {
       dump.kill();
-      zstd.kill('SIGTERM');
+      zstd.kill();
     },
+    stderr: dump.stderr,
     sizes: () => {
       if (!sizes) throw new Error('zstd sizes read before it exited');
       return sizes;

@@ -73,6 +73,8 @@ export interface ToolRun {
   /** Resolves when the tool exits 0; rejects with a PgkeepError carrying its stderr. */
   done: Promise<void>;
   kill(): void;
+  /** The last 8 KiB of what the tool wrote to stderr so far (a summary some tools print on success). */
+  stderr(): string;
 }
 
 export interface ToolOptions {
@@ -117,7 +119,7 @@ export function startTool(binDir: string, tool: string, args: string[], opts: To
       reject(toolError(opts.what ?? tool, code, signal, stderr));
     });
   });
-  return { child, stdout: child.stdout!, stdin: child.stdin, done, kill: () => child.kill('SIGTERM') };
+  return { child, stdout: child.stdout!, stdin: child.stdin, done, kill: () => child.kill('SIGTERM'), stderr: () => stderr };
 }
 
 /** Run a tool to completion and return its stdout as text. */
