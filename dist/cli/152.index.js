@@ -118,7 +118,7 @@ function startTool(binDir, tool, args, opts = {}) {
             reject(toolError(opts.what ?? tool, code, signal, stderr));
         });
     });
-    return { child, stdout: child.stdout, stdin: child.stdin, done, kill: () => child.kill('SIGTERM') };
+    return { child, stdout: child.stdout, stdin: child.stdin, done, kill: () => child.kill('SIGTERM'), stderr: () => stderr };
 }
 /** Run a tool to completion and return its stdout as text. */
 async function runTool(binDir, tool, args, opts = {}) {

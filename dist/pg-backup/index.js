@@ -28977,7 +28977,7 @@ function pg_tools_startTool(binDir, tool, args, opts = {}) {
             reject(toolError(opts.what ?? tool, code, signal, stderr));
         });
     });
-    return { child, stdout: child.stdout, stdin: child.stdin, done, kill: () => child.kill('SIGTERM') };
+    return { child, stdout: child.stdout, stdin: child.stdin, done, kill: () => child.kill('SIGTERM'), stderr: () => stderr };
 }
 /** Run a tool to completion and return its stdout as text. */
 async function runTool(binDir, tool, args, opts = {}) {
@@ -40597,7 +40597,7 @@ function startToolThroughZstd(zstdPath, level, binDir, tool, args, opts) {
     let zstd;
     try {
         // --no-progress: the summary alone, not a status line every few MiB.
-        zstd = (0,external_node_child_process_.spawn)(zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdio: [dump.stdout, 'pipe', 'pipe'] });
+        zstd = pg_tools_startTool('', zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdin: dump.stdout, what: `zstd compressing ${what}` });
     }
     catch (e) {
         dump.kill();
@@ -40606,20 +40606,12 @@ function startToolThroughZstd(zstdPath, level, binDir, tool, args, opts) {
     // Both were spawned in this tick, before the tool wrote anything: this process never reads a
     // byte of the raw dump. Its own end of the pipe is closed, so zstd sees EOF when the tool exits.
     dump.stdout.destroy();
-    let stderr = '';
-    zstd.stderr.on('data', (c) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
     let sizes;
-    const zstdDone = new Promise((resolve, reject) => {
-        zstd.on('error', (e) => reject(toolError(`zstd compressing ${what} (${zstdPath}: ${e.message})`, null, null, '')));
-        zstd.on('close', (code, signal) => {
-            if (code !== 0)
-                return reject(toolError(`zstd compressing ${what}`, code, signal, stderr));
-            const m = SUMMARY.exec(stderr);
-            if (!m)
-                return reject(new util_errors/* PgkeepError */.$Z('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.'));
-            sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
-            resolve();
-        });
+    const zstdDone = zstd.done.then(() => {
+        const m = SUMMARY.exec(zstd.stderr());
+        if (!m)
+            throw new util_errors/* PgkeepError */.$Z('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.');
+        sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
     });
     const done = Promise.allSettled([dump.done, zstdDone]).then(([d, z]) => {
         // zstd failing first makes the tool fail on a broken pipe: then zstd's error is the cause.
@@ -40637,8 +40629,9 @@ function startToolThroughZstd(zstdPath, level, binDir, tool, args, opts) {
         done,
         kill: () => {
             dump.kill();
-            zstd.kill('SIGTERM');
+            zstd.kill();
         },
+        stderr: dump.stderr,
         sizes: () => {
             if (!sizes)
                 throw new Error('zstd sizes read before it exited');
@@ -40769,11 +40762,10 @@ async function logicalBackup(cfg, opts) {
             return g;
         });
         const compression = dumpCompression(cfg);
-        // Every dump gets the whole budget: the thread pool bounds what really runs at once, and the
-        // big database, dumped last alone, still compresses on every worker.
-        // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
         // The zstd CLI, fed by pg_dump directly, when there is one (see zstd-cli-dump.ts); else
-        // independent frames on the thread pool. PGKEEP_ZSTD_WORKERS=0: one stream inline (as before).
+        // independent frames on the thread pool, every dump with the whole budget (the pool bounds
+        // what really runs at once, and the big database, dumped last alone, still uses every worker).
+        // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
         const zstdCli = compression.kind === 'zstd' && cfg.settings.zstdWorkers !== 0 ? probeZstdCli(cfg.settings.noZstdCli) : undefined;
         const zstdWorkers = cfg.settings.zstdWorkers === 0 ? 0 : zstdWorkersFor(cfg.settings, 'client', external_node_os_default().availableParallelism());
         if (compression.kind === 'zstd')

@@ -28667,10 +28667,10 @@ function pg_tools_startTool(binDir, tool, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (code === 0)
                 return resolve();
-            reject(pg_tools_toolError(opts.what ?? tool, code, signal, stderr));
+            reject(toolError(opts.what ?? tool, code, signal, stderr));
         });
     });
-    return { child, stdout: child.stdout, stdin: child.stdin, done, kill: () => child.kill('SIGTERM') };
+    return { child, stdout: child.stdout, stdin: child.stdin, done, kill: () => child.kill('SIGTERM'), stderr: () => stderr };
 }
 /** Run a tool to completion and return its stdout as text. */
 async function runTool(binDir, tool, args, opts = {}) {
@@ -28680,7 +28680,7 @@ async function runTool(binDir, tool, args, opts = {}) {
     await r.done;
     return Buffer.concat(chunks).toString('utf8');
 }
-function pg_tools_toolError(what, code, signal, stderr) {
+function toolError(what, code, signal, stderr) {
     const msg = (0,redact/* redact */.E$)(stderr.trim().split('\n').filter(Boolean).slice(-6).join(' | '));
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     return new util_errors/* PgkeepError */.$Z('tool-failed', `${what} ${how}${msg ? `: ${msg}` : '.'}`, hintFor(stderr));
@@ -45606,14 +45606,14 @@ function pipeThroughZstd(zstdPath, startConsumer, open, what, onBytes) {
     let stderr = '';
     zstd.stderr.on('data', (c) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
     const exited = new Promise((resolve, reject) => {
-        zstd.on('error', (e) => reject(pg_tools_toolError(`zstd -d of ${what} (${zstdPath}: ${e.message})`, null, null, '')));
+        zstd.on('error', (e) => reject(toolError(`zstd -d of ${what} (${zstdPath}: ${e.message})`, null, null, '')));
         zstd.on('close', (code, signal) => {
             if (code === 0)
                 return resolve();
             // Its reader gone: SIGPIPE, or (SIGPIPE ignored; Node's stdio are socket pairs) a write error.
             if (signal === 'SIGPIPE' || (code !== null && /write error/i.test(stderr)))
                 return reject(Object.assign(new Error(`the reader of ${what} closed its input`), { code: 'EPIPE' }));
-            reject(pg_tools_toolError(`zstd -d of ${what}`, code, signal, stderr));
+            reject(toolError(`zstd -d of ${what}`, code, signal, stderr));
         });
     });
     let run;
@@ -46134,7 +46134,7 @@ function zstd_cli_dump_startToolThroughZstd(zstdPath, level, binDir, tool, args,
     let zstd;
     try {
         // --no-progress: the summary alone, not a status line every few MiB.
-        zstd = spawn(zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdio: [dump.stdout, 'pipe', 'pipe'] });
+        zstd = startTool('', zstdPath, [`-${level}`, ...(level > 19 ? ['--ultra'] : []), '-c', '-vv', '--no-progress'], { stdin: dump.stdout, what: `zstd compressing ${what}` });
     }
     catch (e) {
         dump.kill();
@@ -46143,20 +46143,12 @@ function zstd_cli_dump_startToolThroughZstd(zstdPath, level, binDir, tool, args,
     // Both were spawned in this tick, before the tool wrote anything: this process never reads a
     // byte of the raw dump. Its own end of the pipe is closed, so zstd sees EOF when the tool exits.
     dump.stdout.destroy();
-    let stderr = '';
-    zstd.stderr.on('data', (c) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
     let sizes;
-    const zstdDone = new Promise((resolve, reject) => {
-        zstd.on('error', (e) => reject(toolError(`zstd compressing ${what} (${zstdPath}: ${e.message})`, null, null, '')));
-        zstd.on('close', (code, signal) => {
-            if (code !== 0)
-                return reject(toolError(`zstd compressing ${what}`, code, signal, stderr));
-            const m = SUMMARY.exec(stderr);
-            if (!m)
-                return reject(new PgkeepError('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.'));
-            sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
-            resolve();
-        });
+    const zstdDone = zstd.done.then(() => {
+        const m = SUMMARY.exec(zstd.stderr());
+        if (!m)
+            throw new PgkeepError('tool-failed', `zstd compressing ${what} ended without its size summary, so the dump's raw size is unknown.`, 'Set PGKEEP_NO_ZSTD_CLI=1 to compress in-process.');
+        sizes = { raw: Number(m[1]), compressed: Number(m[2]) };
     });
     const done = Promise.allSettled([dump.done, zstdDone]).then(([d, z]) => {
         // zstd failing first makes the tool fail on a broken pipe: then zstd's error is the cause.
@@ -46174,8 +46166,9 @@ function zstd_cli_dump_startToolThroughZstd(zstdPath, level, binDir, tool, args,
         done,
         kill: () => {
             dump.kill();
-            zstd.kill('SIGTERM');
+            zstd.kill();
         },
+        stderr: dump.stderr,
         sizes: () => {
             if (!sizes)
                 throw new Error('zstd sizes read before it exited');
@@ -46306,11 +46299,10 @@ async function logicalBackup(cfg, opts) {
             return g;
         });
         const compression = dumpCompression(cfg);
-        // Every dump gets the whole budget: the thread pool bounds what really runs at once, and the
-        // big database, dumped last alone, still compresses on every worker.
-        // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
         // The zstd CLI, fed by pg_dump directly, when there is one (see zstd-cli-dump.ts); else
-        // independent frames on the thread pool. PGKEEP_ZSTD_WORKERS=0: one stream inline (as before).
+        // independent frames on the thread pool, every dump with the whole budget (the pool bounds
+        // what really runs at once, and the big database, dumped last alone, still uses every worker).
+        // PGKEEP_ZSTD_WORKERS=0: one zstd stream per dump, compressed inline (as before).
         const zstdCli = compression.kind === 'zstd' && cfg.settings.zstdWorkers !== 0 ? probeZstdCli(cfg.settings.noZstdCli) : undefined;
         const zstdWorkers = cfg.settings.zstdWorkers === 0 ? 0 : zstdWorkersFor(cfg.settings, 'client', os.availableParallelism());
         if (compression.kind === 'zstd')
